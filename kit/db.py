@@ -1,0 +1,358 @@
+"""The only door to the DuckDB file: short-lived connections, one transaction per action.
+
+Every action takes the sidecar lock (`kit.lock`), opens DuckDB, works inside one
+transaction, commits and closes, so no process ever keeps the file (DESIGN.md,
+decision 1). This module is also the only one that sees DuckDB's exceptions: it
+turns them into `kit.errors` at the boundary.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from kit import config
+from kit.errors import Busy, DatabaseError, KitError, NotFound, SchemaError
+from kit.lock import FileLock
+
+Params = Sequence[Any] | Mapping[str, Any]
+
+# Extensions must never be fetched: the offices are offline.
+_DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+_MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
+
+
+def migrations() -> list[Migration]:
+    """The migrations shipped with this program, in order."""
+    found = []
+    for entry in resources.files("kit.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            sql = entry.read_text(encoding="utf-8")
+            found.append(Migration(int(match.group(1)), match.group(2), sql))
+    found.sort(key=lambda m: m.version)
+    if [m.version for m in found] != list(range(1, len(found) + 1)):
+        raise RuntimeError("kit/migrations must be numbered 0001, 0002, … without gaps")
+    return found
+
+
+def latest_version() -> int:
+    return len(migrations())
+
+
+class Connection:
+    """A DuckDB connection for one action, with the acting user and the action's time."""
+
+    def __init__(self, raw: duckdb.DuckDBPyConnection, *, actor: str, writable: bool) -> None:
+        self.raw = raw
+        self.actor = actor
+        self.writable = writable
+        self.now: datetime = config.now()
+        # Last (seq, hash) of the trace within this transaction, kept by kit.trace.
+        self.trace_tail: tuple[int, str] | None = None
+
+    def execute(self, sql: str, params: Params | None = None) -> duckdb.DuckDBPyConnection:
+        """Run one statement with parameters.
+
+        Raises:
+            DatabaseError: DuckDB refused the statement.
+        """
+        try:
+            return self.raw.execute(sql, params) if params is not None else self.raw.execute(sql)
+        except duckdb.Error as e:
+            raise DatabaseError(f"数据库操作失败：{_first_line(e)}") from e
+
+    def insert_rows(self, table: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Insert many rows with one statement (`table` comes from code, never from input).
+
+        Raises:
+            DatabaseError: DuckDB refused the rows.
+        """
+        if not rows:
+            return
+        width = len(rows[0])
+        placeholders = ", ".join("(" + ", ".join("?" * width) + ")" for _ in rows)
+        self.execute(f"INSERT INTO {table} VALUES {placeholders}", [v for row in rows for v in row])
+
+    def all(self, sql: str, params: Params | None = None) -> list[tuple[Any, ...]]:
+        return self.execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: Params | None = None) -> tuple[Any, ...] | None:
+        return self.execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: Params | None = None) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else row[0]
+
+    def records(self, sql: str, params: Params | None = None) -> list[dict[str, Any]]:
+        cursor = self.execute(sql, params)
+        names = [d[0] for d in cursor.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def df(self, sql: str, params: Params | None = None) -> pd.DataFrame:
+        try:
+            return self.execute(sql, params).df()
+        except duckdb.Error as e:
+            raise DatabaseError(f"数据库操作失败：{_first_line(e)}") from e
+
+
+def _first_line(e: BaseException) -> str:
+    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+
+
+# Starting a DuckDB instance costs ~40 ms; attaching a file to a running one ~3 ms
+# (benchmarks/RESULTS.md). So each process keeps one in-memory instance and attaches
+# the file for the length of one action only: the file is still held only while
+# an action runs, exactly as decision 1 asks.
+_ALIAS = "kit"
+_engine: duckdb.DuckDBPyConnection | None = None
+_engine_pid = 0
+_turn = threading.Lock()  # the alias is process-wide: one action at a time per process
+_local = threading.local()
+
+
+def _get_engine() -> duckdb.DuckDBPyConnection:
+    global _engine, _engine_pid
+    if _engine is None or _engine_pid != os.getpid():  # a forked child needs its own
+        _engine = duckdb.connect(":memory:", config=_DUCKDB_CONFIG)
+        _engine_pid = os.getpid()
+    return _engine
+
+
+def _drop_engine() -> None:
+    global _engine
+    if _engine is not None:
+        with contextlib.suppress(duckdb.Error):
+            _engine.close()
+    _engine = None
+
+
+@contextmanager
+def _process_turn(deadline: float) -> Iterator[None]:
+    if getattr(_local, "active", False):
+        raise RuntimeError("kit.db actions cannot be nested: pass the open connection down instead")
+    if not _turn.acquire(timeout=max(0.0, deadline - time.monotonic())):
+        raise Busy("本程序中另一项数据库操作尚未结束，本次操作未执行，请稍后重试。")
+    _local.active = True
+    try:
+        yield
+    finally:
+        _local.active = False
+        _turn.release()
+
+
+@contextmanager
+def _attached(path: Path, *, read_only: bool, deadline: float) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The file attached as the default database; a lock held outside kit is waited out."""
+    raw = _get_engine().cursor()
+    quoted = str(path).replace("'", "''")
+    options = " (READ_ONLY)" if read_only else ""
+    try:
+        while True:
+            try:
+                raw.execute(f"ATTACH '{quoted}' AS {_ALIAS}{options}")
+                break
+            except duckdb.IOException as e:
+                if "lock" not in str(e).lower():
+                    raise DatabaseError(f"无法打开数据库文件 {path.name}：{_first_line(e)}") from e
+                if time.monotonic() >= deadline:
+                    raise Busy(
+                        f"数据库文件 {path.name} 被监督台以外的程序占用（例如直接打开文件的 DuckDB），"
+                        "本次操作未执行。请关闭该程序后重试。"
+                    ) from e
+                time.sleep(0.05)
+            except duckdb.Error as e:
+                raise DatabaseError(f"无法打开数据库文件 {path.name}：{_first_line(e)}") from e
+        try:
+            raw.execute(f"USE {_ALIAS}")
+            yield raw
+        finally:
+            try:
+                raw.execute("USE memory")
+                raw.execute(f"DETACH {_ALIAS}")
+            except duckdb.Error:
+                # Never leave the file attached: start afresh with a new instance.
+                _drop_engine()
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            raw.close()
+
+
+def _schema_version(raw: duckdb.DuckDBPyConnection) -> int:
+    # Asking the table directly is much faster than information_schema on every open.
+    try:
+        row = raw.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    except duckdb.CatalogException:
+        return 0
+    return int(row[0]) if row else 0
+
+
+def _check_not_newer(version: int, path: Path) -> None:
+    latest = latest_version()
+    if version > latest:
+        raise SchemaError(
+            f"数据库文件 {path.name} 的结构版本为 {version}，高于本程序支持的版本 {latest}："
+            "它由更新的监督台写入，已拒绝打开，以免损坏数据。请升级程序后再使用。"
+        )
+
+
+def _migrate(raw: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Apply pending migrations, each with its record in one transaction."""
+    current = _schema_version(raw)
+    _check_not_newer(current, path)
+    raw.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        " checksum VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    for migration in migrations()[current:]:
+        raw.execute("BEGIN TRANSACTION")
+        try:
+            raw.execute(migration.sql)
+            raw.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?, ?)",
+                [migration.version, migration.name, migration.checksum, config.now()],
+            )
+            raw.execute("COMMIT")
+        except duckdb.Error as e:
+            raw.execute("ROLLBACK")
+            raise DatabaseError(
+                f"数据库升级到版本 {migration.version}（{migration.name}）失败：{_first_line(e)}"
+            ) from e
+    return latest_version()
+
+
+def init(path: str | Path | None = None, *, wait_s: float | None = None) -> int:
+    """Create the database file if needed and bring its schema up to date.
+
+    Raises:
+        SchemaError: the file was written by a newer program.
+        Busy: the file stayed locked.
+    """
+    db = config.db_path(path)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    wait = config.lock_wait_s() if wait_s is None else wait_s
+    deadline = time.monotonic() + wait
+    with (
+        _process_turn(deadline),
+        FileLock(db, exclusive=True, wait_s=wait, actor=config.operator(), action="初始化数据库"),
+        _attached(db, read_only=False, deadline=deadline) as raw,
+    ):
+        return _migrate(raw, db)
+
+
+def _require_file(db: Path) -> None:
+    if not db.exists():
+        raise NotFound(f"数据库文件 {db} 不存在。请先运行“kit init”或“kit demo”创建它。")
+
+
+@contextmanager
+def read(path: str | Path | None = None, *, wait_s: float | None = None) -> Iterator[Connection]:
+    """A read-only connection for one action; other readers may run at the same time.
+
+    Raises:
+        NotFound: the file does not exist.
+        SchemaError: the file was written by a newer program.
+        Busy: a writer held the file past the wait.
+    """
+    db = config.db_path(path)
+    _require_file(db)
+    wait = config.lock_wait_s() if wait_s is None else wait_s
+    for _attempt in range(2):
+        deadline = time.monotonic() + wait
+        with (
+            _process_turn(deadline),
+            FileLock(db, exclusive=False, wait_s=wait),
+            _attached(db, read_only=True, deadline=deadline) as raw,
+        ):
+            version = _schema_version(raw)
+            _check_not_newer(version, db)
+            if version == latest_version():
+                yield Connection(raw, actor=config.operator(), writable=False)
+                return
+        # An older file is upgraded once, under the write lock, then read.
+        init(db, wait_s=wait)
+    raise SchemaError(f"数据库文件 {db.name} 无法升级到当前版本。")
+
+
+@contextmanager
+def write(
+    path: str | Path | None = None,
+    *,
+    action: str,
+    actor: str | None = None,
+    wait_s: float | None = None,
+) -> Iterator[Connection]:
+    """A connection holding the file alone, inside one transaction that commits on exit.
+
+    Any exception rolls the whole action back: nothing is half-written.
+
+    Raises:
+        NotFound: the file does not exist.
+        SchemaError: the file was written by a newer program.
+        Busy: the file stayed locked past the wait.
+    """
+    db = config.db_path(path)
+    _require_file(db)
+    who = actor or config.operator()
+    wait = config.lock_wait_s() if wait_s is None else wait_s
+    deadline = time.monotonic() + wait
+    with (
+        _process_turn(deadline),
+        FileLock(db, exclusive=True, wait_s=wait, actor=who, action=action),
+        _attached(db, read_only=False, deadline=deadline) as raw,
+    ):
+        try:
+            if _schema_version(raw) != latest_version():
+                _migrate(raw, db)
+            raw.execute("BEGIN TRANSACTION")
+            con = Connection(raw, actor=who, writable=True)
+            try:
+                yield con
+                raw.execute("COMMIT")
+            except BaseException:
+                _rollback(raw)
+                raise
+        except duckdb.Error as e:
+            raise DatabaseError(f"保存失败，未写入任何数据：{_first_line(e)}") from e
+
+
+def _rollback(raw: duckdb.DuckDBPyConnection) -> None:
+    # The transaction may already be aborted by DuckDB itself.
+    with contextlib.suppress(duckdb.Error):
+        raw.execute("ROLLBACK")
+
+
+def describe_error(exc: BaseException) -> tuple[str, str]:
+    """Title and message for showing any exception to a user."""
+    if isinstance(exc, KitError):
+        return exc.title, exc.message
+    return "程序错误", f"出现了未预料的程序错误（{type(exc).__name__}），操作未完成。请将此信息告知管理员。"

@@ -1,0 +1,111 @@
+"""Shared fixtures: real DuckDB files in temporary folders, never a mocked database."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kit import assessments, db, demo, registry
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("KIT_DB", "KIT_OPERATOR", "KIT_LOCK_WAIT", "VOILA_PREHEAT"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """An empty database with the current schema."""
+    path = tmp_path / "kit.duckdb"
+    db.init(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def _demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    demo.build(path)
+    return path
+
+
+@pytest.fixture
+def demo_db(_demo_master: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo database (built once per session)."""
+    path = tmp_path / "demo.duckdb"
+    shutil.copyfile(_demo_master, path)
+    return path
+
+
+SMALL_INDICATORS = [
+    {"name": "落实主体责任", "max_points": 40},
+    {"name": "作风建设", "max_points": 30},
+    {"name": "群众满意度", "max_points": 30},
+]
+SMALL_BANDS = [
+    {"label": "优秀", "min_total": 90},
+    {"label": "合格", "min_total": 75},
+    {"label": "基本合格", "min_total": 60, "triggers_followup": True},
+    {"label": "不合格", "min_total": 0, "triggers_followup": True},
+]
+
+
+@pytest.fixture
+def office(db_path: Path) -> dict[str, Any]:
+    """A tiny office: two counties with leaders, one points scheme of three indicators."""
+    with db.write(db_path, action="准备测试数据") as con:
+        root = registry.add_unit(con, code="R", name="测试州委", kind="prefecture")
+        a = registry.add_unit(con, code="A", name="甲县委", kind="county", parent_id=root)
+        b = registry.add_unit(con, code="B", name="乙县委", kind="county", parent_id=root)
+        people = {}
+        for key, name in (("a1", "张一"), ("a2", "李二"), ("b1", "王三"), ("b2", "赵四")):
+            people[key] = registry.add_person(con, name=name)
+        registry.start_tenure(
+            con, person_id=people["a1"], unit_id=a, post="县委书记", role="principal", start=date(2020, 1, 1)
+        )
+        registry.start_tenure(
+            con, person_id=people["a2"], unit_id=a, post="县长", role="co_principal", start=date(2020, 1, 1)
+        )
+        registry.start_tenure(
+            con, person_id=people["b1"], unit_id=b, post="县委书记", role="principal", start=date(2021, 5, 1)
+        )
+        registry.start_tenure(
+            con, person_id=people["b2"], unit_id=b, post="县委副书记", role="member", start=date(2021, 5, 1)
+        )
+        scheme = assessments.add_scheme(
+            con,
+            code="S",
+            name="测试考核",
+            scoring="points",
+            unit_kinds=["county"],
+            indicators=SMALL_INDICATORS,
+            bands=SMALL_BANDS,
+        )
+        indicators = [i.id for i in assessments.get_scheme(con, scheme).indicators]
+    return {
+        "db": db_path,
+        "root": root,
+        "a": a,
+        "b": b,
+        "people": people,
+        "scheme": scheme,
+        "indicators": indicators,
+    }
+
+
+def scores_for(office: dict[str, Any], *values: Any) -> dict[int, Any]:
+    return dict(zip(office["indicators"], values, strict=True))
+
+
+@pytest.fixture
+def table_counts() -> Any:
+    def counts(path: Path) -> dict[str, int]:
+        with db.read(path) as con:
+            tables = [r[0] for r in con.all("SELECT table_name FROM information_schema.tables ORDER BY 1")]
+            return {t: int(con.scalar(f'SELECT count(*) FROM "{t}"')) for t in tables}
+
+    return counts
