@@ -1,0 +1,125 @@
+"""留痕: an append-only, hash-chained log of every change.
+
+Each row's hash covers its own fields and the previous row's hash, so editing or
+deleting any row breaks the chain from that row on, and `verify` finds it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from kit.db import Connection
+
+GENESIS = "0" * 64
+_BATCH = 5000
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"cannot record {type(value).__name__} in the trace")
+
+
+def to_json(value: Mapping[str, Any] | None) -> str | None:
+    """Canonical JSON for a row state: sorted keys, exact decimals, ISO dates."""
+    if value is None:
+        return None
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
+
+
+def row_hash(
+    seq: int,
+    logged_at: datetime,
+    actor: str,
+    action: str,
+    table: str,
+    key: str,
+    before: str | None,
+    after: str | None,
+    prev_hash: str,
+) -> str:
+    fields = [seq, logged_at.isoformat(), actor, action, table, key, before, after, prev_hash]
+    payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def record(
+    con: Connection,
+    *,
+    action: str,
+    table: str,
+    key: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+) -> int:
+    """Append one entry for a change made in this transaction; returns its sequence number."""
+    if not con.writable:
+        raise RuntimeError("trace.record needs a write connection")
+    if con.trace_tail is None:
+        last = con.one("SELECT seq, hash FROM trace_log ORDER BY seq DESC LIMIT 1")
+        con.trace_tail = (int(last[0]), str(last[1])) if last else (0, GENESIS)
+    prev_seq, prev_hash = con.trace_tail
+    seq = prev_seq + 1
+    before_json, after_json = to_json(before), to_json(after)
+    digest = row_hash(seq, con.now, con.actor, action, table, key, before_json, after_json, prev_hash)
+    con.execute(
+        "INSERT INTO trace_log (seq, logged_at, actor, action, table_name, row_key,"
+        " before_json, after_json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [seq, con.now, con.actor, action, table, key, before_json, after_json, prev_hash, digest],
+    )
+    con.trace_tail = (seq, digest)
+    return seq
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """What `verify` found: rows checked and, if broken, the first bad row and why."""
+
+    rows: int
+    first_broken: int | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.first_broken is None
+
+
+def verify(con: Connection) -> ChainReport:
+    """Walk the whole log in order and recompute every link."""
+    expected_seq, prev_hash, checked = 1, GENESIS, 0
+    cursor = con.execute(
+        "SELECT seq, logged_at, actor, action, table_name, row_key, before_json, after_json,"
+        " prev_hash, hash FROM trace_log ORDER BY seq"
+    )
+    while rows := cursor.fetchmany(_BATCH):
+        for seq, logged_at, actor, action, table, key, before, after, prev, digest in rows:
+            if seq != expected_seq:
+                return ChainReport(checked, expected_seq, f"缺少第 {expected_seq} 条记录（下一条为第 {seq} 条）")
+            if prev != prev_hash:
+                return ChainReport(checked, seq, f"第 {seq} 条记录与上一条的链接不符")
+            if row_hash(seq, logged_at, actor, action, table, key, before, after, prev) != digest:
+                return ChainReport(checked, seq, f"第 {seq} 条记录的内容与其哈希不符（已被改动）")
+            prev_hash, expected_seq, checked = digest, seq + 1, checked + 1
+    return ChainReport(checked)
+
+
+def history(con: Connection, *, table: str, key: str) -> list[dict[str, Any]]:
+    """Every entry for one record, oldest first, with before/after decoded."""
+    rows = con.records(
+        "SELECT seq, logged_at, actor, action, before_json, after_json FROM trace_log"
+        " WHERE table_name = ? AND row_key = ? ORDER BY seq",
+        [table, key],
+    )
+    for row in rows:
+        before, after = row.pop("before_json"), row.pop("after_json")
+        row["before"] = json.loads(before) if before else None
+        row["after"] = json.loads(after) if after else None
+    return rows

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from kit import db, trace
+
+
+def _write_three(path: Path) -> None:
+    for n in range(3):
+        with db.write(path, action="测试", actor=f"用户{n}") as con:
+            trace.record(con, action="测试写入", table="people", key=str(n), before=None, after={"n": n, "名": "甲"})
+
+
+def test_chain_of_fresh_log_is_valid(db_path: Path) -> None:
+    _write_three(db_path)
+    with db.read(db_path) as con:
+        report = trace.verify(con)
+    assert report.ok
+    assert report.rows == 3
+
+
+def test_entries_record_actor_time_table_key_and_states(db_path: Path) -> None:
+    with db.write(db_path, action="测试", actor="录入员丙") as con:
+        trace.record(con, action="修改", table="units", key="A", before={"name": "旧"}, after={"name": "新"})
+        when = con.now
+    with db.read(db_path) as con:
+        [entry] = trace.history(con, table="units", key="A")
+    assert entry["actor"] == "录入员丙"
+    assert entry["logged_at"] == when
+    assert (entry["before"], entry["after"]) == ({"name": "旧"}, {"name": "新"})
+
+
+def _raw(path: Path, sql: str) -> None:
+    con = duckdb.connect(str(path))
+    con.execute(sql)
+    con.close()
+
+
+@pytest.mark.parametrize(
+    ("tamper", "first_broken"),
+    [
+        ("UPDATE trace_log SET after_json = '{\"n\":9}' WHERE seq = 2", 2),
+        ("UPDATE trace_log SET actor = '别人' WHERE seq = 1", 1),
+        ("UPDATE trace_log SET logged_at = logged_at + INTERVAL 1 DAY WHERE seq = 3", 3),
+        ("DELETE FROM trace_log WHERE seq = 2", 2),
+        ("UPDATE trace_log SET hash = repeat('0', 64) WHERE seq = 2", 2),
+    ],
+)
+def test_tampering_is_reported_at_the_first_broken_row(db_path: Path, tamper: str, first_broken: int) -> None:
+    _write_three(db_path)
+    _raw(db_path, tamper)
+    with db.read(db_path) as con:
+        report = trace.verify(con)
+    assert not report.ok
+    assert report.first_broken == first_broken
+    assert report.reason
+
+
+def test_rewriting_a_row_with_its_own_hash_still_breaks_the_next_link(db_path: Path) -> None:
+    _write_three(db_path)
+    with db.read(db_path) as con:
+        row = con.one(
+            "SELECT seq, logged_at, actor, action, table_name, row_key, before_json, prev_hash"
+            " FROM trace_log WHERE seq = 2"
+        )
+    assert row is not None
+    forged_after = '{"n":99}'
+    forged = trace.row_hash(row[0], row[1], row[2], row[3], row[4], row[5], row[6], forged_after, row[7])
+    _raw(db_path, f"UPDATE trace_log SET after_json = '{forged_after}', hash = '{forged}' WHERE seq = 2")
+    with db.read(db_path) as con:
+        assert trace.verify(con).first_broken == 3
+
+
+def test_trace_needs_a_write_connection(db_path: Path) -> None:
+    with db.read(db_path) as con, pytest.raises(RuntimeError):
+        trace.record(con, action="x", table="t", key="k", before=None, after=None)
