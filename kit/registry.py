@@ -1,0 +1,353 @@
+"""Registry: units (单位), people (干部) and tenures (任职); the 一把手 is derived, never stored."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from kit import trace, validate
+from kit.db import Connection
+from kit.errors import InvalidInput, NotFound
+
+KIND_LABELS = {
+    "prefecture": "州（市）委",
+    "county": "县（市）党委",
+    "department": "州（市）级部门",
+    "township": "乡镇（街道）",
+    "village": "村（社区）",
+    "soe": "国有企业",
+    "school": "学校",
+    "stationed": "派驻纪检监察组",
+}
+RESPONSIBILITY_LABELS = {"lead": "牵头部门", "responsible": "责任部门"}
+ROLE_LABELS = {"principal": "一把手", "co_principal": "行政主要负责人", "member": "班子成员"}
+PRINCIPAL_ROLES = ("principal", "co_principal")
+
+
+@dataclass(frozen=True)
+class Leader:
+    """A person in a post of a unit during a tenure (end inclusive, None while in office)."""
+
+    tenure_id: int
+    person_id: int
+    name: str
+    post: str
+    role: str
+    start: date
+    end: date | None
+
+    def label(self) -> str:
+        return f"{self.name}（{self.post}）"
+
+
+_LEADER_COLUMNS = "t.id, p.id, p.name, t.post, t.role, t.start_date, t.end_date"
+
+
+def add_unit(
+    con: Connection,
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    parent_id: int | None = None,
+    supervisor_id: int | None = None,
+    responsibility: str | None = None,
+    sort_order: int = 0,
+) -> int:
+    """Register a unit; returns its id.
+
+    Raises:
+        InvalidInput: a field breaks its rule or the code is taken.
+        NotFound: the parent or supervising unit does not exist.
+    """
+    check = validate.Checker()
+    code = check(validate.text, code, field="code", label="单位编码", required=True, max_length=32)
+    name = check(validate.text, name, field="name", label="单位名称", required=True, max_length=100)
+    kind = check(validate.choice, kind, field="kind", label="单位类别", choices=KIND_LABELS)
+    if responsibility is not None:
+        responsibility = check(
+            validate.choice,
+            responsibility,
+            field="responsibility",
+            label="责任分工",
+            choices=RESPONSIBILITY_LABELS,
+        )
+    check.done()
+    if con.scalar("SELECT count(*) FROM units WHERE code = ?", [code]):
+        raise InvalidInput.one("code", f"单位编码“{code}”已被使用")
+    for ref in (parent_id, supervisor_id):
+        if ref is not None:
+            get_unit(con, ref)
+    row = {
+        "code": code,
+        "name": name,
+        "kind": kind,
+        "parent_id": parent_id,
+        "supervisor_id": supervisor_id,
+        "responsibility": responsibility,
+        "sort_order": sort_order,
+    }
+    unit_id = int(
+        con.scalar(
+            "INSERT INTO units (code, name, kind, parent_id, supervisor_id, responsibility, sort_order)"
+            " VALUES ($code, $name, $kind, $parent_id, $supervisor_id, $responsibility, $sort_order)"
+            " RETURNING id",
+            row,
+        )
+    )
+    trace.record(con, action="新增单位", table="units", key=code, before=None, after={"id": unit_id, **row})
+    return unit_id
+
+
+def get_unit(con: Connection, unit_id: int) -> dict[str, Any]:
+    """One unit as a dict.
+
+    Raises:
+        NotFound: no unit has this id.
+    """
+    rows = con.records("SELECT * FROM units WHERE id = ?", [unit_id])
+    if not rows:
+        raise NotFound(f"单位不存在（编号 {unit_id}）")
+    return rows[0]
+
+
+def unit_id(con: Connection, code: str) -> int:
+    """The id of the unit with this code.
+
+    Raises:
+        NotFound: no unit has this code.
+    """
+    found = con.scalar("SELECT id FROM units WHERE code = ?", [code])
+    if found is None:
+        raise NotFound(f"单位编码“{code}”不存在")
+    return int(found)
+
+
+def list_units(con: Connection, *, kinds: list[str] | None = None) -> list[dict[str, Any]]:
+    """Active units, in display order, optionally of some kinds only."""
+    sql = "SELECT * FROM units WHERE active"
+    params: list[Any] = []
+    if kinds:
+        sql += " AND list_contains(?, kind)"
+        params.append(kinds)
+    return con.records(sql + " ORDER BY sort_order, code", params)
+
+
+def add_person(
+    con: Connection,
+    *,
+    name: str,
+    gender: str | None = None,
+    birth_year: int | None = None,
+    note: str | None = None,
+) -> int:
+    """Register a person; returns their id.
+
+    Raises:
+        InvalidInput: the name is empty or too long, or the note is invalid.
+    """
+    check = validate.Checker()
+    name = check(validate.text, name, field="name", label="姓名", required=True, max_length=50)
+    note = check(validate.text, note, field="note", label="备注") or None
+    if gender is not None:
+        gender = check(validate.choice, gender, field="gender", label="性别", choices={"男": "男", "女": "女"})
+    check.done()
+    row = {"name": name, "gender": gender, "birth_year": birth_year, "note": note}
+    person_id = int(
+        con.scalar(
+            "INSERT INTO people (name, gender, birth_year, note)"
+            " VALUES ($name, $gender, $birth_year, $note) RETURNING id",
+            row,
+        )
+    )
+    trace.record(
+        con,
+        action="新增人员",
+        table="people",
+        key=str(person_id),
+        before=None,
+        after={"id": person_id, **row},
+    )
+    return person_id
+
+
+def _require_person(con: Connection, person_id: int) -> str:
+    name = con.scalar("SELECT name FROM people WHERE id = ?", [person_id])
+    if name is None:
+        raise NotFound(f"人员不存在（编号 {person_id}）")
+    return str(name)
+
+
+def start_tenure(
+    con: Connection,
+    *,
+    person_id: int,
+    unit_id: int,
+    post: str,
+    role: str,
+    start: date | str,
+    end: date | str | None = None,
+) -> int:
+    """Record that a person holds a post in a unit from `start` (to `end`, inclusive).
+
+    Raises:
+        InvalidInput: a field breaks its rule, or the unit already has a leader in that
+            role during those dates.
+        NotFound: the person or unit does not exist.
+    """
+    check = validate.Checker()
+    post = check(validate.text, post, field="post", label="职务", required=True, max_length=50)
+    role = check(validate.choice, role, field="role", label="班子角色", choices=ROLE_LABELS)
+    start_day = check(validate.day, start, field="start", label="任职开始日期")
+    end_day = check(validate.day, end, field="end", label="任职结束日期", required=False)
+    check.done()
+    assert start_day is not None
+    if end_day is not None and end_day < start_day:
+        raise InvalidInput.one("end", "“任职结束日期”不能早于“任职开始日期”")
+    name = _require_person(con, person_id)
+    unit = get_unit(con, unit_id)
+    _check_no_overlap(con, unit, person_id, role, start_day, end_day)
+    row = {
+        "person_id": person_id,
+        "unit_id": unit_id,
+        "post": post,
+        "role": role,
+        "start_date": start_day,
+        "end_date": end_day,
+    }
+    tenure_id = int(
+        con.scalar(
+            "INSERT INTO tenures (person_id, unit_id, post, role, start_date, end_date)"
+            " VALUES ($person_id, $unit_id, $post, $role, $start_date, $end_date) RETURNING id",
+            row,
+        )
+    )
+    trace.record(
+        con,
+        action="任职",
+        table="tenures",
+        key=str(tenure_id),
+        before=None,
+        after={"id": tenure_id, "person": name, "unit": unit["code"], **row},
+    )
+    return tenure_id
+
+
+def _check_no_overlap(
+    con: Connection, unit: dict[str, Any], person_id: int, role: str, start: date, end: date | None
+) -> None:
+    overlap = "start_date <= coalesce(?::DATE, DATE '9999-12-31') AND coalesce(end_date, DATE '9999-12-31') >= ?::DATE"
+    if role in PRINCIPAL_ROLES:
+        clash = con.one(
+            f"SELECT p.name, t.post FROM tenures t JOIN people p ON p.id = t.person_id"
+            f" WHERE t.unit_id = ? AND t.role = ? AND {overlap} LIMIT 1",
+            [unit["id"], role, end, start],
+        )
+        if clash:
+            raise InvalidInput.one(
+                "start",
+                f"{unit['name']}在该期间已有{ROLE_LABELS[role]}：{clash[0]}（{clash[1]}），"
+                "请先结束其任职或使用“职务调整”",
+            )
+    if con.scalar(
+        f"SELECT count(*) FROM tenures WHERE unit_id = ? AND person_id = ? AND {overlap}",
+        [unit["id"], person_id, end, start],
+    ):
+        raise InvalidInput.one("start", f"该人员在该期间已在{unit['name']}任职，任职时间不能重叠")
+
+
+def end_tenure(con: Connection, *, tenure_id: int, end: date | str) -> None:
+    """Close a tenure on `end` (its last day in office).
+
+    Raises:
+        NotFound: no such tenure.
+        InvalidInput: the date is not valid or before the tenure's start.
+    """
+    end_day = validate.day(end, field="end", label="任职结束日期")
+    assert end_day is not None
+    before = con.records("SELECT * FROM tenures WHERE id = ?", [tenure_id])
+    if not before:
+        raise NotFound(f"任职记录不存在（编号 {tenure_id}）")
+    if end_day < before[0]["start_date"]:
+        raise InvalidInput.one("end", "“任职结束日期”不能早于“任职开始日期”")
+    if before[0]["end_date"] is not None and before[0]["end_date"] < end_day:
+        raise InvalidInput.one("end", "该任职已于更早日期结束，不能延后结束日期")
+    con.execute("UPDATE tenures SET end_date = ? WHERE id = ?", [end_day, tenure_id])
+    trace.record(
+        con,
+        action="免职",
+        table="tenures",
+        key=str(tenure_id),
+        before=before[0],
+        after={**before[0], "end_date": end_day},
+    )
+
+
+def change_leader(con: Connection, *, unit_id: int, role: str, person_id: int, post: str, on: date | str) -> int:
+    """职务调整: the unit's holder of `role` leaves the day before `on`; `person_id` starts on `on`.
+
+    Both happen in the caller's transaction, so the unit is never without a record
+    and never has two. Returns the new tenure's id.
+
+    Raises:
+        InvalidInput: the role is not a principal one or the date is invalid.
+        NotFound: the unit or person does not exist.
+    """
+    if role not in PRINCIPAL_ROLES:
+        raise InvalidInput.one("role", "“职务调整”只适用于一把手或行政主要负责人")
+    day = validate.day(on, field="on", label="调整日期")
+    assert day is not None
+    current = _holder_at(con, unit_id, role, day)
+    if current is not None:
+        if current.start >= day:
+            raise InvalidInput.one("on", f"“调整日期”必须晚于现任{current.name}的任职开始日期")
+        end_tenure(con, tenure_id=current.tenure_id, end=day - timedelta(days=1))
+    return start_tenure(con, person_id=person_id, unit_id=unit_id, post=post, role=role, start=day)
+
+
+def _holder_at(con: Connection, unit_id: int, role: str, on: date) -> Leader | None:
+    row = con.one(
+        f"SELECT {_LEADER_COLUMNS} FROM tenures t JOIN people p ON p.id = t.person_id"
+        " WHERE t.unit_id = ? AND t.role = ? AND t.start_date <= ?"
+        " AND (t.end_date IS NULL OR t.end_date >= ?) ORDER BY t.start_date DESC LIMIT 1",
+        [unit_id, role, on, on],
+    )
+    return Leader(*row) if row else None
+
+
+def top_leader_at(con: Connection, unit_id: int, on: date) -> Leader | None:
+    """The unit's 一把手 (party principal) on a date, from tenures."""
+    return _holder_at(con, unit_id, "principal", on)
+
+
+def principal_leaders_at(con: Connection, unit_id: int, on: date) -> list[Leader]:
+    """The unit's 党政一把手 on a date: the 一把手 first, then the administrative principal."""
+    found = [_holder_at(con, unit_id, role, on) for role in PRINCIPAL_ROLES]
+    return [leader for leader in found if leader is not None]
+
+
+def leadership_at(con: Connection, unit_id: int, on: date) -> list[Leader]:
+    """Everyone in the unit's leadership team on a date, principals first."""
+    rows = con.all(
+        f"SELECT {_LEADER_COLUMNS} FROM tenures t JOIN people p ON p.id = t.person_id"
+        " WHERE t.unit_id = ? AND t.start_date <= ? AND (t.end_date IS NULL OR t.end_date >= ?)"
+        " ORDER BY CASE t.role WHEN 'principal' THEN 0 WHEN 'co_principal' THEN 1 ELSE 2 END, t.id",
+        [unit_id, on, on],
+    )
+    return [Leader(*row) for row in rows]
+
+
+def principal_changes(con: Connection, unit_id: int, start: date, end: date) -> list[Leader]:
+    """Principal tenures that began within [start, end]: the changes of 一把手 in a period."""
+    rows = con.all(
+        f"SELECT {_LEADER_COLUMNS} FROM tenures t JOIN people p ON p.id = t.person_id"
+        " WHERE t.unit_id = ? AND t.role = 'principal' AND t.start_date BETWEEN ? AND ?"
+        " ORDER BY t.start_date",
+        [unit_id, start, end],
+    )
+    return [Leader(*row) for row in rows]
+
+
+def leader_as_dict(leader: Leader) -> dict[str, Any]:
+    return asdict(leader)
