@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 
 from kit import config
-from kit.errors import Busy, DatabaseError, KitError, NotFound, SchemaError
+from kit.errors import Busy, DatabaseError, NotFound, SchemaError
 from kit.lock import FileLock
 
 Params = Sequence[Any] | Mapping[str, Any]
@@ -349,10 +349,3 @@ def _rollback(raw: duckdb.DuckDBPyConnection) -> None:
     # The transaction may already be aborted by DuckDB itself.
     with contextlib.suppress(duckdb.Error):
         raw.execute("ROLLBACK")
-
-
-def describe_error(exc: BaseException) -> tuple[str, str]:
-    """Title and message for showing any exception to a user."""
-    if isinstance(exc, KitError):
-        return exc.title, exc.message
-    return "程序错误", f"出现了未预料的程序错误（{type(exc).__name__}），操作未完成。请将此信息告知管理员。"

@@ -70,3 +70,10 @@ class DatabaseError(KitError):
     """DuckDB failed in a way the user cannot fix by changing input."""
 
     title = "数据库错误"
+
+
+def describe(exc: BaseException) -> tuple[str, str]:
+    """Title and message for showing any exception to a user; a bug is named as one."""
+    if isinstance(exc, KitError):
+        return exc.title, exc.message
+    return "程序错误", f"出现了未预料的程序错误（{type(exc).__name__}），操作未完成。请将此信息告知管理员。"

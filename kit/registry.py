@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -347,7 +347,3 @@ def principal_changes(con: Connection, unit_id: int, start: date, end: date) -> 
         [unit_id, start, end],
     )
     return [Leader(*row) for row in rows]
-
-
-def leader_as_dict(leader: Leader) -> dict[str, Any]:
-    return asdict(leader)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import jinja2
+
+from kit import formats
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("kit.reports", "templates"),
@@ -15,20 +16,8 @@ _ENV = jinja2.Environment(
 )
 
 
-def _number(value: Any) -> str:
-    """Scores as offices write them: at most two decimals, no trailing zeros."""
-    if value is None:
-        return "—"
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text
-
-
-def _datetime(value: datetime | None) -> str:
-    return "—" if value is None else f"{value:%Y年%m月%d日 %H:%M}"
-
-
-_ENV.filters["number"] = _number
-_ENV.filters["datetime"] = _datetime
+_ENV.filters["number"] = formats.number
+_ENV.filters["datetime"] = formats.moment
 
 
 def render(template: str, **context: Any) -> str:

@@ -6,7 +6,8 @@ from typing import Any
 
 from kit import assessments, charts, followups, rankings
 from kit.db import Connection
-from kit.reports import _number, render
+from kit.formats import number
+from kit.reports import render
 
 
 def band_text(scheme: assessments.Scheme) -> str:
@@ -15,11 +16,11 @@ def band_text(scheme: assessments.Scheme) -> str:
     upper = None
     for band in scheme.bands:
         if upper is None:
-            parts.append(f"{band.label}：{_number(band.min_total)} 分及以上")
+            parts.append(f"{band.label}：{number(band.min_total)} 分及以上")
         elif band.min_total > 0:
-            parts.append(f"{band.label}：{_number(band.min_total)} 分至 {_number(upper)} 分以下")
+            parts.append(f"{band.label}：{number(band.min_total)} 分至 {number(upper)} 分以下")
         else:
-            parts.append(f"{band.label}：{_number(upper)} 分以下")
+            parts.append(f"{band.label}：{number(upper)} 分以下")
         upper = band.min_total
     return "；".join(parts)
 
