@@ -1,0 +1,74 @@
+"""What every app shares: its header with the acting user, its status line, start-up."""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+from collections.abc import Callable
+
+import ipywidgets as w
+
+from kit import config
+from kit.errors import describe
+from kit.ui.forms import ERROR, status_html
+
+log = logging.getLogger(__name__)
+
+APP_CSS = """
+<style>
+.kit-app { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; max-width: 1100px; }
+.kit-header { display:flex; justify-content:space-between; align-items:baseline;
+              border-bottom:2px solid #b71c1c; margin-bottom:10px; }
+.kit-brand { font-size:14px; color:#b71c1c; font-weight:bold; padding:4px 0; }
+.kit-user { color:#555; font-size:13px; }
+.kit-hint { color:#777; font-size:12px; margin:0 8px; white-space:nowrap; }
+.kit-section-title { font-weight:bold; font-size:15px; margin:14px 0 6px;
+                     border-left:4px solid #b71c1c; padding-left:6px; }
+.kit-table { border-collapse:collapse; font-size:13px; margin:4px 0 10px; }
+.kit-table th, .kit-table td { border:1px solid #ccc; padding:3px 8px; text-align:left; vertical-align:top; }
+.kit-table th { background:#f5f5f5; }
+.kit-table td.num { text-align:right; font-variant-numeric:tabular-nums; }
+.kit-low { color:#b71c1c; font-weight:bold; }
+.kit-total { font-size:16px; margin:8px 0; }
+.kit-info { background:#fafafa; border:1px solid #eee; padding:6px 10px; border-radius:4px; font-size:13px; }
+.kit-download { display:inline-block; padding:6px 14px; background:#1565c0; color:#fff !important;
+                border-radius:3px; text-decoration:none; font-size:13px; }
+</style>
+"""
+
+
+def header(title: str) -> w.HTML:
+    """The app's title and who is acting, as the deployment says."""
+    user = html.escape(config.operator())
+    return w.HTML(
+        f'{APP_CSS}<div class="kit-header"><span class="kit-brand">监督台 · {html.escape(title)}</span>'
+        f'<span class="kit-user">当前用户：{user}</span></div>'
+    )
+
+
+def frame(title: str, *children: w.Widget) -> w.VBox:
+    return w.VBox([header(title), *children], layout=w.Layout(padding="4px 12px")).add_class("kit-app")
+
+
+def in_preheated_kernel() -> bool:
+    return os.environ.get("VOILA_PREHEAT", "").lower() == "true"
+
+
+def start(load: Callable[[], None], status: w.HTML) -> None:
+    """Load the app's data once a user has asked for the page.
+
+    A preheated Voilà kernel runs the notebook before anyone connects; data read
+    then would be stale by the time the page is opened, so we wait for the
+    request first (DESIGN.md, known traps).
+    """
+    if in_preheated_kernel():
+        from voila.utils import wait_for_request
+
+        wait_for_request()
+    try:
+        load()
+    except Exception as e:  # shown to the user instead of a traceback
+        log.exception("app start failed")
+        title, message = describe(e)
+        status.value = status_html(ERROR, title, message)

@@ -1,0 +1,193 @@
+"""The one form builder: field specs → labelled widgets, kit's validators, Chinese messages.
+
+A form never checks values itself beyond calling the same `kit.validate` functions
+that the write functions call; the write function is the authority, and its
+`InvalidInput` is shown beside the fields it names.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import ipywidgets as w
+
+from kit.errors import InvalidInput, KitError
+
+log = logging.getLogger(__name__)
+
+LABEL_WIDTH = "15em"
+OK, ERROR, WORKING = "ok", "error", "working"
+_STATUS_STYLE = {
+    OK: "color:#1b5e20;background:#e8f5e9;border:1px solid #a5d6a7",
+    ERROR: "color:#b71c1c;background:#ffebee;border:1px solid #ef9a9a",
+    WORKING: "color:#0d47a1;background:#e3f2fd;border:1px solid #90caf9",
+}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One input: `key` is what the write function names in its errors.
+
+    kind: "text" (one line), "textarea", "number" (typed as text, so that a wrong
+    value reaches the validator instead of being clamped), "choice".
+    Fields with the same `row` share a line; the first one's label heads it.
+    """
+
+    key: str
+    label: str
+    kind: str = "text"
+    required: bool = False
+    placeholder: str = ""
+    hint: str = ""
+    options: Sequence[tuple[str, Any]] = ()
+    row: str | None = None
+    width: str = "22em"
+    check: Callable[[Any], Any] | None = field(default=None, compare=False)
+
+
+def _widget(spec: FieldSpec, *, labelled: bool) -> w.Widget:
+    description = spec.label + ("＊" if spec.required else "") if labelled else ""
+    common: dict[str, Any] = {
+        "description": description,
+        "style": {"description_width": LABEL_WIDTH if labelled else "0"},
+        "layout": w.Layout(width=spec.width if not labelled else f"calc({LABEL_WIDTH} + {spec.width})"),
+    }
+    if spec.kind == "choice":
+        return w.Dropdown(options=list(spec.options), value=None, **common)
+    if spec.kind == "textarea":
+        return w.Textarea(placeholder=spec.placeholder, continuous_update=False, **common)
+    # continuous_update=False: Chinese input methods must finish composing first.
+    return w.Text(placeholder=spec.placeholder, continuous_update=False, **common)
+
+
+def status_html(kind: str, title: str, message: str = "") -> str:
+    """A status line, escaped, in the form's colours."""
+    body = html.escape(title) + ("：" + html.escape(message) if message else "")
+    style = f"{_STATUS_STYLE[kind]};padding:6px 10px;border-radius:4px"
+    return f'<div role="status" class="kit-status kit-status-{kind}" style="{style}">{body}</div>'
+
+
+class Form:
+    """Labelled fields, an error beside each row, one submit button and one status area."""
+
+    def __init__(
+        self,
+        fields: Sequence[FieldSpec],
+        *,
+        submit_label: str = "保存",
+        on_submit: Callable[[dict[str, Any]], str] | None = None,
+        before_submit: Sequence[w.Widget] = (),
+    ) -> None:
+        self.specs = {spec.key: spec for spec in fields}
+        self.inputs: dict[str, w.Widget] = {}
+        self.row_errors: dict[str, w.HTML] = {}
+        self._row_of: dict[str, str] = {}
+        rows: list[w.Widget] = []
+        for row_key, specs in _group_rows(fields):
+            widgets = []
+            for n, spec in enumerate(specs):
+                widget = _widget(spec, labelled=n == 0)
+                self.inputs[spec.key] = widget
+                self._row_of[spec.key] = row_key
+                widgets.append(widget)
+                if spec.hint:
+                    widgets.append(
+                        w.HTML(
+                            f'<span class="kit-hint">{html.escape(spec.hint)}</span>',
+                            layout=w.Layout(width="9em"),
+                        )
+                    )
+                if spec.check is not None:
+                    widget.observe(self._live_check(spec), names="value")
+            error = w.HTML("", layout=w.Layout(margin="0 0 0 8px"))
+            self.row_errors[row_key] = error
+            rows.append(w.HBox([*widgets, error], layout=w.Layout(align_items="center")))
+        self.submit = w.Button(description=submit_label, button_style="primary", icon="")
+        self.submit_label = submit_label
+        self.status = w.HTML("")
+        self.on_submit = on_submit
+        self.submit.on_click(lambda _button: self.run_submit())
+        submit_row = w.HBox([self.submit, self.status], layout=w.Layout(margin="12px 0 0 0"))
+        self.box = w.VBox([*rows, *before_submit, submit_row])
+
+    def values(self) -> dict[str, Any]:
+        return {key: widget.value for key, widget in self.inputs.items()}
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        for key, widget in self.inputs.items():
+            spec = self.specs[key]
+            value = values.get(key)
+            widget.value = value if spec.kind == "choice" else ("" if value is None else str(value))
+        self.clear_errors()
+
+    def clear_errors(self) -> None:
+        for error in self.row_errors.values():
+            error.value = ""
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """Put each message beside its field's row (keys of no field are left to the status)."""
+        self.clear_errors()
+        by_row: dict[str, list[str]] = {}
+        for key, message in errors.items():
+            row = self._row_of.get(key)
+            if row is not None:
+                by_row.setdefault(row, []).append(message)
+        for row, messages in by_row.items():
+            self.row_errors[row].value = _error_html(messages)
+
+    def set_status(self, kind: str, title: str, message: str = "") -> None:
+        self.status.value = status_html(kind, title, message)
+
+    def run_submit(self) -> None:
+        """Disable the button, call `on_submit`, show the outcome; never lets an error escape."""
+        if self.on_submit is None or self.submit.disabled:
+            return
+        self.submit.disabled = True
+        self.submit.description = "正在保存…"
+        self.set_status(WORKING, "正在保存，请稍候…")
+        try:
+            message = self.on_submit(self.values())
+        except InvalidInput as e:
+            self.show_errors(e.errors)
+            self.set_status(ERROR, "未保存", e.message)
+        except KitError as e:
+            self.set_status(ERROR, e.title, e.message)
+        except Exception:
+            log.exception("form submit failed")
+            self.set_status(ERROR, "程序错误", "出现了未预料的错误，未保存。请将此情况告知管理员。")
+        else:
+            self.clear_errors()
+            self.set_status(OK, message)
+        finally:
+            self.submit.disabled = False
+            self.submit.description = self.submit_label
+
+    def _live_check(self, spec: FieldSpec) -> Callable[[dict[str, Any]], None]:
+        row = spec.row or spec.key
+
+        def on_change(change: dict[str, Any]) -> None:
+            assert spec.check is not None
+            try:
+                spec.check(change["new"])
+            except InvalidInput as e:
+                self.row_errors[row].value = _error_html(list(e.errors.values()))
+            else:
+                self.row_errors[row].value = ""
+
+        return on_change
+
+
+def _error_html(messages: list[str]) -> str:
+    text = "；".join(html.escape(m) for m in messages)
+    return f'<span class="kit-field-error" role="alert" style="color:#b71c1c">{text}</span>'
+
+
+def _group_rows(fields: Sequence[FieldSpec]) -> list[tuple[str, list[FieldSpec]]]:
+    rows: dict[str, list[FieldSpec]] = {}
+    for spec in fields:
+        rows.setdefault(spec.row or spec.key, []).append(spec)
+    return list(rows.items())

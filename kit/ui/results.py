@@ -1,0 +1,207 @@
+"""考核结果: ranking, grade distribution, follow-ups, and the report to download."""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import ipywidgets as w
+import traitlets as t
+
+from kit import assessments, charts, db, rankings
+from kit.db import Connection
+from kit.errors import describe
+from kit.formats import number
+from kit.reports import assessment as report
+from kit.ui import app
+from kit.ui.forms import ERROR, status_html
+
+TITLE = "考核结果"
+
+
+class ResultsModel(t.HasTraits):
+    """One scheme's results in one year, and the report file for it."""
+
+    year = t.Int(0)
+    scheme_id = t.Int(None, allow_none=True)
+    year_options: t.List[Any] = t.List()
+    scheme_options: t.List[Any] = t.List()
+    coverage = t.Dict()
+    distribution: t.List[Any] = t.List()
+    ranking: t.List[Any] = t.List()
+    low_grades: t.List[Any] = t.List()
+    followups: t.List[Any] = t.List()
+    followup_stats = t.Dict()
+    chart_svg = t.Unicode("")
+    report_html = t.Unicode("")
+
+    def __init__(self, db_path: str | Path | None = None) -> None:
+        super().__init__()
+        self.db_path = db_path
+
+    def load(self) -> None:
+        with db.read(self.db_path) as con:
+            schemes = assessments.list_schemes(con)
+            years = rankings.years(con, today=con.now.date())
+            self.scheme_options = [(s["name"], s["id"]) for s in schemes]
+            self.year_options = [(f"{y}年度", y) for y in years]
+            latest = con.scalar("SELECT max(year) FROM score_sheets")
+            self._select(con, int(latest) if latest else years[0], schemes[0]["id"] if schemes else None)
+
+    def select(self, *, year: int, scheme_id: int | None) -> None:
+        with db.read(self.db_path) as con:
+            self._select(con, year, scheme_id)
+
+    def _select(self, con: Connection, year: int, scheme_id: int | None) -> None:
+        if scheme_id is None:
+            return
+        section = report.section(con, scheme_id=scheme_id, year=year)
+        page = report.page(con, year=year, sections=[section], one_scheme=True)
+        with self.hold_trait_notifications():
+            self.year, self.scheme_id = year, scheme_id
+            self.coverage = section["coverage"]
+            self.distribution = section["distribution"]
+            self.ranking = section["ranking"]
+            self.low_grades = section["low_grades"]
+            self.followups = section["followups"]
+            self.followup_stats = section["followup_stats"]
+            self.chart_svg = section["chart_svg"]
+            self.report_html = page
+
+    def report_filename(self) -> str:
+        return report.filename(self.year)
+
+
+class ResultsView:
+    """Widgets of the results app."""
+
+    def __init__(self, model: ResultsModel) -> None:
+        self.model = model
+        self._syncing = False
+        self.year = w.Dropdown(description="考核年度", options=[], style={"description_width": "5em"})
+        self.scheme = w.Dropdown(
+            description="考核方案",
+            options=[],
+            style={"description_width": "5em"},
+            layout=w.Layout(width="30em"),
+        )
+        self.refresh = w.Button(description="刷新", tooltip="重新读取最新数据")
+        self.download = w.HTML("")
+        self.summary = w.HTML("")
+        self.chart = w.HTML("")
+        self.ranking = w.HTML("")
+        self.followups = w.HTML("")
+        self.status = w.HTML("")
+        self.year.observe(self._on_pick, names="value")
+        self.scheme.observe(self._on_pick, names="value")
+        self.refresh.on_click(lambda _b: self._on_pick(None))
+        model.observe(
+            self._draw,
+            names=[
+                "year_options",
+                "scheme_options",
+                "year",
+                "scheme_id",
+                "ranking",
+                "report_html",
+                "followups",
+            ],
+        )
+        self.box = app.frame(
+            TITLE,
+            w.HBox([self.year, self.scheme, self.refresh, self.download], layout=w.Layout(align_items="center")),
+            self.status,
+            self.summary,
+            w.HTML('<div class="kit-section-title">等次分布</div>'),
+            self.chart,
+            w.HTML('<div class="kit-section-title">后续措施待办</div>'),
+            self.followups,
+            w.HTML('<div class="kit-section-title">排名</div>'),
+            self.ranking,
+        )
+
+    def _draw(self, _change: Any = None) -> None:
+        m = self.model
+        self._syncing = True
+        try:
+            self.year.options, self.year.value = m.year_options, m.year or None
+            self.scheme.options, self.scheme.value = m.scheme_options, m.scheme_id
+        finally:
+            self._syncing = False
+        cov = m.coverage
+        missing = "、".join(u["name"] for u in cov.get("missing", []))
+        self.summary.value = (
+            f'<div class="kit-info">应参加考核 {cov.get("expected", 0)} 家，已评分 {cov.get("scored", 0)} 家'
+            + (f"；尚未评分：{html.escape(missing)}" if missing else "")
+            + "。</div>"
+        )
+        self.chart.value = m.chart_svg
+        self.ranking.value = ranking_html(m.ranking, m.low_grades)
+        self.followups.value = followups_html(m.followups, m.followup_stats, m.low_grades)
+        self.download.value = download_link(m.report_html, m.report_filename()) if m.report_html else ""
+
+    def _on_pick(self, _change: Any) -> None:
+        if self._syncing or self.year.value is None:
+            return
+        try:
+            self.model.select(year=self.year.value, scheme_id=self.scheme.value)
+            self.status.value = ""
+        except Exception as e:
+            title, message = describe(e)
+            self.status.value = status_html(ERROR, title, message)
+
+
+def download_link(page: str, filename: str) -> str:
+    """A link that saves the report from memory: no request leaves the browser."""
+    data = base64.b64encode(page.encode("utf-8")).decode("ascii")
+    return (
+        f'<a class="kit-download" download="{html.escape(filename)}" title="{html.escape(filename)}"'
+        f' href="data:text/html;charset=utf-8;base64,{data}" data-filename="{quote(filename)}">下载报告（HTML）</a>'
+    )
+
+
+def ranking_html(rows: list[dict[str, Any]], low: list[str]) -> str:
+    if not rows:
+        return '<div class="kit-info">本年度该方案尚无评分。</div>'
+    body = "".join(
+        f'<tr><td class="num">{html.escape(r["rank_label"])}</td><td>{html.escape(r["unit_name"])}</td>'
+        f'<td>{html.escape(r["leader_name"] or "（空缺）")}</td><td class="num">{number(r["total"])}</td>'
+        f"<td{' class=kit-low' if r['grade'] in low else ''}>{html.escape(r['grade'])}</td></tr>"
+        for r in rows
+    )
+    return (
+        '<table class="kit-table kit-ranking"><thead><tr><th>名次</th><th>单位</th><th>一把手</th>'
+        f"<th>总分</th><th>等次</th></tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def followups_html(rows: list[dict[str, Any]], stats: dict[str, int], low: list[str]) -> str:
+    if not rows:
+        return f'<div class="kit-info">没有因“{"、".join(low)}”等次触发的后续措施。</div>'
+    head = (
+        f'<div class="kit-info">{stats.get("units", 0)} 家单位被评为{"或".join(low)}，'
+        f"涉及诫勉谈话党政一把手 {stats.get('leaders', 0)} 人。</div>"
+    )
+    body = "".join(
+        f'<tr><td>{html.escape(r["unit_name"])}</td><td class="num">{number(r["total"])}</td>'
+        f'<td class="kit-low">{html.escape(r["grade"])}</td><td>{html.escape(r["kind_label"])}</td>'
+        f"<td>{html.escape(r['description'])}</td><td>{html.escape(r['status_label'])}</td></tr>"
+        for r in rows
+    )
+    return (
+        head + '<table class="kit-table kit-followups"><thead><tr><th>单位</th><th>总分</th><th>等次</th>'
+        f"<th>措施</th><th>内容</th><th>状态</th></tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def show(db_path: str | Path | None = None) -> None:
+    """Build the app, display it, and load its data once a user has opened the page."""
+    from IPython.display import display
+
+    charts.warm_up()
+    view = ResultsView(ResultsModel(db_path))
+    display(view.box)  # type: ignore[no-untyped-call]
+    app.start(view.model.load, view.status)

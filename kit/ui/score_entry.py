@@ -1,0 +1,370 @@
+"""年度考核评分: pick year, scheme and unit; enter each indicator's score; save.
+
+`ScoreEntryModel` holds the state and talks to kit (no widgets, testable without a
+browser); `ScoreEntryView` only draws it.
+"""
+
+from __future__ import annotations
+
+import html
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+import traitlets as t
+
+from kit import assessments, db, registry, validate
+from kit.db import Connection
+from kit.errors import InvalidInput, describe
+from kit.formats import number
+from kit.ui import app
+from kit.ui.forms import ERROR, FieldSpec, Form, status_html
+
+TITLE = "年度考核评分"
+
+
+class ScoreEntryModel(t.HasTraits):
+    """The sheet being entered: selection, scheme, saved sheet, leaders and history."""
+
+    year = t.Int(0)
+    scheme_id = t.Int(None, allow_none=True)
+    unit_id = t.Int(None, allow_none=True)
+    year_options: t.List[Any] = t.List()
+    scheme_options: t.List[Any] = t.List()
+    unit_options: t.List[Any] = t.List()
+    scheme = t.Any(None)
+    sheet = t.Any(None)
+    leaders = t.Unicode("")
+    history: t.List[Any] = t.List()
+
+    def __init__(self, db_path: str | Path | None = None) -> None:
+        super().__init__()
+        self.db_path = db_path
+
+    # -- reading -----------------------------------------------------------------
+    def load(self) -> None:
+        """First load: offer years and schemes, select the latest year's first scheme."""
+        with db.read(self.db_path) as con:
+            years = _years(con)
+            schemes = assessments.list_schemes(con)
+            self.year_options = [(f"{y}年度", y) for y in years]
+            self.scheme_options = [(s["name"], s["id"]) for s in schemes]
+            year = _latest_scored_year(con) or years[0]
+            self._select(con, year, schemes[0]["id"] if schemes else None, None)
+
+    def select(self, *, year: int, scheme_id: int | None, unit_id: int | None) -> None:
+        with db.read(self.db_path) as con:
+            self._select(con, year, scheme_id, unit_id)
+
+    def _select(self, con: Connection, year: int, scheme_id: int | None, unit_id: int | None) -> None:
+        scheme = assessments.get_scheme(con, scheme_id) if scheme_id is not None else None
+        units = registry.list_units(con, kinds=scheme.unit_kinds) if scheme else []
+        scored = {
+            int(r[0])
+            for r in con.all("SELECT unit_id FROM score_sheets WHERE scheme_id = ? AND year = ?", [scheme_id, year])
+        }
+        options = [(u["name"] + ("（已评分）" if u["id"] in scored else ""), u["id"]) for u in units]
+        if unit_id not in {u["id"] for u in units}:
+            unit_id = None
+        sheet = None
+        if scheme and unit_id is not None:
+            sheet = assessments.load_sheet(con, scheme_id=scheme.id, unit_id=unit_id, year=year)
+        with self.hold_trait_notifications():
+            self.year, self.scheme = year, scheme
+            self.scheme_id = scheme.id if scheme else None
+            self.unit_options = options
+            self.unit_id = unit_id
+            self.sheet = sheet
+            self.leaders = _leaders_text(con, unit_id, year) if unit_id is not None else ""
+            self.history = (
+                describe_history(assessments.sheet_history(con, scheme_id=scheme.id, unit_id=unit_id, year=year))
+                if scheme and unit_id is not None
+                else []
+            )
+
+    # -- computing and writing ---------------------------------------------------
+    def preview(self, values: dict[str, Any]) -> str:
+        """The running total and grade of what is typed so far (invalid entries left out)."""
+        scheme: assessments.Scheme | None = self.scheme
+        if scheme is None:
+            return ""
+        scores: dict[int, Decimal] = {}
+        for ind in scheme.indicators:
+            try:
+                value = validate.number(values.get(f"score_{ind.id}"), field="", label="", maximum=ind.maximum)
+            except InvalidInput:
+                continue
+            if value is not None:
+                scores[ind.id] = value
+        if len(scores) < len(scheme.indicators):
+            partial_sum = sum(scores.values(), Decimal(0))
+            return f"已填 {len(scores)}/{len(scheme.indicators)} 项，已填得分合计 {number(partial_sum)} 分"
+        total = scheme.total(scores)
+        return f"合计 {number(total)} 分（满分 {number(scheme.full_marks)}），等次：{scheme.grade(total).label}"
+
+    def save(self, values: dict[str, Any]) -> str:
+        """Save the typed sheet as one transaction; returns the message for the user.
+
+        Raises:
+            InvalidInput, Conflict, NotFound, Busy: nothing was written.
+        """
+        scheme: assessments.Scheme | None = self.scheme
+        if scheme is None or self.unit_id is None:
+            raise InvalidInput.one("unit", "请先选择考核方案和被考核单位")
+        scores = {i.id: values.get(f"score_{i.id}") for i in scheme.indicators}
+        notes = {i.id: values.get(f"note_{i.id}") for i in scheme.indicators}
+        version = self.sheet.version if self.sheet else 0
+        with db.write(self.db_path, action="保存评分表") as con:
+            sheet = assessments.save_sheet(
+                con,
+                scheme_id=scheme.id,
+                unit_id=self.unit_id,
+                year=self.year,
+                scores=scores,
+                notes=notes,
+                note=values.get("note"),
+                expected_version=version,
+            )
+            opened = con.scalar("SELECT count(*) FROM followups WHERE sheet_id = ? AND status = 'open'", [sheet.id])
+            self._select(con, self.year, scheme.id, self.unit_id)
+        message = f"已保存：合计 {number(sheet.total)} 分，等次“{sheet.grade}”（第 {sheet.version} 版）"
+        if opened:
+            message += f"；该等次须跟进，现有待办后续措施 {opened} 项"
+        return message
+
+
+def _years(con: Connection) -> list[int]:
+    from kit import rankings
+
+    return rankings.years(con, today=con.now.date())
+
+
+def _latest_scored_year(con: Connection) -> int | None:
+    found = con.scalar("SELECT max(year) FROM score_sheets")
+    return int(found) if found is not None else None
+
+
+def _leaders_text(con: Connection, unit_id: int, year: int) -> str:
+    day = assessments.assessment_day(year, con.now.date())
+    leaders = registry.principal_leaders_at(con, unit_id, day)
+    when = "年末" if day.month == 12 and day.day == 31 else f"{day:%m月%d日}"
+    parts = [f"{registry.ROLE_LABELS[x.role]}（{year}年{when}）：{x.label()}" for x in leaders]
+    if not leaders:
+        parts.append(f"{year}年{when}无在任一把手记录")
+    for change in registry.principal_changes(con, unit_id, day.replace(month=1, day=1), day):
+        parts.append(f"{change.start:%Y年%m月%d日}起由{change.name}接任{change.post}")
+    return "；".join(parts)
+
+
+def describe_history(entries: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Trace entries of a sheet as lines for people: when, who, what changed."""
+    lines = []
+    for entry in entries:
+        before, after = entry["before"] or {}, entry["after"] or {}
+        changed = []
+        for name, score in (after.get("scores") or {}).items():
+            old = (before.get("scores") or {}).get(name)
+            if old is not None and Decimal(old) != Decimal(score):
+                changed.append(f"{name} {number(Decimal(old))}→{number(Decimal(score))}")
+        total = number(Decimal(after["total"])) if "total" in after else "—"
+        if before.get("total") is not None:
+            total = f"{number(Decimal(before['total']))} → {total}"
+        lines.append(
+            {
+                "time": f"{entry['logged_at']:%Y-%m-%d %H:%M:%S}",
+                "actor": entry["actor"],
+                "action": entry["action"],
+                "total": total,
+                "grade": f"{before['grade']} → {after.get('grade', '')}"
+                if before.get("grade")
+                else after.get("grade", ""),
+                "changes": "；".join(changed),
+            }
+        )
+    return lines
+
+
+class ScoreEntryView:
+    """Widgets of the score-entry app, drawn from a `ScoreEntryModel`."""
+
+    def __init__(self, model: ScoreEntryModel) -> None:
+        self.model = model
+        self._syncing = False
+        self._forms: dict[int, Form] = {}
+        self.year = w.Dropdown(description="考核年度", options=[], style={"description_width": "5em"})
+        self.scheme = w.Dropdown(
+            description="考核方案",
+            options=[],
+            style={"description_width": "5em"},
+            layout=w.Layout(width="30em"),
+        )
+        self.unit = w.Dropdown(
+            description="被考核单位",
+            options=[],
+            style={"description_width": "6em"},
+            layout=w.Layout(width="26em"),
+        )
+        self.leaders = w.HTML("")
+        self.sheet_state = w.HTML("")
+        self.total = w.HTML("", layout=w.Layout(margin="4px 0"))
+        self.form_area = w.VBox([])
+        self.history = w.HTML("")
+        self.status = w.HTML("")
+        for widget in (self.year, self.scheme, self.unit):
+            widget.observe(self._on_pick, names="value")
+        model.observe(
+            self._draw,
+            names=[
+                "year_options",
+                "scheme_options",
+                "unit_options",
+                "year",
+                "scheme_id",
+                "unit_id",
+                "sheet",
+                "leaders",
+                "history",
+            ],
+        )
+        self.box = app.frame(
+            TITLE,
+            w.HBox([self.year, self.scheme]),
+            self.unit,
+            self.leaders,
+            self.sheet_state,
+            self.form_area,
+            self.status,
+            w.HTML('<div class="kit-section-title">修改记录</div>'),
+            self.history,
+        )
+
+    # -- model → widgets ---------------------------------------------------------
+    def _draw(self, _change: Any = None) -> None:
+        m = self.model
+        self._syncing = True
+        try:
+            self.year.options, self.year.value = m.year_options, m.year or None
+            self.scheme.options, self.scheme.value = m.scheme_options, m.scheme_id
+            self.unit.options, self.unit.value = m.unit_options, m.unit_id
+        finally:
+            self._syncing = False
+        self.leaders.value = f'<div class="kit-info">{html.escape(m.leaders)}</div>' if m.leaders else ""
+        form = self._form()
+        self.form_area.children = [form.box] if form and m.unit_id is not None else []
+        if form is not None:
+            form.set_values(_form_values(m.sheet))
+            self._update_total()
+        self.sheet_state.value = _sheet_state_html(m.sheet, m.unit_id)
+        self.history.value = _history_html(m.history)
+
+    def _form(self) -> Form | None:
+        scheme: assessments.Scheme | None = self.model.scheme
+        if scheme is None:
+            return None
+        if scheme.id not in self._forms:
+            form = Form(
+                score_fields(scheme),
+                submit_label="保存评分表",
+                on_submit=self.model.save,
+                before_submit=[self.total],
+            )
+            for widget in form.inputs.values():
+                widget.observe(lambda _c: self._update_total(), names="value")
+            self._forms[scheme.id] = form
+        return self._forms[scheme.id]
+
+    def _update_total(self) -> None:
+        form = self._forms.get(self.model.scheme_id) if self.model.scheme_id is not None else None
+        text = self.model.preview(form.values()) if form else ""
+        self.total.value = f'<div class="kit-total" aria-live="polite">{html.escape(text)}</div>' if text else ""
+
+    # -- widgets → model ---------------------------------------------------------
+    def _on_pick(self, _change: Any) -> None:
+        if self._syncing or self.year.value is None:
+            return
+        try:
+            self.model.select(year=self.year.value, scheme_id=self.scheme.value, unit_id=self.unit.value)
+            self.status.value = ""
+        except Exception as e:
+            title, message = describe(e)
+            self.status.value = status_html(ERROR, title, message)
+
+
+def score_fields(scheme: assessments.Scheme) -> list[FieldSpec]:
+    """One row per indicator (score, then an optional note), and the overall note."""
+    fields = []
+    for ind in scheme.indicators:
+        label = f"{ind.ord}. {ind.name}"
+        hint = f"满分 {number(ind.maximum)}" if scheme.scoring == "points" else f"权重 {number(ind.weight)}，百分制"
+        check = partial(validate.number, field=f"score_{ind.id}", label=f"{ind.name}得分", maximum=ind.maximum)
+        fields.append(
+            FieldSpec(
+                f"score_{ind.id}",
+                label,
+                "number",
+                required=True,
+                hint=hint,
+                row=f"ind_{ind.id}",
+                width="6em",
+                placeholder="得分",
+                check=check,
+            )
+        )
+        fields.append(
+            FieldSpec(
+                f"note_{ind.id}",
+                f"{ind.name}说明",
+                "text",
+                row=f"ind_{ind.id}",
+                width="22em",
+                placeholder="扣分说明（选填）",
+            )
+        )
+    fields.append(FieldSpec("note", "总体评价", "textarea", width="40em", placeholder="考核组总体意见（选填）"))
+    return fields
+
+
+def _form_values(sheet: assessments.Sheet | None) -> dict[str, Any]:
+    if sheet is None:
+        return {}
+    values: dict[str, Any] = {f"score_{k}": number(v) for k, v in sheet.scores.items()}
+    values.update({f"note_{k}": v for k, v in sheet.notes.items()})
+    values["note"] = sheet.note
+    return values
+
+
+def _sheet_state_html(sheet: assessments.Sheet | None, unit_id: int | None) -> str:
+    if unit_id is None:
+        return '<div class="kit-info">请选择被考核单位。</div>'
+    if sheet is None:
+        return '<div class="kit-info">该单位本年度尚未评分，请逐项填写后保存。</div>'
+    return (
+        f'<div class="kit-info">已保存的评分表：合计 {number(sheet.total)} 分，等次“{html.escape(sheet.grade)}”，'
+        f"第 {sheet.version} 版，{html.escape(sheet.updated_by)} 于 {sheet.updated_at:%Y-%m-%d %H:%M} 保存。</div>"
+    )
+
+
+def _history_html(lines: list[dict[str, str]]) -> str:
+    if not lines:
+        return '<div class="kit-info">暂无修改记录。</div>'
+    rows = "".join(
+        "<tr>"
+        + "".join(f"<td>{html.escape(line[k])}</td>" for k in ("time", "actor", "action", "total", "grade", "changes"))
+        + "</tr>"
+        for line in reversed(lines)
+    )
+    return (
+        '<table class="kit-table kit-history"><thead><tr><th>时间</th><th>操作人</th><th>操作</th><th>总分</th>'
+        f"<th>等次</th><th>修改的指标</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def show(db_path: str | Path | None = None) -> None:
+    """Build the app, display it, and load its data once a user has opened the page."""
+    from IPython.display import display
+
+    view = ScoreEntryView(ScoreEntryModel(db_path))
+    display(view.box)  # type: ignore[no-untyped-call]
+    app.start(view.model.load, view.status)
