@@ -1,0 +1,158 @@
+"""`kit serve`: the apps in Voilà, on 127.0.0.1, offline, with preheated kernels."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+SHARE = Path(__file__).with_name("share")
+SITE_TITLE = "监督台"
+SITE_LEAD = "对“一把手”和领导班子监督的工作台：考核评分、考核结果与报告。"
+FOLDER_TITLES = {"analysis": ("分析笔记本", "分析员的示例笔记本（只读查询，展示结果）")}
+# Kernels idle this long with no browser attached are shut down (closed or crashed tabs).
+CULL_IDLE_S = 900
+CULL_INTERVAL_S = 60
+
+
+def notebooks_dir() -> Path:
+    """The apps: `./notebooks` when run from the project, else the one beside the package."""
+    here = Path.cwd() / "notebooks"
+    return here if here.is_dir() else Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def _describe(path: Path) -> tuple[str, str, int]:
+    """Title (notebook metadata), lead (first paragraph of the title cell) and order of a notebook."""
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return path.stem, "", 999
+    meta = nb.get("metadata", {})
+    lead = ""
+    first = next((c for c in nb.get("cells", []) if c.get("cell_type") == "markdown"), None)
+    if first:
+        source = first.get("source", "")
+        text = "".join(source) if isinstance(source, list) else str(source)
+        paragraphs = [p.strip() for p in text.split("\n\n") if p.strip() and not p.lstrip().startswith("#")]
+        lead = paragraphs[0] if paragraphs else ""
+    return str(meta.get("title") or path.stem), lead, int(meta.get("kit_order", 100))
+
+
+def listing(root: Path, folder: str = "") -> list[dict[str, str]]:
+    """The entries of one folder of apps for the page at "/": apps in their order, then folders."""
+    here = root / folder.strip("/")
+    apps, folders = [], []
+    for path in sorted(here.iterdir()):
+        rel = path.relative_to(root).as_posix()
+        if path.suffix == ".ipynb":
+            title, lead, order = _describe(path)
+            apps.append((order, title, {"type": "notebook", "path": rel, "title": title, "lead": lead}))
+        elif path.is_dir() and not path.name.startswith((".", "_")):
+            title, lead = FOLDER_TITLES.get(rel, (path.name, ""))
+            folders.append({"type": "directory", "path": rel, "title": title, "lead": lead})
+    return [entry for _order, _title, entry in sorted(apps, key=lambda a: (a[0], a[1]))] + folders
+
+
+def page_config_hook(
+    page_config: dict[str, Any],
+    base_url: str,
+    settings: dict[str, Any],
+    log: Any,
+    voila_configuration: Any,
+    notebook_path: str,
+    **_: Any,
+) -> dict[str, Any]:
+    """Give the page at "/" Chinese titles (Voilà ignores the return value: change in place)."""
+    root = Path(settings["contents_manager"].root_dir)
+    folder = (notebook_path or "").strip("/")
+    entries = listing(root, folder) if (root / folder).is_dir() else []
+    page_config["kit"] = {"site_title": SITE_TITLE, "site_lead": SITE_LEAD, "entries": entries}
+    return page_config
+
+
+def voila_command(folder: Path, *, port: int, preheat: bool, token: str) -> list[str]:
+    args = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(folder),
+        "--no-browser",
+        "--Voila.ip=127.0.0.1",
+        f"--port={port}",
+        "--template=kit",
+        f"--Voila.config_file_paths={SHARE / 'voila'}",
+        f"--token={token}",
+        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
+        f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}",
+        "--VoilaConfiguration.file_allowlist=[]",
+        "--VoilaConfiguration.show_tracebacks=False",
+    ]
+    if preheat:
+        args += [
+            "--preheat_kernel=True",
+            "--pool_size=1",
+            "--VoilaKernelManager.preheat_denylist=['analysis/']",
+        ]
+    return args
+
+
+def server_env(db_path: Path) -> dict[str, str]:
+    """The server's environment: our template on JUPYTER_PATH, the database as an absolute path."""
+    env = dict(os.environ)
+    env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(SHARE / "jupyter"), env.get("JUPYTER_PATH")]))
+    env["KIT_DB"] = str(db_path.resolve())
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout_s: float = 120) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return True
+        time.sleep(0.2)
+    return False
+
+
+def run(*, db_path: Path, port: int, preheat: bool = True, open_browser: bool = False) -> int:
+    """Serve until interrupted; prints the address (with its access token) once it answers."""
+    from kit import db
+
+    db.init(db_path)  # a file from an older program is upgraded before any kernel reads it
+    token = os.environ.get("KIT_TOKEN") or secrets.token_hex(16)
+    folder = notebooks_dir()
+    proc = subprocess.Popen(
+        voila_command(folder, port=port, preheat=preheat, token=token), env=server_env(db_path), cwd=folder
+    )
+    try:
+        if not wait_for_port(port, proc):
+            print("监督台未能启动，请查看上方日志。", file=sys.stderr)
+            return 1
+        print(
+            f"\n监督台已启动：http://127.0.0.1:{port}/?token={token}\n数据库：{db_path.resolve()}\n按 Ctrl+C 停止。\n",
+            flush=True,
+        )
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(f"http://127.0.0.1:{port}/?token={token}")
+        return proc.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT if os.name != "nt" else signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
