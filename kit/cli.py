@@ -1,0 +1,126 @@
+"""`kit …` on the command line: init, demo, serve, report, check."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from kit import config, db
+from kit.errors import KitError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    version = db.init(args.db)
+    print(f"数据库已就绪：{config.db_path(args.db)}（结构版本 {version}）")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from kit import demo
+
+    path = config.db_path(args.db)
+    if path.exists():
+        if args.if_missing:
+            print(f"演示数据库已存在，直接使用：{path}")
+            return 0
+        if not args.force:
+            print(f"数据库文件已存在：{path}。如需重建演示数据，请加 --force（将删除该文件）。", file=sys.stderr)
+            return 2
+        for stale in (path, path.with_name(path.name + ".wal")):
+            stale.unlink(missing_ok=True)
+    summary = demo.build(path)
+    print(f"演示数据库已生成：{path}")
+    print(
+        f"  单位 {summary.units} 个，人员 {summary.people} 名，评分表 {summary.sheets} 份，"
+        f"考核年度 {'、'.join(map(str, summary.years))}"
+    )
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from kit import serve
+
+    return serve.run(db_path=config.db_path(args.db), port=args.port, preheat=not args.no_preheat, open_browser=False)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from kit.reports import assessment
+
+    if args.name != "assessment":
+        raise KitError(f"未知的报告“{args.name}”。可用的报告：assessment（年度考核结果报告）")
+    with db.read(args.db) as con:
+        scheme_id = None
+        if args.scheme:
+            found = con.scalar("SELECT id FROM assessment_schemes WHERE code = ?", [args.scheme])
+            if found is None:
+                raise KitError(f"考核方案编码“{args.scheme}”不存在")
+            scheme_id = int(found)
+        html = assessment.build(con, year=args.year, scheme_id=scheme_id)
+    out = Path(args.out) if args.out else Path(assessment.filename(args.year))
+    out.write_text(html, encoding="utf-8")
+    print(f"报告已写入：{out}")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from kit import trace
+
+    with db.read(args.db) as con:
+        report = trace.verify(con)
+    if report.ok:
+        print(f"留痕检查通过：共 {report.rows} 条记录，哈希链完整。")
+        return 0
+    print(f"留痕检查未通过：{report.reason}（自第 {report.first_broken} 条起不可信）。", file=sys.stderr)
+    return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="数据库文件（默认：环境变量 KIT_DB，否则 data/kit.duckdb）",
+    )
+    parser = argparse.ArgumentParser(prog="kit", description="监督台命令行工具", parents=[common])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
+
+    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    add("init", _cmd_init, "创建数据库文件或升级其结构")
+    demo = add("demo", _cmd_demo, "生成演示数据库")
+    demo.add_argument("--force", action="store_true", help="删除已有文件后重建")
+    demo.add_argument("--if-missing", action="store_true", help="文件已存在时什么也不做")
+    serve = add("serve", _cmd_serve, "在 127.0.0.1 上启动各应用")
+    serve.add_argument("--port", type=int, default=8866, help="端口（默认 8866）")
+    serve.add_argument("--no-preheat", action="store_true", help="不预热内核（调试用）")
+    report = add("report", _cmd_report, "生成离线 HTML 报告")
+    report.add_argument("name", choices=["assessment"], help="报告名称：assessment（年度考核结果）")
+    report.add_argument("--year", type=int, required=True, help="考核年度")
+    report.add_argument("--scheme", help="只含某个考核方案（方案编码）")
+    report.add_argument("--out", help="输出文件（默认：<年度>年度考核结果报告.html）")
+    add("check", _cmd_check, "检查留痕哈希链是否完整")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if not hasattr(args, "db"):
+        args.db = None
+    try:
+        code: int = args.handler(args)
+    except KitError as e:
+        print(f"{e.title}：{e.message}", file=sys.stderr)
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

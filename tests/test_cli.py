@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kit import cli, db
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, env_db: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = None
+    if env_db is not None:
+        import os
+
+        env = {**os.environ, "KIT_DB": str(env_db)}
+    return subprocess.run(
+        [sys.executable, "-m", "kit.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def test_init_then_check(tmp_path: Path) -> None:
+    path = tmp_path / "x.duckdb"
+    assert cli.main(["init", "--db", str(path)]) == 0
+    assert cli.main(["check", "--db", str(path)]) == 0
+    with db.read(path) as con:
+        assert con.scalar("SELECT max(version) FROM schema_migrations") == db.latest_version()
+
+
+def test_db_option_is_accepted_before_and_after_the_command(tmp_path: Path) -> None:
+    before, after = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    assert cli.main(["--db", str(before), "init"]) == 0
+    assert cli.main(["init", "--db", str(after)]) == 0
+    assert before.exists()
+    assert after.exists()
+
+
+def test_kit_db_environment_variable_is_the_default(tmp_path: Path) -> None:
+    path = tmp_path / "env.duckdb"
+    result = run("init", env_db=path)
+    assert result.returncode == 0, result.stderr
+    assert path.exists()
+
+
+def test_report_command_writes_the_report(demo_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    result = run("report", "assessment", "--year", "2024", "--db", str(demo_db), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    page = out.read_text(encoding="utf-8")
+    assert "2024年度党风廉政建设责任制考核结果报告" in page
+    assert "报告已写入" in result.stdout
+
+
+def test_check_reports_a_broken_chain_and_fails(demo_db: Path) -> None:
+    import duckdb
+
+    raw = duckdb.connect(str(demo_db))
+    raw.execute("UPDATE trace_log SET actor = '他人' WHERE seq = 10")
+    raw.close()
+    result = run("check", "--db", str(demo_db))
+    assert result.returncode == 1
+    assert "第 10 条" in result.stderr
+
+
+def test_demo_refuses_to_overwrite_without_force(demo_db: Path) -> None:
+    assert cli.main(["demo", "--db", str(demo_db)]) == 2
+    assert cli.main(["demo", "--db", str(demo_db), "--if-missing"]) == 0
+
+
+def test_errors_are_one_chinese_line_not_a_traceback(tmp_path: Path) -> None:
+    result = run("check", "--db", str(tmp_path / "missing.duckdb"))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "不存在" in result.stderr
+
+
+def _commands() -> list[str]:
+    parser = cli._parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    return sorted(sub.choices)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_every_command_is_documented_in_the_readme(command: str) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert re.search(rf"`kit {command}\b", readme), f"README.md does not document `kit {command}`"
