@@ -1,0 +1,111 @@
+"""A real Voilà server on a free loopback port and a headless Chromium that may not leave it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.sync_api import Browser, BrowserContext, Playwright, Route
+
+from kit import serve
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+LOOPBACK = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:", "file:")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    base: str
+    token: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    def url(self, path: str = "/") -> str:
+        joiner = "&" if "?" in path else "?"
+        return f"{self.base}{path}{joiner}token={self.token}"
+
+
+@contextmanager
+def voila(db_path: Path, log: Path, *, notebooks: Path | None = None, preheat: bool = True) -> Iterator[Server]:
+    """`kit serve`'s Voilà command on a free port, stopped afterwards."""
+    port, token = free_port(), "test-token"
+    folder = notebooks or serve.notebooks_dir()
+    env = serve.server_env(db_path)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            serve.voila_command(folder, port=port, preheat=preheat, token=token),
+            env=env,
+            cwd=folder,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            if not serve.wait_for_port(port, proc):
+                raise RuntimeError(f"voila did not start:\n{log.read_text(errors='replace')[-3000:]}")
+            yield Server(f"http://127.0.0.1:{port}", token, proc, log)
+        finally:
+            with_group = os.getpgid(proc.pid) if proc.poll() is None else None
+            if with_group is not None:
+                os.killpg(with_group, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(with_group, signal.SIGKILL)
+                    proc.wait()
+
+
+def launch(pw: Playwright) -> Browser:
+    return pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+@dataclass
+class Guard:
+    """Counts (and aborts) every request that would leave the machine."""
+
+    outside: list[str] = field(default_factory=list)
+
+    def route(self, route: Route) -> None:
+        url = route.request.url
+        if url.startswith(LOOPBACK):
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+
+def guarded_context(browser: Browser, guard: Guard, **options: object) -> BrowserContext:
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN", **options)  # type: ignore[arg-type]
+    context.route("**/*", guard.route)
+    return context
+
+
+def wait_until(predicate: object, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")

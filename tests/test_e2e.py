@@ -1,0 +1,201 @@
+"""The apps in a real headless Chromium against a real Voilà, offline: fields found by their Chinese labels."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from kit import assessments, db
+
+from . import browser as b
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+UNIT = "州民族宗教事务委员会"  # not yet scored in the demo's 2025
+SCHEME = "党风廉政建设责任制考核（县市、州级部门）"
+
+
+@pytest.fixture(scope="module")
+def server(_demo_master: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[b.Server]:
+    folder = tmp_path_factory.mktemp("served")
+    path = folder / "demo.duckdb"
+    shutil.copyfile(_demo_master, path)
+    with b.voila(path, folder / "voila.log") as running:
+        running.db = path  # type: ignore[attr-defined]
+        yield running
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        browser = b.launch(pw)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def guard() -> Iterator[b.Guard]:
+    guard = b.Guard()
+    yield guard
+    assert guard.outside == [], f"requests left the machine: {guard.outside}"
+
+
+@pytest.fixture
+def page(chromium: Browser, guard: b.Guard) -> Iterator[Page]:
+    context = b.guarded_context(chromium, guard, accept_downloads=True)
+    page = context.new_page()
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    context.close()
+    assert all(url.startswith("ws://127.0.0.1") for url in sockets), sockets
+    assert errors == []
+
+
+def db_of(server: b.Server) -> Path:
+    return server.db  # type: ignore[attr-defined, no-any-return]
+
+
+def scheme_of(server: b.Server) -> assessments.Scheme:
+    with db.read(db_of(server)) as con:
+        return assessments.get_scheme(con, int(con.scalar("SELECT id FROM assessment_schemes WHERE code = 'ZZ-A'")))
+
+
+def open_score_entry(page: Page, server: b.Server, unit: str = UNIT) -> None:
+    page.goto(server.url("/voila/render/score_entry.ipynb"))
+    expect(page).to_have_title("年度考核评分")
+    page.get_by_label("考核年度").select_option(label="2025年度", timeout=60_000)
+    page.get_by_label("考核方案").select_option(label=SCHEME)
+    page.get_by_label("被考核单位").select_option(label=unit)
+    expect(page.get_by_text("该单位本年度尚未评分")).to_be_visible()
+
+
+def score_box(page: Page, indicator: assessments.Indicator) -> Any:
+    return page.get_by_label(f"{indicator.ord}. {indicator.name}＊", exact=True)
+
+
+def fill_sheet(page: Page, scheme: assessments.Scheme, values: dict[int, str]) -> None:
+    for ind in scheme.indicators:
+        box = score_box(page, ind)
+        box.fill(values[ind.id])
+        box.press("Tab")
+
+
+def sheets_and_trace(server: b.Server) -> tuple[int, int]:
+    with db.read(db_of(server)) as con:
+        return int(con.scalar("SELECT count(*) FROM score_sheets")), int(con.scalar("SELECT count(*) FROM trace_log"))
+
+
+def test_index_leads_to_every_app_by_its_chinese_title(page: Page, server: b.Server) -> None:
+    page.goto(server.url("/"))
+    expect(page).to_have_title("监督台")
+    for title in ("年度考核评分", "考核结果", "分析笔记本"):
+        expect(page.get_by_role("link", name=title)).to_be_visible()
+    page.get_by_role("link", name="年度考核评分").click()
+    expect(page.get_by_label("被考核单位")).to_be_visible(timeout=60_000)
+
+
+def test_a_sheet_entered_in_the_browser_is_saved_and_ranked(page: Page, server: b.Server) -> None:
+    scheme = scheme_of(server)
+    open_score_entry(page, server)
+    expect(page.get_by_text("一把手（2025年年末）")).to_be_visible()
+    # 65 % of every maximum: a total of 65, graded 基本合格, which triggers follow-ups.
+    values = {ind.id: str(ind.maximum * Decimal("0.65")).rstrip("0").rstrip(".") for ind in scheme.indicators}
+    fill_sheet(page, scheme, values)
+    page.get_by_placeholder("扣分说明（选填）").first.fill("会议记录不全")
+    expect(page.get_by_text("合计 65 分（满分 100），等次：基本合格")).to_be_visible()
+    page.get_by_role("button", name="保存评分表").click()
+    expect(page.get_by_role("status")).to_contain_text("已保存：合计 65 分，等次“基本合格”（第 1 版）")
+
+    with db.read(db_of(server)) as con:
+        unit_id = int(con.scalar("SELECT id FROM units WHERE name = ?", [UNIT]))
+        sheet = assessments.load_sheet(con, scheme_id=scheme.id, unit_id=unit_id, year=2025)
+        actor = con.scalar("SELECT actor FROM trace_log WHERE table_name = 'score_sheets' ORDER BY seq DESC LIMIT 1")
+    assert sheet is not None
+    assert sheet.total == Decimal(65)
+    assert {k: str(v.normalize()) for k, v in sheet.scores.items()} == values
+    assert sheet.notes == {scheme.indicators[0].id: "会议记录不全"}
+    assert actor == "本机操作员"
+
+    page.goto(server.url("/voila/render/results.ipynb"))
+    page.get_by_label("考核年度").select_option(label="2025年度", timeout=60_000)
+    row = page.locator("table.kit-ranking tr", has_text=UNIT)
+    expect(row).to_contain_text("65")
+    expect(row).to_contain_text("基本合格")
+    followups = page.locator("table.kit-followups")
+    expect(followups).to_contain_text(f"对{UNIT}开展整改“回头看”")
+    expect(followups.locator("tr", has_text="诫勉谈话").filter(has_text=UNIT)).to_have_count(1)
+
+
+def test_reopening_a_unit_shows_its_sheet_and_history(page: Page, server: b.Server) -> None:
+    unit = "中共白石县委（已评分）"
+    page.goto(server.url("/voila/render/score_entry.ipynb"))
+    page.get_by_label("被考核单位").select_option(label=unit, timeout=60_000)
+    scheme = scheme_of(server)
+    first = score_box(page, scheme.indicators[0])
+    expect(first).not_to_have_value("")
+    old = first.input_value()
+    first.fill(str(Decimal(old) - 1))
+    first.press("Tab")
+    page.get_by_role("button", name="保存评分表").click()
+    expect(page.get_by_role("status")).to_contain_text("（第 2 版）")
+    page.get_by_label("被考核单位").select_option(index=0)
+    page.get_by_label("被考核单位").select_option(label=unit)
+    expect(score_box(page, scheme.indicators[0])).to_have_value(str(Decimal(old) - 1).rstrip("0").rstrip("."))
+    history = page.locator("table.kit-history")
+    expect(history.locator("tbody tr")).to_have_count(2)
+    expect(history).to_contain_text("修改评分表")
+    expect(history).to_contain_text(f"{scheme.indicators[0].name} {old}→")
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("", "不能为空"),
+        ("150", "不能超过满分 15"),
+        ("-1", "不能小于 0"),
+        ("abc", "必须是数字"),
+        ("15.5", "不能超过满分 15"),
+    ],
+)
+def test_a_bad_score_is_refused_beside_its_field_and_nothing_is_written(
+    page: Page, server: b.Server, bad: str, message: str
+) -> None:
+    scheme = scheme_of(server)
+    open_score_entry(page, server, unit="州投资促进局")
+    values = {ind.id: "5" for ind in scheme.indicators}
+    values[scheme.indicators[0].id] = bad
+    before = sheets_and_trace(server)
+    fill_sheet(page, scheme, values)
+    page.get_by_role("button", name="保存评分表").click()
+    expect(page.get_by_role("status")).to_contain_text("未保存")
+    error = page.get_by_role("alert").filter(has_text="落实主体责任得分")
+    expect(error).to_contain_text(message)
+    assert sheets_and_trace(server) == before
+    expect(page.get_by_role("button", name="保存评分表")).to_be_enabled()
+
+
+def test_results_report_downloads_as_one_offline_file(page: Page, server: b.Server, tmp_path: Path) -> None:
+    page.goto(server.url("/voila/render/results.ipynb"))
+    page.get_by_label("考核年度").select_option(label="2023年度", timeout=60_000)
+    expect(page.locator(".kit-followups")).to_be_visible()
+    expect(page.get_by_text("6 家单位被评为基本合格或不合格，涉及诫勉谈话党政一把手 9 人")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="下载报告（HTML）").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name == "2023年度考核结果报告.html"
+    text = saved.read_text(encoding="utf-8")
+    assert "2023年度党风廉政建设责任制考核（县市、州级部门）结果报告" in text
+    report_page = page.context.new_page()
+    report_page.goto(saved.as_uri())
+    expect(report_page.locator("h1")).to_contain_text("结果报告")
+    expect(report_page.locator("svg").first).to_be_visible()
