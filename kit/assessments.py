@@ -383,6 +383,8 @@ def save_sheet(
     band = scheme.grade(total)
     old = load_sheet(con, scheme_id=scheme_id, unit_id=unit_id, year=the_year)
     _check_version(old, expected_version)
+    if old is not None and (old.scores, old.notes, old.note) == (clean_scores, clean_notes, clean_note):
+        return old  # nothing changed: no new version, no trace entry
     if old is None:
         sheet_id = int(
             con.scalar(

@@ -98,6 +98,15 @@ def test_resave_updates_the_sheet_and_keeps_its_history(office: dict[str, Any]) 
     assert history[1]["after"]["notes"] == {"落实主体责任": "台账不全"}
 
 
+def test_saving_the_same_sheet_again_makes_no_new_version(office: dict[str, Any]) -> None:
+    first = _save(office, "a", "38", "27", "26", expected_version=0)
+    again = _save(office, "a", "38.0", "27.00", "26", expected_version=1)
+    assert again.version == first.version == 1
+    with db.read(office["db"]) as con:
+        entries = con.scalar("SELECT count(*) FROM trace_log WHERE table_name = 'score_sheets'")
+    assert entries == 1
+
+
 def test_stale_version_is_refused(office: dict[str, Any], table_counts: Any) -> None:
     _save(office, "a", "38", "27", "26", expected_version=0)
     before = table_counts(office["db"])

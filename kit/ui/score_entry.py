@@ -28,6 +28,7 @@ TITLE = "年度考核评分"
 class ScoreEntryModel(t.HasTraits):
     """The sheet being entered: selection, scheme, saved sheet, leaders and history."""
 
+    revision = t.Int(0)
     year = t.Int(0)
     scheme_id = t.Int(None, allow_none=True)
     unit_id = t.Int(None, allow_none=True)
@@ -71,18 +72,18 @@ class ScoreEntryModel(t.HasTraits):
         sheet = None
         if scheme and unit_id is not None:
             sheet = assessments.load_sheet(con, scheme_id=scheme.id, unit_id=unit_id, year=year)
-        with self.hold_trait_notifications():
-            self.year, self.scheme = year, scheme
-            self.scheme_id = scheme.id if scheme else None
-            self.unit_options = options
-            self.unit_id = unit_id
-            self.sheet = sheet
-            self.leaders = _leaders_text(con, unit_id, year) if unit_id is not None else ""
-            self.history = (
-                describe_history(assessments.sheet_history(con, scheme_id=scheme.id, unit_id=unit_id, year=year))
-                if scheme and unit_id is not None
-                else []
-            )
+        self.year, self.scheme = year, scheme
+        self.scheme_id = scheme.id if scheme else None
+        self.unit_options = options
+        self.unit_id = unit_id
+        self.sheet = sheet
+        self.leaders = _leaders_text(con, unit_id, year) if unit_id is not None else ""
+        self.history = (
+            describe_history(assessments.sheet_history(con, scheme_id=scheme.id, unit_id=unit_id, year=year))
+            if scheme and unit_id is not None
+            else []
+        )
+        self.revision += 1  # the view redraws once per change, not once per trait
 
     # -- computing and writing ---------------------------------------------------
     def preview(self, values: dict[str, Any]) -> str:
@@ -115,7 +116,7 @@ class ScoreEntryModel(t.HasTraits):
             raise InvalidInput.one("unit", "请先选择考核方案和被考核单位")
         scores = {i.id: values.get(f"score_{i.id}") for i in scheme.indicators}
         notes = {i.id: values.get(f"note_{i.id}") for i in scheme.indicators}
-        version = self.sheet.version if self.sheet else 0
+        version: int = self.sheet.version if self.sheet else 0
         with db.write(self.db_path, action="保存评分表") as con:
             sheet = assessments.save_sheet(
                 con,
@@ -129,6 +130,8 @@ class ScoreEntryModel(t.HasTraits):
             )
             opened = con.scalar("SELECT count(*) FROM followups WHERE sheet_id = ? AND status = 'open'", [sheet.id])
             self._select(con, self.year, scheme.id, self.unit_id)
+        if sheet.version == version:
+            return f"内容没有变化，无需保存（仍为第 {version} 版）"
         message = f"已保存：合计 {number(sheet.total)} 分，等次“{sheet.grade}”（第 {sheet.version} 版）"
         if opened:
             message += f"；该等次须跟进，现有待办后续措施 {opened} 项"
@@ -214,20 +217,7 @@ class ScoreEntryView:
         self.status = w.HTML("")
         for widget in (self.year, self.scheme, self.unit):
             widget.observe(self._on_pick, names="value")
-        model.observe(
-            self._draw,
-            names=[
-                "year_options",
-                "scheme_options",
-                "unit_options",
-                "year",
-                "scheme_id",
-                "unit_id",
-                "sheet",
-                "leaders",
-                "history",
-            ],
-        )
+        model.observe(self._draw, names="revision")
         self.box = app.frame(
             TITLE,
             w.HBox([self.year, self.scheme]),
