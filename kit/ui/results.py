@@ -25,6 +25,7 @@ TITLE = "考核结果"
 class ResultsModel(t.HasTraits):
     """One scheme's results in one year, and the report file for it."""
 
+    revision = t.Int(0)
     year = t.Int(0)
     scheme_id = t.Int(None, allow_none=True)
     year_options: t.List[Any] = t.List()
@@ -60,16 +61,16 @@ class ResultsModel(t.HasTraits):
             return
         section = report.section(con, scheme_id=scheme_id, year=year)
         page = report.page(con, year=year, sections=[section], one_scheme=True)
-        with self.hold_trait_notifications():
-            self.year, self.scheme_id = year, scheme_id
-            self.coverage = section["coverage"]
-            self.distribution = section["distribution"]
-            self.ranking = section["ranking"]
-            self.low_grades = section["low_grades"]
-            self.followups = section["followups"]
-            self.followup_stats = section["followup_stats"]
-            self.chart_svg = section["chart_svg"]
-            self.report_html = page
+        self.year, self.scheme_id = year, scheme_id
+        self.coverage = section["coverage"]
+        self.distribution = section["distribution"]
+        self.ranking = section["ranking"]
+        self.low_grades = section["low_grades"]
+        self.followups = section["followups"]
+        self.followup_stats = section["followup_stats"]
+        self.chart_svg = section["chart_svg"]
+        self.report_html = page
+        self.revision += 1  # the view redraws once per change, not once per trait
 
     def report_filename(self) -> str:
         return report.filename(self.year)
@@ -98,18 +99,7 @@ class ResultsView:
         self.year.observe(self._on_pick, names="value")
         self.scheme.observe(self._on_pick, names="value")
         self.refresh.on_click(lambda _b: self._on_pick(None))
-        model.observe(
-            self._draw,
-            names=[
-                "year_options",
-                "scheme_options",
-                "year",
-                "scheme_id",
-                "ranking",
-                "report_html",
-                "followups",
-            ],
-        )
+        model.observe(self._draw, names="revision")
         self.box = app.frame(
             TITLE,
             w.HBox([self.year, self.scheme, self.refresh, self.download], layout=w.Layout(align_items="center")),
