@@ -18,7 +18,7 @@ SITE_TITLE = "监督台"
 SITE_LEAD = "对“一把手”和领导班子监督的工作台：考核评分、考核结果与报告。"
 FOLDER_TITLES = {"analysis": ("分析笔记本", "分析员的示例笔记本（只读查询，展示结果）")}
 # Kernels idle this long with no browser attached are shut down (closed or crashed tabs).
-CULL_IDLE_S = 900
+CULL_IDLE_S = 600
 CULL_INTERVAL_S = 60
 
 
@@ -89,17 +89,10 @@ def voila_command(folder: Path, *, port: int, preheat: bool, token: str) -> list
         "--template=kit",
         f"--Voila.config_file_paths={SHARE / 'voila'}",
         f"--token={token}",
-        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
-        f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}",
-        "--VoilaConfiguration.file_allowlist=[]",
         "--VoilaConfiguration.show_tracebacks=False",
     ]
     if preheat:
-        args += [
-            "--preheat_kernel=True",
-            "--pool_size=1",
-            "--VoilaKernelManager.preheat_denylist=['analysis/']",
-        ]
+        args += ["--preheat_kernel=True", "--pool_size=1"]
     return args
 
 

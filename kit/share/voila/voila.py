@@ -1,9 +1,15 @@
 # Voilà configuration of 监督台, loaded by `kit serve` (see kit/serve.py for the options
-# given on the command line). Values that need Python live here.
-from kit.serve import page_config_hook
+# given on the command line). Values that are Python objects or lists live here.
+from kit.serve import CULL_IDLE_S, CULL_INTERVAL_S, page_config_hook
 
 c = get_config()  # noqa: F821 - provided by traitlets when Voilà loads this file
 c.VoilaConfiguration.page_config_hook = page_config_hook
-# Closing a tab asks Voilà to shut its kernel down; without this the request is
-# refused (403, no _xsrf cookie) and the kernel lingers until culled.
-c.Voila.tornado_settings = {"disable_check_xsrf": True}
+# Serve no files from the notebooks folder, only the apps themselves.
+c.VoilaConfiguration.file_allowlist = []
+# Analysts' notebooks are opened rarely: no kernel waits for them.
+c.VoilaKernelManager.preheat_denylist = ["analysis/"]
+# Kernels of tabs that were closed or lost are shut down once idle and unattended.
+# (Closing a tab asks Voilà to stop its kernel at once, but that request is refused
+# unless the page came from the index: XSRF protection stays on, culling does the rest.)
+c.MappingKernelManager.cull_idle_timeout = CULL_IDLE_S
+c.MappingKernelManager.cull_interval = CULL_INTERVAL_S
