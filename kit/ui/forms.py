@@ -34,7 +34,7 @@ class FieldSpec:
 
     kind: "text" (one line), "textarea", "number" (typed as text, so that a wrong
     value reaches the validator instead of being clamped), "choice".
-    Fields with the same `row` share a line; the first one's label heads it.
+    Fields with the same `row` share a line, with one error area at its end.
     """
 
     key: str
@@ -46,15 +46,18 @@ class FieldSpec:
     options: Sequence[tuple[str, Any]] = ()
     row: str | None = None
     width: str = "22em"
+    show_label: bool = True
+    label_width: str = LABEL_WIDTH
     check: Callable[[Any], Any] | None = field(default=None, compare=False)
 
 
-def _widget(spec: FieldSpec, *, labelled: bool) -> w.Widget:
+def _widget(spec: FieldSpec) -> w.Widget:
+    labelled = spec.show_label
     description = spec.label + ("＊" if spec.required else "") if labelled else ""
     common: dict[str, Any] = {
         "description": description,
-        "style": {"description_width": LABEL_WIDTH if labelled else "0"},
-        "layout": w.Layout(width=spec.width if not labelled else f"calc({LABEL_WIDTH} + {spec.width})"),
+        "style": {"description_width": spec.label_width if labelled else "0"},
+        "layout": w.Layout(width=f"calc({spec.label_width} + {spec.width})" if labelled else spec.width),
     }
     if spec.kind == "choice":
         return w.Dropdown(options=list(spec.options), value=None, **common)
@@ -78,10 +81,11 @@ class Form:
         self,
         fields: Sequence[FieldSpec],
         *,
-        submit_label: str = "保存",
+        submit_label: str | None = "保存",
         on_submit: Callable[[dict[str, Any]], str] | None = None,
         before_submit: Sequence[w.Widget] = (),
     ) -> None:
+        """Build the widgets; with `submit_label=None` the form only picks (no button, no status)."""
         self.specs = {spec.key: spec for spec in fields}
         self.inputs: dict[str, w.Widget] = {}
         self.row_errors: dict[str, w.HTML] = {}
@@ -89,8 +93,8 @@ class Form:
         rows: list[w.Widget] = []
         for row_key, specs in _group_rows(fields):
             widgets = []
-            for n, spec in enumerate(specs):
-                widget = _widget(spec, labelled=n == 0)
+            for spec in specs:
+                widget = _widget(spec)
                 self.inputs[spec.key] = widget
                 self._row_of[spec.key] = row_key
                 widgets.append(widget)
@@ -106,13 +110,24 @@ class Form:
             error = w.HTML("", layout=w.Layout(margin="0 0 0 8px"))
             self.row_errors[row_key] = error
             rows.append(w.HBox([*widgets, error], layout=w.Layout(align_items="center")))
-        self.submit = w.Button(description=submit_label, button_style="primary", icon="")
-        self.submit_label = submit_label
+        self.submit_label = submit_label or ""
+        self.submit = w.Button(description=self.submit_label, button_style="primary")
         self.status = w.HTML("")
         self.on_submit = on_submit
         self.submit.on_click(lambda _button: self.run_submit())
-        submit_row = w.HBox([self.submit, self.status], layout=w.Layout(margin="12px 0 0 0"))
-        self.box = w.VBox([*rows, *before_submit, submit_row])
+        submit_row = [w.HBox([self.submit, self.status], layout=w.Layout(margin="12px 0 0 0"))]
+        self.box = w.VBox([*rows, *before_submit, *(submit_row if submit_label else [])])
+
+    def set_choices(self, key: str, options: Sequence[tuple[str, Any]], value: Any) -> None:
+        """Replace a choice field's options and select `value` (None for nothing)."""
+        widget = self.inputs[key]
+        widget.options = list(options)
+        widget.value = value
+
+    def observe(self, callback: Callable[[dict[str, Any]], None]) -> None:
+        """Call `callback(values)` whenever any field's value changes."""
+        for widget in self.inputs.values():
+            widget.observe(lambda _change: callback(self.values()), names="value")
 
     def values(self) -> dict[str, Any]:
         return {key: widget.value for key, widget in self.inputs.items()}

@@ -17,7 +17,7 @@ from kit.errors import describe
 from kit.formats import number
 from kit.reports import assessment as report
 from kit.ui import app
-from kit.ui.forms import ERROR, status_html
+from kit.ui.forms import ERROR, FieldSpec, Form, status_html
 
 TITLE = "考核结果"
 
@@ -76,19 +76,19 @@ class ResultsModel(t.HasTraits):
         return report.filename(self.year)
 
 
+PICKER_FIELDS = [
+    FieldSpec("year", "考核年度", "choice", row="pick", width="9em", label_width="5em"),
+    FieldSpec("scheme", "考核方案", "choice", row="pick", width="24em", label_width="5em"),
+]
+
+
 class ResultsView:
     """Widgets of the results app."""
 
     def __init__(self, model: ResultsModel) -> None:
         self.model = model
         self._syncing = False
-        self.year = w.Dropdown(description="考核年度", options=[], style={"description_width": "5em"})
-        self.scheme = w.Dropdown(
-            description="考核方案",
-            options=[],
-            style={"description_width": "5em"},
-            layout=w.Layout(width="30em"),
-        )
+        self.picker = Form(PICKER_FIELDS, submit_label=None)
         self.refresh = w.Button(description="刷新", tooltip="重新读取最新数据")
         self.download = w.HTML("")
         self.summary = w.HTML("")
@@ -96,13 +96,12 @@ class ResultsView:
         self.ranking = w.HTML("")
         self.followups = w.HTML("")
         self.status = w.HTML("")
-        self.year.observe(self._on_pick, names="value")
-        self.scheme.observe(self._on_pick, names="value")
-        self.refresh.on_click(lambda _b: self._on_pick(None))
+        self.picker.observe(self._on_pick)
+        self.refresh.on_click(lambda _b: self._on_pick(self.picker.values()))
         model.observe(self._draw, names="revision")
         self.box = app.frame(
             TITLE,
-            w.HBox([self.year, self.scheme, self.refresh, self.download], layout=w.Layout(align_items="center")),
+            w.HBox([self.picker.box, self.refresh, self.download], layout=w.Layout(align_items="center")),
             self.status,
             self.summary,
             w.HTML('<div class="kit-section-title">等次分布</div>'),
@@ -117,8 +116,8 @@ class ResultsView:
         m = self.model
         self._syncing = True
         try:
-            self.year.options, self.year.value = m.year_options, m.year or None
-            self.scheme.options, self.scheme.value = m.scheme_options, m.scheme_id
+            self.picker.set_choices("year", m.year_options, m.year or None)
+            self.picker.set_choices("scheme", m.scheme_options, m.scheme_id)
         finally:
             self._syncing = False
         cov = m.coverage
@@ -133,11 +132,11 @@ class ResultsView:
         self.followups.value = followups_html(m.followups, m.followup_stats, m.low_grades)
         self.download.value = download_link(m.report_html, m.report_filename()) if m.report_html else ""
 
-    def _on_pick(self, _change: Any) -> None:
-        if self._syncing or self.year.value is None:
+    def _on_pick(self, picked: dict[str, Any]) -> None:
+        if self._syncing or picked["year"] is None:
             return
         try:
-            self.model.select(year=self.year.value, scheme_id=self.scheme.value)
+            self.model.select(year=picked["year"], scheme_id=picked["scheme"])
             self.status.value = ""
         except Exception as e:
             title, message = describe(e)

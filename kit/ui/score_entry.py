@@ -150,7 +150,9 @@ def _latest_scored_year(con: Connection) -> int | None:
 
 
 def _leaders_text(con: Connection, unit_id: int, year: int) -> str:
-    day = assessments.assessment_day(year, con.now.date())
+    """Who answers for the year (its last day), changes within it, and who leads the unit today."""
+    today = con.now.date()
+    day = assessments.assessment_day(year, today)
     leaders = registry.principal_leaders_at(con, unit_id, day)
     when = "年末" if day.month == 12 and day.day == 31 else f"{day:%m月%d日}"
     parts = [f"{registry.ROLE_LABELS[x.role]}（{year}年{when}）：{x.label()}" for x in leaders]
@@ -158,6 +160,9 @@ def _leaders_text(con: Connection, unit_id: int, year: int) -> str:
         parts.append(f"{year}年{when}无在任一把手记录")
     for change in registry.principal_changes(con, unit_id, day.replace(month=1, day=1), day):
         parts.append(f"{change.start:%Y年%m月%d日}起由{change.name}接任{change.post}")
+    current = registry.top_leader_at(con, unit_id, today)
+    if day < today and current is not None and current.person_id not in {x.person_id for x in leaders}:
+        parts.append(f"现任一把手：{current.label()}（{current.start:%Y年%m月%d日}起）")
     return "；".join(parts)
 
 
@@ -196,32 +201,18 @@ class ScoreEntryView:
         self.model = model
         self._syncing = False
         self._forms: dict[int, Form] = {}
-        self.year = w.Dropdown(description="考核年度", options=[], style={"description_width": "5em"})
-        self.scheme = w.Dropdown(
-            description="考核方案",
-            options=[],
-            style={"description_width": "5em"},
-            layout=w.Layout(width="30em"),
-        )
-        self.unit = w.Dropdown(
-            description="被考核单位",
-            options=[],
-            style={"description_width": "6em"},
-            layout=w.Layout(width="26em"),
-        )
+        self.picker = Form(PICKER_FIELDS, submit_label=None)
         self.leaders = w.HTML("")
         self.sheet_state = w.HTML("")
         self.total = w.HTML("", layout=w.Layout(margin="4px 0"))
         self.form_area = w.VBox([])
         self.history = w.HTML("")
         self.status = w.HTML("")
-        for widget in (self.year, self.scheme, self.unit):
-            widget.observe(self._on_pick, names="value")
+        self.picker.observe(self._on_pick)
         model.observe(self._draw, names="revision")
         self.box = app.frame(
             TITLE,
-            w.HBox([self.year, self.scheme]),
-            self.unit,
+            self.picker.box,
             self.leaders,
             self.sheet_state,
             self.form_area,
@@ -235,9 +226,9 @@ class ScoreEntryView:
         m = self.model
         self._syncing = True
         try:
-            self.year.options, self.year.value = m.year_options, m.year or None
-            self.scheme.options, self.scheme.value = m.scheme_options, m.scheme_id
-            self.unit.options, self.unit.value = m.unit_options, m.unit_id
+            self.picker.set_choices("year", m.year_options, m.year or None)
+            self.picker.set_choices("scheme", m.scheme_options, m.scheme_id)
+            self.picker.set_choices("unit", m.unit_options, m.unit_id)
         finally:
             self._syncing = False
         self.leaders.value = f'<div class="kit-info">{html.escape(m.leaders)}</div>' if m.leaders else ""
@@ -271,15 +262,22 @@ class ScoreEntryView:
         self.total.value = f'<div class="kit-total" aria-live="polite">{html.escape(text)}</div>' if text else ""
 
     # -- widgets → model ---------------------------------------------------------
-    def _on_pick(self, _change: Any) -> None:
-        if self._syncing or self.year.value is None:
+    def _on_pick(self, picked: dict[str, Any]) -> None:
+        if self._syncing or picked["year"] is None:
             return
         try:
-            self.model.select(year=self.year.value, scheme_id=self.scheme.value, unit_id=self.unit.value)
+            self.model.select(year=picked["year"], scheme_id=picked["scheme"], unit_id=picked["unit"])
             self.status.value = ""
         except Exception as e:
             title, message = describe(e)
             self.status.value = status_html(ERROR, title, message)
+
+
+PICKER_FIELDS = [
+    FieldSpec("year", "考核年度", "choice", row="pick", width="9em", label_width="5em"),
+    FieldSpec("scheme", "考核方案", "choice", row="pick", width="24em", label_width="5em"),
+    FieldSpec("unit", "被考核单位", "choice", width="20em", label_width="6em"),
+]
 
 
 def score_fields(scheme: assessments.Scheme) -> list[FieldSpec]:
@@ -310,6 +308,7 @@ def score_fields(scheme: assessments.Scheme) -> list[FieldSpec]:
                 row=f"ind_{ind.id}",
                 width="22em",
                 placeholder="扣分说明（选填）",
+                show_label=False,
             )
         )
     fields.append(FieldSpec("note", "总体评价", "textarea", width="40em", placeholder="考核组总体意见（选填）"))

@@ -1,0 +1,152 @@
+"""The apps' models and the form builder, driven without a browser (the views are thin)."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kit import db, validate
+from kit.errors import Busy, InvalidInput
+from kit.ui import forms, results, score_entry
+
+
+def _unit(path: Path, code: str) -> int:
+    with db.read(path) as con:
+        return int(con.scalar("SELECT id FROM units WHERE code = ?", [code]))
+
+
+def test_score_entry_opens_on_the_latest_scored_year(demo_db: Path) -> None:
+    model = score_entry.ScoreEntryModel(demo_db)
+    model.load()
+    assert model.year == 2025
+    assert model.scheme is not None
+    assert model.scheme.code == "ZZ-A"
+    labels = [label for label, _id in model.unit_options]
+    assert "中共青松市委（已评分）" in labels
+    assert "州机关事务管理局" in labels  # not scored in 2025
+
+
+def test_leaders_show_the_year_end_and_todays_leader(demo_db: Path) -> None:
+    model = score_entry.ScoreEntryModel(demo_db)
+    model.load()
+    model.select(year=2024, scheme_id=model.scheme_id, unit_id=_unit(demo_db, "D26"))
+    assert model.leaders.startswith("一把手（2024年年末）：")
+    assert "现任一把手：" in model.leaders
+    assert "（2025年03月20日起）" in model.leaders
+
+
+def test_preview_counts_what_is_filled_and_grades_a_full_sheet(demo_db: Path) -> None:
+    model = score_entry.ScoreEntryModel(demo_db)
+    model.load()
+    ids = [i.id for i in model.scheme.indicators]
+    assert model.preview({f"score_{ids[0]}": "12", f"score_{ids[1]}": "abc"}) == "已填 1/10 项，已填得分合计 12 分"
+    full = {f"score_{i.id}": str(i.maximum) for i in model.scheme.indicators}
+    assert model.preview(full) == "合计 100 分（满分 100），等次：优秀"
+
+
+def test_save_reports_total_grade_version_and_followups(demo_db: Path) -> None:
+    model = score_entry.ScoreEntryModel(demo_db)
+    model.load()
+    model.select(year=2025, scheme_id=model.scheme_id, unit_id=_unit(demo_db, "D31"))
+    values = {f"score_{i.id}": str(i.maximum / 2) for i in model.scheme.indicators}
+    message = model.save(values)
+    assert message == "已保存：合计 50 分，等次“不合格”（第 1 版）；该等次须跟进，现有待办后续措施 2 项"
+    assert model.sheet.version == 1
+    assert [h["action"] for h in model.history] == ["新建评分表"]
+    assert model.save(values) == "内容没有变化，无需保存（仍为第 1 版）"
+
+
+def test_history_names_the_indicators_that_changed() -> None:
+    entries = [
+        {
+            "logged_at": _dt(),
+            "actor": "甲",
+            "action": "新建评分表",
+            "before": None,
+            "after": {"total": "80.00", "grade": "合格", "scores": {"作风建设": "8.00"}},
+        },
+        {
+            "logged_at": _dt(),
+            "actor": "乙",
+            "action": "修改评分表",
+            "before": {"total": "80.00", "grade": "合格", "scores": {"作风建设": "8.00"}},
+            "after": {"total": "79.50", "grade": "合格", "scores": {"作风建设": "7.50"}},
+        },
+    ]
+    lines = score_entry.describe_history(entries)
+    assert lines[0]["total"] == "80"
+    assert lines[1]["total"] == "80 → 79.5"
+    assert lines[1]["changes"] == "作风建设 8→7.5"
+
+
+def _dt() -> datetime:
+    return datetime(2025, 1, 10, 9, 30)
+
+
+def test_results_model_offers_the_report_as_a_download_from_memory(demo_db: Path) -> None:
+    model = results.ResultsModel(demo_db)
+    model.load()
+    model.select(year=2023, scheme_id=model.scheme_id)
+    assert model.followup_stats == {"units": 6, "leaders": 9}
+    link = results.download_link(model.report_html, model.report_filename())
+    data = re.search(r'href="data:text/html;charset=utf-8;base64,([^"]+)"', link)
+    assert data is not None
+    assert base64.b64decode(data.group(1)).decode("utf-8") == model.report_html
+    assert 'download="2023年度考核结果报告.html"' in link
+
+
+def _form(on_submit: Any) -> forms.Form:
+    check = partial(validate.number, field="a", label="甲", maximum=10)
+    return forms.Form([forms.FieldSpec("a", "甲", "number", required=True, check=check)], on_submit=on_submit)
+
+
+def test_submit_disables_itself_while_saving_and_shows_success() -> None:
+    seen: list[bool] = []
+
+    def save(values: dict[str, Any]) -> str:
+        seen.append(form.submit.disabled)
+        return "已保存"
+
+    form = _form(save)
+    form.run_submit()
+    assert seen == [True]
+    assert not form.submit.disabled
+    assert "已保存" in form.status.value
+
+
+def test_refusal_is_shown_beside_the_field_and_in_the_status() -> None:
+    def save(values: dict[str, Any]) -> str:
+        raise InvalidInput.one("a", "“甲”不能为空")
+
+    form = _form(save)
+    form.run_submit()
+    assert "不能为空" in form.row_errors["a"].value
+    assert "未保存" in form.status.value
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [(Busy("数据库正忙：某某正在保存"), "数据库正忙"), (ZeroDivisionError(), "程序错误")],
+)
+def test_other_failures_are_shown_in_the_status_and_the_button_comes_back(error: Exception, shown: str) -> None:
+    def save(values: dict[str, Any]) -> str:
+        raise error
+
+    form = _form(save)
+    form.run_submit()
+    assert shown in form.status.value
+    assert not form.submit.disabled
+
+
+def test_a_bad_value_is_flagged_as_soon_as_it_is_typed() -> None:
+    form = _form(lambda values: "x")
+    form.inputs["a"].value = "11"
+    assert "不能超过满分 10" in form.row_errors["a"].value
+    form.inputs["a"].value = "9"
+    assert form.row_errors["a"].value == ""
