@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from decimal import Decimal
@@ -103,6 +104,18 @@ def test_index_leads_to_every_app_by_its_chinese_title(page: Page, server: b.Ser
     expect(page.get_by_label("被考核单位")).to_be_visible(timeout=60_000)
 
 
+def test_without_its_token_the_address_asks_for_it_in_chinese(page: Page, server: b.Server) -> None:
+    page.goto(f"{server.base}/")
+    expect(page).to_have_title("登录 - 监督台")
+    page.get_by_label("访问令牌").fill("wrong")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("alert")).to_have_text("访问令牌不正确，请重试。")
+    page.get_by_label("访问令牌").fill(server.token)
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_title("监督台")
+    expect(page.get_by_role("link", name="考核结果")).to_be_visible()
+
+
 def test_a_sheet_entered_in_the_browser_is_saved_and_ranked(page: Page, server: b.Server) -> None:
     scheme = scheme_of(server)
     open_score_entry(page, server)
@@ -199,3 +212,11 @@ def test_results_report_downloads_as_one_offline_file(page: Page, server: b.Serv
     report_page.goto(saved.as_uri())
     expect(report_page.locator("h1")).to_contain_text("结果报告")
     expect(report_page.locator("svg").first).to_be_visible()
+    # On A4 (210 mm less 2 × 16 mm margins ≈ 673 px) nothing sticks out sideways.
+    report_page.emulate_media(media="print")
+    report_page.set_viewport_size({"width": 673, "height": 1000})
+    overflow = report_page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    pdf = report_page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) >= 2

@@ -13,3 +13,5 @@ c.VoilaKernelManager.preheat_denylist = ["analysis/"]
 # unless the page came from the index: XSRF protection stays on, culling does the rest.)
 c.MappingKernelManager.cull_idle_timeout = CULL_IDLE_S
 c.MappingKernelManager.cull_interval = CULL_INTERVAL_S
+# The page shown when the address is opened without its token, in Chinese.
+c.Voila.identity_provider_class = "kit.voila_auth.KitIdentityProvider"
