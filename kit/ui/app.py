@@ -55,13 +55,19 @@ def in_preheated_kernel() -> bool:
     return os.environ.get("VOILA_PREHEAT", "").lower() == "true"
 
 
-def start(load: Callable[[], None], status: w.HTML) -> None:
+def start(load: Callable[[], None], status: w.HTML, *, prepare: Callable[[], None] | None = None) -> None:
     """Load the app's data once a user has asked for the page.
 
     A preheated Voilà kernel runs the notebook before anyone connects; data read
     then would be stale by the time the page is opened, so we wait for the
-    request first (DESIGN.md, known traps).
+    request first (DESIGN.md, known traps). `prepare` runs before the wait: work
+    that does not depend on current data (building widgets) is done ahead.
     """
+    if prepare is not None:
+        try:
+            prepare()
+        except Exception:  # load() reports the same problem to the user
+            log.warning("app preparation failed", exc_info=True)
     if in_preheated_kernel():
         from voila.utils import wait_for_request
 

@@ -85,6 +85,11 @@ class ScoreEntryModel(t.HasTraits):
         )
         self.revision += 1  # the view redraws once per change, not once per trait
 
+    def schemes(self) -> list[assessments.Scheme]:
+        """Every scheme with its indicators (read once, for building forms ahead)."""
+        with db.read(self.db_path) as con:
+            return [assessments.get_scheme(con, s["id"]) for s in assessments.list_schemes(con)]
+
     # -- computing and writing ---------------------------------------------------
     def preview(self, values: dict[str, Any]) -> str:
         """The running total and grade of what is typed so far (invalid entries left out)."""
@@ -200,7 +205,8 @@ class ScoreEntryView:
     def __init__(self, model: ScoreEntryModel) -> None:
         self.model = model
         self._syncing = False
-        self._forms: dict[int, Form] = {}
+        self._forms: dict[int, tuple[assessments.Scheme, Form]] = {}
+        self._filling = False
         self.picker = Form(PICKER_FIELDS, submit_label=None)
         self.leaders = w.HTML("")
         self.sheet_state = w.HTML("")
@@ -232,19 +238,25 @@ class ScoreEntryView:
         finally:
             self._syncing = False
         self.leaders.value = f'<div class="kit-info">{html.escape(m.leaders)}</div>' if m.leaders else ""
-        form = self._form()
-        self.form_area.children = [form.box] if form and m.unit_id is not None else []
+        form = self._form(m.scheme)
+        self.form_area.children = [form.box] if form else []
         if form is not None:
-            form.set_values(_form_values(m.sheet))
+            self._filling = True
+            try:
+                form.set_values(_form_values(m.sheet))
+            finally:
+                self._filling = False
+            form.box.layout.display = None if m.unit_id is not None else "none"
             self._update_total()
         self.sheet_state.value = _sheet_state_html(m.sheet, m.unit_id)
         self.history.value = _history_html(m.history)
 
-    def _form(self) -> Form | None:
-        scheme: assessments.Scheme | None = self.model.scheme
+    def _form(self, scheme: assessments.Scheme | None) -> Form | None:
+        """The sheet form of a scheme, built once (again only if the scheme itself changed)."""
         if scheme is None:
             return None
-        if scheme.id not in self._forms:
+        cached = self._forms.get(scheme.id)
+        if cached is None or cached[0] != scheme:
             form = Form(
                 score_fields(scheme),
                 submit_label="保存评分表",
@@ -253,11 +265,28 @@ class ScoreEntryView:
             )
             for widget in form.inputs.values():
                 widget.observe(lambda _c: self._update_total(), names="value")
-            self._forms[scheme.id] = form
-        return self._forms[scheme.id]
+            self._forms[scheme.id] = cached = (scheme, form)
+        return cached[1]
+
+    def prepare(self) -> None:
+        """Build the sheet forms before anyone asks, so a user's first click only fills them in.
+
+        A preheated kernel runs this before the request arrives: it reads the schemes
+        (configuration, not anyone's data) and closes the file again at once.
+        """
+        schemes = self.model.schemes()
+        for scheme in schemes:
+            self._form(scheme)
+        if schemes:
+            first = self._forms[schemes[0].id][1]
+            first.box.layout.display = "none"
+            self.form_area.children = [first.box]
 
     def _update_total(self) -> None:
-        form = self._forms.get(self.model.scheme_id) if self.model.scheme_id is not None else None
+        if self._filling:
+            return
+        found = self._forms.get(self.model.scheme_id) if self.model.scheme_id is not None else None
+        form = found[1] if found else None
         text = self.model.preview(form.values()) if form else ""
         self.total.value = f'<div class="kit-total" aria-live="polite">{html.escape(text)}</div>' if text else ""
 
@@ -356,4 +385,4 @@ def show(db_path: str | Path | None = None) -> None:
 
     view = ScoreEntryView(ScoreEntryModel(db_path))
     display(view.box)  # type: ignore[no-untyped-call]
-    app.start(view.model.load, view.status)
+    app.start(view.model.load, view.status, prepare=view.prepare)

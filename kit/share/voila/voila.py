@@ -15,3 +15,6 @@ c.MappingKernelManager.cull_idle_timeout = CULL_IDLE_S
 c.MappingKernelManager.cull_interval = CULL_INTERVAL_S
 # The page shown when the address is opened without its token, in Chinese.
 c.Voila.identity_provider_class = "kit.voila_auth.KitIdentityProvider"
+# A used preheated kernel is replaced after a pause, so that starting its successor
+# does not compete for the CPU with the page the user has just opened.
+c.VoilaKernelManager.fill_delay = 10
