@@ -196,6 +196,17 @@ def test_a_bad_score_is_refused_beside_its_field_and_nothing_is_written(
     expect(page.get_by_role("button", name="保存评分表")).to_be_enabled()
 
 
+def test_the_analysts_example_notebook_renders_its_chart_offline(page: Page, server: b.Server) -> None:
+    page.goto(server.url("/voila/tree/analysis"))
+    page.get_by_role("link", name="考核结果分析（示例）").click()
+    expect(page.get_by_role("heading", name="考核结果分析（示例）")).to_be_visible(timeout=120_000)
+    # An SVG output is shown as an image (the notebook is not "trusted" to inject markup).
+    chart = page.locator(".jp-RenderedSVG img, .jp-RenderedSVG svg").first
+    expect(chart).to_be_visible(timeout=120_000)
+    assert chart.bounding_box()["width"] > 200  # type: ignore[index]
+    expect(page.locator(".jp-OutputArea-output table").first).to_be_visible()
+
+
 def test_results_report_downloads_as_one_offline_file(page: Page, server: b.Server, tmp_path: Path) -> None:
     page.goto(server.url("/voila/render/results.ipynb"))
     page.get_by_label("考核年度").select_option(label="2023年度", timeout=60_000)
