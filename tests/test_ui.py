@@ -13,7 +13,7 @@ import pytest
 
 from kit import db, validate
 from kit.errors import Busy, InvalidInput
-from kit.ui import forms, results, score_entry
+from kit.ui import app, forms, results, score_entry
 
 
 def _unit(path: Path, code: str) -> int:
@@ -150,3 +150,20 @@ def test_a_bad_value_is_flagged_as_soon_as_it_is_typed() -> None:
     assert "不能超过满分 10" in form.row_errors["a"].value
     form.inputs["a"].value = "9"
     assert form.row_errors["a"].value == ""
+
+
+def test_an_app_on_a_missing_database_says_so_instead_of_a_traceback(tmp_path: Path) -> None:
+    view = score_entry.ScoreEntryView(score_entry.ScoreEntryModel(tmp_path / "missing.duckdb"))
+    app.start(view.model.load, view.status, prepare=view.prepare)
+    assert "数据库文件" in view.status.value
+    assert "kit init" in view.status.value
+
+
+def test_picking_a_unit_in_the_view_loads_its_sheet(demo_db: Path) -> None:
+    view = score_entry.ScoreEntryView(score_entry.ScoreEntryModel(demo_db))
+    app.start(view.model.load, view.status, prepare=view.prepare)
+    view.picker.inputs["unit"].value = _unit(demo_db, "C02")
+    assert view.model.sheet is not None
+    assert "已保存的评分表" in view.sheet_state.value
+    first = view.model.scheme.indicators[0]
+    assert view._forms[view.model.scheme_id][1].inputs[f"score_{first.id}"].value != ""

@@ -5,12 +5,13 @@ from __future__ import annotations
 import html
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import ipywidgets as w
 
 from kit import config
-from kit.errors import describe
+from kit.errors import KitError, describe
 from kit.ui.forms import ERROR, status_html
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,20 @@ def frame(title: str, *children: w.Widget) -> w.VBox:
     return w.VBox([header(title), *children], layout=w.Layout(padding="4px 12px")).add_class("kit-app")
 
 
+@contextmanager
+def errors_shown_in(status: w.HTML) -> Iterator[None]:
+    """Run a widget callback; show any failure in `status` instead of losing it."""
+    try:
+        yield
+    except Exception as e:
+        if not isinstance(e, KitError):
+            log.exception("widget callback failed")
+        title, message = describe(e)
+        status.value = status_html(ERROR, title, message)
+    else:
+        status.value = ""
+
+
 def in_preheated_kernel() -> bool:
     return os.environ.get("VOILA_PREHEAT", "").lower() == "true"
 
@@ -72,9 +87,5 @@ def start(load: Callable[[], None], status: w.HTML, *, prepare: Callable[[], Non
         from voila.utils import wait_for_request
 
         wait_for_request()
-    try:
+    with errors_shown_in(status):
         load()
-    except Exception as e:  # shown to the user instead of a traceback
-        log.exception("app start failed")
-        title, message = describe(e)
-        status.value = status_html(ERROR, title, message)

@@ -87,6 +87,7 @@ class Form:
     ) -> None:
         """Build the widgets; with `submit_label=None` the form only picks (no button, no status)."""
         self.specs = {spec.key: spec for spec in fields}
+        self._quiet = False
         self.inputs: dict[str, w.Widget] = {}
         self.row_errors: dict[str, w.HTML] = {}
         self._row_of: dict[str, str] = {}
@@ -118,16 +119,26 @@ class Form:
         submit_row = [w.HBox([self.submit, self.status], layout=w.Layout(margin="12px 0 0 0"))]
         self.box = w.VBox([*rows, *before_submit, *(submit_row if submit_label else [])])
 
-    def set_choices(self, key: str, options: Sequence[tuple[str, Any]], value: Any) -> None:
-        """Replace a choice field's options and select `value` (None for nothing)."""
-        widget = self.inputs[key]
-        widget.options = list(options)
-        widget.value = value
+    def set_choices(self, choices: dict[str, tuple[Sequence[tuple[str, Any]], Any]]) -> None:
+        """Replace choice fields' options and values ({key: (options, value)}) without telling observers."""
+        self._quiet = True
+        try:
+            for key, (options, value) in choices.items():
+                widget = self.inputs[key]
+                widget.options = list(options)
+                widget.value = value
+        finally:
+            self._quiet = False
 
     def observe(self, callback: Callable[[dict[str, Any]], None]) -> None:
-        """Call `callback(values)` whenever any field's value changes."""
+        """Call `callback(values)` whenever the user changes a field."""
+
+        def changed(_change: dict[str, Any]) -> None:
+            if not self._quiet:
+                callback(self.values())
+
         for widget in self.inputs.values():
-            widget.observe(lambda _change: callback(self.values()), names="value")
+            widget.observe(changed, names="value")
 
     def values(self) -> dict[str, Any]:
         return {key: widget.value for key, widget in self.inputs.items()}

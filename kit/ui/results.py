@@ -13,11 +13,10 @@ import traitlets as t
 
 from kit import assessments, charts, db, rankings
 from kit.db import Connection
-from kit.errors import describe
 from kit.formats import number
 from kit.reports import assessment as report
 from kit.ui import app
-from kit.ui.forms import ERROR, FieldSpec, Form, status_html
+from kit.ui.forms import FieldSpec, Form
 
 TITLE = "考核结果"
 
@@ -87,7 +86,6 @@ class ResultsView:
 
     def __init__(self, model: ResultsModel) -> None:
         self.model = model
-        self._syncing = False
         self.picker = Form(PICKER_FIELDS, submit_label=None)
         self.refresh = w.Button(description="刷新", tooltip="重新读取最新数据")
         self.download = w.HTML("")
@@ -114,12 +112,7 @@ class ResultsView:
 
     def _draw(self, _change: Any = None) -> None:
         m = self.model
-        self._syncing = True
-        try:
-            self.picker.set_choices("year", m.year_options, m.year or None)
-            self.picker.set_choices("scheme", m.scheme_options, m.scheme_id)
-        finally:
-            self._syncing = False
+        self.picker.set_choices({"year": (m.year_options, m.year or None), "scheme": (m.scheme_options, m.scheme_id)})
         cov = m.coverage
         missing = "、".join(u["name"] for u in cov.get("missing", []))
         self.summary.value = (
@@ -133,14 +126,10 @@ class ResultsView:
         self.download.value = download_link(m.report_html, m.report_filename()) if m.report_html else ""
 
     def _on_pick(self, picked: dict[str, Any]) -> None:
-        if self._syncing or picked["year"] is None:
+        if picked["year"] is None:
             return
-        try:
+        with app.errors_shown_in(self.status):
             self.model.select(year=picked["year"], scheme_id=picked["scheme"])
-            self.status.value = ""
-        except Exception as e:
-            title, message = describe(e)
-            self.status.value = status_html(ERROR, title, message)
 
 
 def download_link(page: str, filename: str) -> str:

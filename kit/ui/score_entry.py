@@ -17,10 +17,10 @@ import traitlets as t
 
 from kit import assessments, db, registry, validate
 from kit.db import Connection
-from kit.errors import InvalidInput, describe
+from kit.errors import InvalidInput
 from kit.formats import number
 from kit.ui import app
-from kit.ui.forms import ERROR, FieldSpec, Form, status_html
+from kit.ui.forms import FieldSpec, Form
 
 TITLE = "年度考核评分"
 
@@ -204,7 +204,6 @@ class ScoreEntryView:
 
     def __init__(self, model: ScoreEntryModel) -> None:
         self.model = model
-        self._syncing = False
         self._forms: dict[int, tuple[assessments.Scheme, Form]] = {}
         self._filling = False
         self.picker = Form(PICKER_FIELDS, submit_label=None)
@@ -230,13 +229,13 @@ class ScoreEntryView:
     # -- model → widgets ---------------------------------------------------------
     def _draw(self, _change: Any = None) -> None:
         m = self.model
-        self._syncing = True
-        try:
-            self.picker.set_choices("year", m.year_options, m.year or None)
-            self.picker.set_choices("scheme", m.scheme_options, m.scheme_id)
-            self.picker.set_choices("unit", m.unit_options, m.unit_id)
-        finally:
-            self._syncing = False
+        self.picker.set_choices(
+            {
+                "year": (m.year_options, m.year or None),
+                "scheme": (m.scheme_options, m.scheme_id),
+                "unit": (m.unit_options, m.unit_id),
+            }
+        )
         self.leaders.value = f'<div class="kit-info">{html.escape(m.leaders)}</div>' if m.leaders else ""
         form = self._form(m.scheme)
         self.form_area.children = [form.box] if form else []
@@ -292,14 +291,10 @@ class ScoreEntryView:
 
     # -- widgets → model ---------------------------------------------------------
     def _on_pick(self, picked: dict[str, Any]) -> None:
-        if self._syncing or picked["year"] is None:
+        if picked["year"] is None:
             return
-        try:
+        with app.errors_shown_in(self.status):
             self.model.select(year=picked["year"], scheme_id=picked["scheme"], unit_id=picked["unit"])
-            self.status.value = ""
-        except Exception as e:
-            title, message = describe(e)
-            self.status.value = status_html(ERROR, title, message)
 
 
 PICKER_FIELDS = [
