@@ -1,9 +1,9 @@
 """The only door to the DuckDB file: short-lived connections, one transaction per action.
 
-Every action takes the sidecar lock (`kit.lock`), opens DuckDB, works inside one
-transaction, commits and closes, so no process ever keeps the file (DESIGN.md,
-decision 1). This module is also the only one that sees DuckDB's exceptions: it
-turns them into `kit.errors` at the boundary.
+Every action takes the sidecar lock (`kit.lock`), attaches the file, works inside
+one transaction, commits and detaches, so no process keeps the file between actions
+(DESIGN.md, decision 1). This module is also the only one that sees DuckDB's
+exceptions: it turns them into `kit.errors` at the boundary.
 """
 
 from __future__ import annotations

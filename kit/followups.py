@@ -108,10 +108,17 @@ def complete(con: Connection, *, followup_id: int, note: Any) -> None:
         InvalidInput: the note is empty or invalid, or the follow-up is not open.
     """
     text = validate.text(note, field="note", label="办理情况", required=True, max_length=2000)
-    rows = con.records("SELECT id, sheet_id, kind, person_id, status, note FROM followups WHERE id = ?", [followup_id])
+    rows = con.records(
+        "SELECT f.id, f.sheet_id, f.kind, f.person_id, f.status, f.note,"
+        " sc.code || '/' || u.code || '/' || s.year AS sheet_key"
+        " FROM followups f JOIN score_sheets s ON s.id = f.sheet_id"
+        " JOIN assessment_schemes sc ON sc.id = s.scheme_id JOIN units u ON u.id = s.unit_id WHERE f.id = ?",
+        [followup_id],
+    )
     if not rows:
         raise NotFound(f"后续措施不存在（编号 {followup_id}）")
     before = rows[0]
+    sheet_key = before.pop("sheet_key")
     if before["status"] != "open":
         raise InvalidInput.one("status", f"该后续措施状态为“{STATUS_LABELS[before['status']]}”，不能再办结")
     con.execute(
@@ -122,7 +129,7 @@ def complete(con: Connection, *, followup_id: int, note: Any) -> None:
         con,
         action="办结后续措施",
         table="followups",
-        key=str(followup_id),
+        key=_key(sheet_key, before["kind"], before["person_id"]),
         before=before,
         after={**before, "status": "done", "note": text},
     )
