@@ -97,6 +97,18 @@ def office(db_path: Path) -> dict[str, Any]:
     }
 
 
+def save(office: dict[str, Any], unit: str, *values: Any, year: int = 2024, **kwargs: Any) -> assessments.Sheet:
+    with db.write(office["db"], action="保存评分表") as con:
+        return assessments.save_sheet(
+            con,
+            scheme_id=office["scheme"],
+            unit_id=office[unit],
+            year=year,
+            scores=scores_for(office, *values),
+            **kwargs,
+        )
+
+
 def scores_for(office: dict[str, Any], *values: Any) -> dict[int, Any]:
     return dict(zip(office["indicators"], values, strict=True))
 
