@@ -8,9 +8,24 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kit import config, db
-from kit.errors import KitError
+from kit.errors import KitError, NotFound
 
 Handler = Callable[[argparse.Namespace], int]
+
+# argparse's own words (usage, errors, help headings) in Chinese, like every other word shown.
+_ARGPARSE_WORDS = {
+    "usage: ": "用法：",
+    "positional arguments": "位置参数",
+    "options": "选项",
+    "show this help message and exit": "显示帮助并退出",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选择：%(value)r（可选：%(choices)s）",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "expected one argument": "需要一个参数值",
+    "invalid %(type)s value: %(value)r": "参数值无效（应为 %(type)s）：%(value)r",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+}
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -50,14 +65,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from kit.reports import assessment
 
-    if args.name != "assessment":
-        raise KitError(f"未知的报告“{args.name}”。可用的报告：assessment（年度考核结果报告）")
     with db.read(args.db) as con:
         scheme_id = None
         if args.scheme:
             found = con.scalar("SELECT id FROM assessment_schemes WHERE code = ?", [args.scheme])
             if found is None:
-                raise KitError(f"考核方案编码“{args.scheme}”不存在")
+                raise NotFound(f"考核方案编码“{args.scheme}”不存在")
             scheme_id = int(found)
         html = assessment.build(con, year=args.year, scheme_id=scheme_id)
     out = Path(args.out) if args.out else Path(assessment.filename(args.year))
@@ -82,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db",
-        metavar="PATH",
+        metavar="路径",
         default=argparse.SUPPRESS,
         help="数据库文件（默认：环境变量 KIT_DB，否则 data/kit.duckdb）",
     )
@@ -99,18 +112,19 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--force", action="store_true", help="删除已有文件后重建")
     demo.add_argument("--if-missing", action="store_true", help="文件已存在时什么也不做")
     serve = add("serve", _cmd_serve, "在 127.0.0.1 上启动各应用")
-    serve.add_argument("--port", type=int, default=8866, help="端口（默认 8866）")
+    serve.add_argument("--port", type=int, default=8866, metavar="端口", help="端口（默认 8866）")
     serve.add_argument("--no-preheat", action="store_true", help="不预热内核（调试用）")
     report = add("report", _cmd_report, "生成离线 HTML 报告")
     report.add_argument("name", choices=["assessment"], help="报告名称：assessment（年度考核结果）")
-    report.add_argument("--year", type=int, required=True, help="考核年度")
-    report.add_argument("--scheme", help="只含某个考核方案（方案编码）")
-    report.add_argument("--out", help="输出文件（默认：<年度>年度考核结果报告.html）")
+    report.add_argument("--year", type=int, required=True, metavar="年度", help="考核年度")
+    report.add_argument("--scheme", metavar="方案编码", help="只含某个考核方案")
+    report.add_argument("--out", metavar="文件", help="输出文件（默认：<年度>年度考核结果报告.html）")
     add("check", _cmd_check, "检查留痕哈希链是否完整")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argparse._ = lambda text: _ARGPARSE_WORDS.get(text, text)  # type: ignore[attr-defined]
     args = _parser().parse_args(argv)
     if not hasattr(args, "db"):
         args.db = None

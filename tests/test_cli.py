@@ -76,6 +76,16 @@ def test_demo_refuses_to_overwrite_without_force(demo_db: Path) -> None:
     assert cli.main(["demo", "--db", str(demo_db), "--if-missing"]) == 0
 
 
+def test_usage_errors_and_help_are_in_chinese() -> None:
+    missing = run("report", "assessment")
+    assert missing.returncode == 2
+    assert "缺少必需的参数：--year" in missing.stderr
+    assert "用法：" in missing.stderr
+    helped = run("report", "--help")
+    assert "显示帮助并退出" in helped.stdout
+    assert "options" not in helped.stdout
+
+
 def test_errors_are_one_chinese_line_not_a_traceback(tmp_path: Path) -> None:
     result = run("check", "--db", str(tmp_path / "missing.duckdb"))
     assert result.returncode == 1
