@@ -128,8 +128,8 @@ def _first_line(e: BaseException) -> str:
     return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
 
 
-# Starting a DuckDB instance costs ~40 ms; attaching a file to a running one ~3 ms
-# (benchmarks/RESULTS.md). So each process keeps one in-memory instance and attaches
+# Starting a DuckDB instance costs ~40 ms; attaching a file to a running one ~4-6 ms
+# (benchmarks/open_cost.py, results in benchmarks/RESULTS.md). So each process keeps one in-memory instance and attaches
 # the file for the length of one action only: the file is still held only while
 # an action runs, exactly as decision 1 asks.
 _ALIAS = "kit"
