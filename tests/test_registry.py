@@ -27,6 +27,14 @@ def test_principal_leaders_are_party_then_government(office: dict[str, Any]) -> 
     assert only_party == ["王三"]
 
 
+def test_leadership_lists_principals_first_then_members(office: dict[str, Any]) -> None:
+    with db.read(office["db"]) as con:
+        team = registry.leadership_at(con, office["b"], date(2024, 1, 1))
+        before_any = registry.leadership_at(con, office["b"], date(2021, 4, 30))
+    assert [(x.name, x.role) for x in team] == [("王三", "principal"), ("赵四", "member")]
+    assert before_any == []
+
+
 def test_change_of_leader_ends_one_tenure_and_starts_the_next(office: dict[str, Any]) -> None:
     with db.write(office["db"], action="职务调整") as con:
         newcomer = registry.add_person(con, name="钱五")
