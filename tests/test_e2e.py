@@ -149,7 +149,7 @@ def test_a_sheet_entered_in_the_browser_is_saved_and_ranked(page: Page, server: 
 
 
 def test_reopening_a_unit_shows_its_sheet_and_history(page: Page, server: b.Server) -> None:
-    unit = "中共白石县委（已评分）"
+    unit = "中共白石滩县委（已评分）"
     page.goto(server.url("/voila/render/score_entry.ipynb"))
     page.get_by_label("被考核单位").select_option(label=unit, timeout=60_000)
     scheme = scheme_of(server)

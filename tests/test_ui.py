@@ -28,7 +28,7 @@ def test_score_entry_opens_on_the_latest_scored_year(demo_db: Path) -> None:
     assert model.scheme is not None
     assert model.scheme.code == "ZZ-A"
     labels = [label for label, _id in model.unit_options]
-    assert "中共青松市委（已评分）" in labels
+    assert "中共青松岭市委（已评分）" in labels
     assert "州机关事务管理局" in labels  # not scored in 2025
 
 
