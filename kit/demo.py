@@ -11,7 +11,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from kit import assessments, db, registry
 from kit.db import Connection
@@ -159,14 +161,16 @@ def _day(rng: random.Random, start: date, end: date) -> date:
     return start + timedelta(days=rng.randrange((end - start).days + 1))
 
 
-def _staff(
+def _unit_with_team(
     con: Connection,
     rng: random.Random,
     names: _Names,
-    unit: int,
-    posts: list[tuple[str, str]],
     summary: DemoSummary,
-) -> None:
+    posts: list[tuple[str, str]],
+    **unit: Any,
+) -> int:
+    """Register a unit and give it a leadership team, one invented person per post."""
+    unit_id = registry.add_unit(con, **unit)
     for post, role in posts:
         person = registry.add_person(
             con, name=names(), gender=rng.choice("男男男女"), birth_year=rng.randrange(1966, 1985)
@@ -175,11 +179,12 @@ def _staff(
         registry.start_tenure(
             con,
             person_id=person,
-            unit_id=unit,
+            unit_id=unit_id,
             post=post,
             role=role,
             start=_day(rng, date(2018, 3, 1), date(2022, 12, 31)),
         )
+    return unit_id
 
 
 def _change(
@@ -213,56 +218,45 @@ def _build_units(con: Connection, rng: random.Random, summary: DemoSummary) -> d
         )
         for n in range(1, 6)
     ]
+    team = partial(_unit_with_team, con, rng, names, summary)
     for n, county in enumerate(COUNTIES, start=1):
         code = f"C{n:02d}"
-        ids[code] = registry.add_unit(
-            con, code=code, name=f"中共{county}委", kind="county", parent_id=root, sort_order=n
-        )
-        head = "市" if county.endswith("市") else "县"
-        _staff(
-            con,
-            rng,
-            names,
-            ids[code],
-            [
-                (f"{head}委书记", "principal"),
-                (f"{head}长", "co_principal"),
-                (f"{head}委副书记", "member"),
-                (f"{head}纪委书记、监委主任", "member"),
-                (f"{head}委组织部部长", "member"),
-                (f"常务副{head}长", "member"),
-            ],
-            summary,
-        )
+        h = "市" if county.endswith("市") else "县"
+        county_posts = [
+            (f"{h}委书记", "principal"),
+            (f"{h}长", "co_principal"),
+            (f"{h}委副书记", "member"),
+            (f"{h}纪委书记、监委主任", "member"),
+            (f"{h}委组织部部长", "member"),
+            (f"常务副{h}长", "member"),
+        ]
+        ids[code] = team(county_posts, code=code, name=f"中共{county}委", kind="county", parent_id=root, sort_order=n)
         for t in range(2):
-            stem = TOWN_STEMS[(n - 1) * 2 + t]
-            town = f"{county}{stem}镇"
             tcode = f"T{n:02d}{t + 1}"
-            ids[tcode] = registry.add_unit(
-                con,
+            town_posts = [
+                ("镇党委书记", "principal"),
+                ("镇长", "co_principal"),
+                ("镇党委副书记", "member"),
+                ("镇纪委书记", "member"),
+            ]
+            ids[tcode] = team(
+                town_posts,
                 code=tcode,
-                name=f"中共{town}委",
+                name=f"中共{county}{TOWN_STEMS[(n - 1) * 2 + t]}镇委",
                 kind="township",
                 parent_id=ids[code],
                 sort_order=100 + n * 2 + t,
             )
-            _staff(
-                con,
-                rng,
-                names,
-                ids[tcode],
-                [
-                    ("镇党委书记", "principal"),
-                    ("镇长", "co_principal"),
-                    ("镇党委副书记", "member"),
-                    ("镇纪委书记", "member"),
-                ],
-                summary,
-            )
     for n, dept in enumerate(LEAD_DEPARTMENTS, start=1):
         code = f"L{n:02d}"
-        ids[code] = registry.add_unit(
-            con,
+        party = dept.endswith("部")
+        lead_posts = [
+            ("部长" if party else "秘书长", "principal"),
+            ("常务副部长" if party else "副秘书长", "member"),
+            ("机关纪委书记", "member"),
+        ]
+        ids[code] = team(
+            lead_posts,
             code=code,
             name=dept,
             kind="department",
@@ -271,23 +265,17 @@ def _build_units(con: Connection, rng: random.Random, summary: DemoSummary) -> d
             supervisor_id=groups[0],
             sort_order=20 + n,
         )
-        chief = "常务副部长" if dept.endswith("部") else "副秘书长"
-        _staff(
-            con,
-            rng,
-            names,
-            ids[code],
-            [
-                ("部长" if dept.endswith("部") else "秘书长", "principal"),
-                (chief, "member"),
-                ("机关纪委书记", "member"),
-            ],
-            summary,
-        )
     for n, dept in enumerate(DEPARTMENTS, start=1):
         code = f"D{n:02d}"
-        ids[code] = registry.add_unit(
-            con,
+        h = "主任" if dept.endswith(("委员会", "办公室")) else "局长"
+        dept_posts = [
+            (f"党组书记、{h}", "principal"),
+            (f"党组成员、副{h}", "member"),
+            (f"党组成员、副{h}", "member"),
+            ("派驻纪检监察组组长", "member"),
+        ]
+        ids[code] = team(
+            dept_posts,
             code=code,
             name=dept,
             kind="department",
@@ -295,20 +283,6 @@ def _build_units(con: Connection, rng: random.Random, summary: DemoSummary) -> d
             responsibility="responsible",
             supervisor_id=groups[n % 5],
             sort_order=30 + n,
-        )
-        head = "主任" if dept.endswith(("委员会", "办公室")) else "局长"
-        _staff(
-            con,
-            rng,
-            names,
-            ids[code],
-            [
-                (f"党组书记、{head}", "principal"),
-                (f"党组成员、副{head}", "member"),
-                (f"党组成员、副{head}", "member"),
-                ("派驻纪检监察组组长", "member"),
-            ],
-            summary,
         )
     summary.units = len(ids) + len(groups)
     # Leaders who changed mid-year, so that tenures matter.
