@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from kit import followups, registry, trace, validate
+from kit import access, followups, registry, trace, validate
 from kit.db import Connection
 from kit.errors import Conflict, InvalidInput
 from kit.schemes import SCORING_LABELS, Band, Indicator, Scheme, add_scheme, get_scheme, list_schemes
@@ -59,7 +59,12 @@ def sheet_key(scheme: Scheme, unit: Mapping[str, Any], year: int) -> str:
 
 
 def load_sheet(con: Connection, *, scheme_id: int, unit_id: int, year: int) -> Sheet | None:
-    """The saved sheet, or None if the unit has not been scored that year."""
+    """The saved sheet, or None if the unit has not been scored that year.
+
+    Raises:
+        PermissionDenied: the unit is outside the user's scope.
+    """
+    access.require(con, access.READ, unit_id=unit_id)
     row = con.one(
         "SELECT id, total, grade, coalesce(note, ''), version, updated_at, updated_by FROM score_sheets"
         " WHERE scheme_id = ? AND unit_id = ? AND year = ?",
@@ -154,7 +159,9 @@ def save_sheet(
         InvalidInput: a score or note breaks its rule, or the scheme does not fit the unit.
         NotFound: the scheme or unit does not exist.
         Conflict: the sheet changed since it was opened.
+        PermissionDenied: the user is not a 录入员 of the unit.
     """
+    access.require(con, access.ENTER, unit_id=unit_id, what="录入评分")
     scheme = get_scheme(con, scheme_id)
     unit = registry.get_unit(con, unit_id)
     the_year = validate.year(year)
@@ -240,7 +247,11 @@ def _check_version(old: Sheet | None, expected: int | None) -> None:
 
 
 def sheet_history(con: Connection, *, scheme_id: int, unit_id: int, year: int) -> list[dict[str, Any]]:
-    """The trace of one sheet, oldest first: who saved it when, and what changed."""
+    """The trace of one sheet, oldest first: who saved it when, and what changed.
+
+    Raises:
+        PermissionDenied: the unit is outside the user's scope.
+    """
     scheme = get_scheme(con, scheme_id)
     unit = registry.get_unit(con, unit_id)
-    return trace.history(con, table="score_sheets", key=sheet_key(scheme, unit, year))
+    return trace.history(con, table="score_sheets", key=sheet_key(scheme, unit, year), unit_id=unit_id)

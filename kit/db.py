@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
+import logging
 import os
 import re
 import threading
@@ -25,9 +27,11 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from kit import config
-from kit.errors import Busy, DatabaseError, NotFound, SchemaError
+from kit import config, identity
+from kit.errors import Busy, DatabaseError, KitError, NotFound, PermissionDenied, SchemaError
 from kit.lock import FileLock
+
+log = logging.getLogger(__name__)
 
 Params = Sequence[Any] | Mapping[str, Any]
 
@@ -78,6 +82,8 @@ class Connection:
         self.now: datetime = config.now()
         # Last (seq, hash) of the trace within this transaction, kept by kit.trace.
         self.trace_tail: tuple[int, str] | None = None
+        # What kit.access learned about the acting user during this action.
+        self.cache: dict[str, Any] = {}
 
     def execute(self, sql: str, params: Params | None = None) -> duckdb.DuckDBPyConnection:
         """Run one statement with parameters.
@@ -250,8 +256,11 @@ def _migrate(raw: duckdb.DuckDBPyConnection, path: Path) -> int:
     return latest_version()
 
 
-def init(path: str | Path | None = None, *, wait_s: float | None = None) -> int:
+def init(path: str | Path | None = None, *, admin: str | None = None, wait_s: float | None = None) -> int:
     """Create the database file if needed and bring its schema up to date.
+
+    A file without users gets its first one: `admin`, else the configured operator,
+    with every role over every unit (see kit.access.bootstrap).
 
     Raises:
         SchemaError: the file was written by a newer program.
@@ -266,7 +275,25 @@ def init(path: str | Path | None = None, *, wait_s: float | None = None) -> int:
         FileLock(db, exclusive=True, wait_s=wait, actor=config.operator(), action="初始化数据库"),
         _attached(db, read_only=False, deadline=deadline) as raw,
     ):
-        return _migrate(raw, db)
+        version = _migrate(raw, db)
+        _bootstrap(raw, admin or config.operator(), db)
+        return version
+
+
+def _bootstrap(raw: duckdb.DuckDBPyConnection, name: str, db: Path) -> None:
+    from kit import access  # access builds on this module
+
+    if raw.execute("SELECT count(*) FROM users").fetchone() != (0,):
+        return
+    raw.execute("BEGIN TRANSACTION")
+    try:
+        con = Connection(raw, actor=name, writable=True)
+        access.bootstrap(con, name)
+        raw.execute("COMMIT")
+    except BaseException:
+        _rollback(raw)
+        raise
+    _write_anchor(db, con.trace_tail)
 
 
 def _require_file(db: Path) -> None:
@@ -278,29 +305,39 @@ def _require_file(db: Path) -> None:
 def read(path: str | Path | None = None, *, wait_s: float | None = None) -> Iterator[Connection]:
     """A read-only connection for one action; other readers may run at the same time.
 
+    The acting user comes from the deployment (kit.identity). A refusal raised
+    inside the action is recorded in the trace once the file is free again.
+
     Raises:
         NotFound: the file does not exist.
         SchemaError: the file was written by a newer program.
         Busy: a writer held the file past the wait.
+        PermissionDenied: the acting user cannot be determined (or was refused inside).
     """
     db = config.db_path(path)
     _require_file(db)
     wait = config.lock_wait_s() if wait_s is None else wait_s
-    for _attempt in range(2):
-        deadline = time.monotonic() + wait
-        with (
-            _process_turn(deadline),
-            FileLock(db, exclusive=False, wait_s=wait),
-            _attached(db, read_only=True, deadline=deadline) as raw,
-        ):
-            version = _schema_version(raw)
-            _check_not_newer(version, db)
-            if version == latest_version():
-                yield Connection(raw, actor=config.operator(), writable=False)
-                return
-        # An older file is upgraded once, under the write lock, then read.
-        init(db, wait_s=wait)
-    raise SchemaError(f"数据库文件 {db.name} 无法升级到当前版本。")
+    who = identity.UNKNOWN
+    try:
+        who = identity.current()
+        for _attempt in range(2):
+            deadline = time.monotonic() + wait
+            with (
+                _process_turn(deadline),
+                FileLock(db, exclusive=False, wait_s=wait),
+                _attached(db, read_only=True, deadline=deadline) as raw,
+            ):
+                version = _schema_version(raw)
+                _check_not_newer(version, db)
+                if version == latest_version():
+                    yield Connection(raw, actor=who, writable=False)
+                    return
+            # An older file is upgraded once, under the write lock, then read.
+            init(db, wait_s=wait)
+        raise SchemaError(f"数据库文件 {db.name} 无法升级到当前版本。")
+    except PermissionDenied as e:
+        _record_refusal(db, who, e)
+        raise
 
 
 @contextmanager
@@ -319,30 +356,99 @@ def write(
         NotFound: the file does not exist.
         SchemaError: the file was written by a newer program.
         Busy: the file stayed locked past the wait.
+        PermissionDenied: the acting user cannot be determined (or was refused inside).
     """
     db = config.db_path(path)
     _require_file(db)
-    who = actor or config.operator()
     wait = config.lock_wait_s() if wait_s is None else wait_s
-    deadline = time.monotonic() + wait
-    with (
-        _process_turn(deadline),
-        FileLock(db, exclusive=True, wait_s=wait, actor=who, action=action),
-        _attached(db, read_only=False, deadline=deadline) as raw,
-    ):
-        try:
-            if _schema_version(raw) != latest_version():
-                _migrate(raw, db)
-            raw.execute("BEGIN TRANSACTION")
-            con = Connection(raw, actor=who, writable=True)
+    who = actor or identity.UNKNOWN
+    try:
+        who = actor or identity.current()
+        deadline = time.monotonic() + wait
+        with (
+            _process_turn(deadline),
+            FileLock(db, exclusive=True, wait_s=wait, actor=who, action=action),
+            _attached(db, read_only=False, deadline=deadline) as raw,
+        ):
             try:
-                yield con
-                raw.execute("COMMIT")
-            except BaseException:
-                _rollback(raw)
-                raise
-        except duckdb.Error as e:
-            raise DatabaseError(f"保存失败，未写入任何数据：{_first_line(e)}") from e
+                if _schema_version(raw) != latest_version():
+                    _migrate(raw, db)
+                    _bootstrap(raw, config.operator(), db)
+                raw.execute("BEGIN TRANSACTION")
+                con = Connection(raw, actor=who, writable=True)
+                try:
+                    yield con
+                    raw.execute("COMMIT")
+                except BaseException:
+                    _rollback(raw)
+                    raise
+            except duckdb.Error as e:
+                raise DatabaseError(f"保存失败，未写入任何数据：{_first_line(e)}") from e
+            # Still under the exclusive lock, so anchors are written in commit order.
+            _write_anchor(db, con.trace_tail)
+    except PermissionDenied as e:
+        _record_refusal(db, who, e)
+        raise
+
+
+def _record_refusal(db: Path, who: str, refusal: PermissionDenied) -> None:
+    """Leave a trace entry for a refused action, in an action of its own (the refused one wrote nothing)."""
+    from kit import trace  # trace builds on this module
+
+    if getattr(_local, "active", False):
+        return  # only the outermost action records (actions are never nested)
+    try:
+        with write(db, action="记录拒绝访问", actor=who) as con:
+            trace.record(
+                con,
+                action="拒绝访问",
+                table="access",
+                key=refusal.target or who,
+                before=None,
+                after={"用户": who, "操作": refusal.action, "原因": refusal.message},
+            )
+    except KitError:
+        log.warning("could not record a refused action in the trace", exc_info=True)
+
+
+def anchor_path(db: Path) -> Path:
+    """The file that keeps the trace's last (seq, hash), outside the database (`KIT_ANCHOR_DIR`)."""
+    folder = os.environ.get("KIT_ANCHOR_DIR", "").strip()
+    return (Path(folder) if folder else db.parent) / (db.name + ".anchor")
+
+
+def read_anchor(db: Path) -> tuple[int, str] | None:
+    """The last (seq, hash) written by a commit, or None if no anchor was kept."""
+    try:
+        data = json.loads(anchor_path(db).read_text(encoding="utf-8"))
+        return int(data["seq"]), str(data["hash"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise DatabaseError(f"留痕锚点文件 {anchor_path(db).name} 已损坏，无法读取。") from e
+
+
+def write_anchor(db: Path, tail: tuple[int, str] | None) -> None:
+    """Replace the anchor atomically (write aside, flush to disk, rename over)."""
+    if tail is None:
+        return
+    target = anchor_path(db)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    aside = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    with open(aside, "w", encoding="utf-8") as f:
+        json.dump({"seq": tail[0], "hash": tail[1]}, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(aside, target)
+
+
+def _write_anchor(db: Path, tail: tuple[int, str] | None) -> None:
+    # The commit has happened: a failure here must not turn it into an error.
+    # A lagging anchor only weakens the truncation check until the next write.
+    try:
+        write_anchor(db, tail)
+    except OSError:
+        log.warning("could not update the trace anchor", exc_info=True)
 
 
 def _rollback(raw: duckdb.DuckDBPyConnection) -> None:

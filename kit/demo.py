@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from kit import assessments, db, registry
+from kit import access, assessments, config, db, registry
 from kit.db import Connection
 
 SEED = 20240301
@@ -135,11 +135,23 @@ LOW_2025 = {"C02": "基本合格", "D19": "不合格"}
 UNSCORED_2025 = {"D30", "D31", "D32"}
 
 
+DEMO_ACTOR = "演示数据"
+# Sample users (login name, name, roles, scopes as (kind, unit code or None, from, until)).
+# The configured operator is added too, with every role over every unit.
+DEMO_USERS: list[tuple[str, str, list[str], list[tuple[str, str | None, date | None, date | None]]]] = [
+    ("luru01", "王丽", ["entry"], [("supervised", "P01", None, None)]),
+    ("shenhe01", "陈刚", ["review", "entry"], [("subordinate", "C01", None, None)]),
+    ("fenxi01", "刘洋", ["analyst"], [("all", None, None, None)]),
+    ("xuncha01", "赵磊", ["entry"], [("unit", "C03", date(2025, 3, 1), date(2025, 6, 30))]),
+]
+
+
 @dataclass
 class DemoSummary:
     units: int = 0
     people: int = 0
     sheets: int = 0
+    users: int = 0
     years: list[int] = field(default_factory=list)
 
 
@@ -388,8 +400,8 @@ def build(path: str | Path | None = None) -> DemoSummary:
     """Create the demo database at `path` (which must not hold data yet) in one transaction."""
     rng = random.Random(SEED)
     summary = DemoSummary(years=[2023, 2024, 2025])
-    db.init(path)
-    with db.write(path, action="生成演示数据", actor="演示数据") as con:
+    db.init(path, admin=DEMO_ACTOR)
+    with db.write(path, action="生成演示数据", actor=DEMO_ACTOR) as con:
         if con.scalar("SELECT count(*) FROM units"):
             raise FileExistsError("the database already holds data")
         ids = _build_units(con, rng, summary)
@@ -398,4 +410,22 @@ def build(path: str | Path | None = None) -> DemoSummary:
         _score_year(con, rng, a, ids, 2024, LOW_2024, set(), summary)
         _score_year(con, rng, a, ids, 2025, LOW_2025, UNSCORED_2025, summary)
         _score_year(con, rng, b, ids, 2025, {"T092": "差"}, {"T121", "T122"}, summary)
+        _users(con, ids, summary)
     return summary
+
+
+def _users(con: Connection, ids: dict[str, int], summary: DemoSummary) -> None:
+    """The operator and the sample users; the demo's own account is disabled at the end."""
+    operator = config.operator()
+    if operator != DEMO_ACTOR:
+        access.add_user(con, name=operator, roles=list(access.ROLE_LABELS))
+        access.grant_scope(con, name=operator, kind="all", note="本机操作员")
+        summary.users += 1
+    for name, shown, roles, scopes in DEMO_USERS:
+        access.add_user(con, name=name, display_name=shown, roles=roles)
+        for kind, code, start, end in scopes:
+            unit = registry.unit_id(con, code) if code else None
+            access.grant_scope(con, name=name, kind=kind, unit_id=unit, valid_from=start, valid_until=end)
+        summary.users += 1
+    if operator != DEMO_ACTOR:
+        access.set_active(con, name=DEMO_ACTOR, active=False)

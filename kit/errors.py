@@ -55,9 +55,14 @@ class Busy(KitError):
 
 
 class PermissionDenied(KitError):
-    """The acting user may not do this."""
+    """The acting user may not do this; `action` and `target` say what was refused, for the trace."""
 
     title = "无权操作"
+
+    def __init__(self, message: str, *, action: str = "", target: str = "", title: str | None = None) -> None:
+        super().__init__(message, title=title)
+        self.action = action
+        self.target = target
 
 
 class SchemaError(KitError):

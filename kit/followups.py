@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from kit import registry, trace, validate
+from kit import access, registry, trace, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
 
@@ -26,7 +26,11 @@ def sync_for_sheet(
     A triggering grade needs one 诫勉谈话 per 党政一把手 in office on `on` and one
     回头看; a grade that no longer triggers cancels what is still open. Finished
     follow-ups are history and stay as they are.
+
+    Raises:
+        PermissionDenied: the user is not a 录入员 of the unit.
     """
+    access.require(con, access.ENTER, unit_id=unit["id"], what="生成后续措施")
     existing = con.records(
         "SELECT id, kind, person_id, status FROM followups WHERE sheet_id = ? AND status <> 'cancelled'",
         [sheet_id],
@@ -80,7 +84,7 @@ JOIN score_sheets s ON s.id = f.sheet_id
 JOIN assessment_schemes sc ON sc.id = s.scheme_id
 JOIN units u ON u.id = s.unit_id
 LEFT JOIN people p ON p.id = f.person_id
-WHERE s.year = ? AND (? IS NULL OR s.scheme_id = ?) AND list_contains(?, f.status)
+WHERE s.year = ? AND (? IS NULL OR s.scheme_id = ?) AND list_contains(?, f.status) AND {scope}
 ORDER BY s.total, u.sort_order, u.code, f.kind, p.id
 """
 
@@ -88,8 +92,9 @@ ORDER BY s.total, u.sort_order, u.code, f.kind, p.id
 def list_followups(
     con: Connection, *, year: int, scheme_id: int | None = None, statuses: tuple[str, ...] = ("open",)
 ) -> list[dict[str, Any]]:
-    """Follow-ups of a year (open ones by default), lowest totals first, with labels."""
-    rows = con.records(_LIST_SQL, [year, scheme_id, scheme_id, list(statuses)])
+    """Follow-ups of a year in the user's scope (open ones by default), lowest totals first, with labels."""
+    scope, scope_params = access.scope_sql(con, "s.unit_id")
+    rows = con.records(_LIST_SQL.format(scope=scope), [year, scheme_id, scheme_id, list(statuses), *scope_params])
     for row in rows:
         row["kind_label"] = KIND_LABELS[row["kind"]]
         row["status_label"] = STATUS_LABELS[row["status"]]
@@ -106,10 +111,11 @@ def complete(con: Connection, *, followup_id: int, note: Any) -> None:
     Raises:
         NotFound: no such follow-up.
         InvalidInput: the note is empty or invalid, or the follow-up is not open.
+        PermissionDenied: the user is not a 审核员 of the unit.
     """
     text = validate.text(note, field="note", label="办理情况", required=True, max_length=2000)
     rows = con.records(
-        "SELECT f.id, f.sheet_id, f.kind, f.person_id, f.status, f.note,"
+        "SELECT f.id, f.sheet_id, f.kind, f.person_id, f.status, f.note, s.unit_id,"
         " sc.code || '/' || u.code || '/' || s.year AS sheet_key"
         " FROM followups f JOIN score_sheets s ON s.id = f.sheet_id"
         " JOIN assessment_schemes sc ON sc.id = s.scheme_id JOIN units u ON u.id = s.unit_id WHERE f.id = ?",
@@ -119,6 +125,7 @@ def complete(con: Connection, *, followup_id: int, note: Any) -> None:
         raise NotFound(f"后续措施不存在（编号 {followup_id}）")
     before = rows[0]
     sheet_key = before.pop("sheet_key")
+    access.require(con, access.REVIEW, unit_id=before.pop("unit_id"), what="办结后续措施")
     if before["status"] != "open":
         raise InvalidInput.one("status", f"该后续措施状态为“{STATUS_LABELS[before['status']]}”，不能再办结")
     con.execute(
@@ -136,13 +143,14 @@ def complete(con: Connection, *, followup_id: int, note: Any) -> None:
 
 
 def stats(con: Connection, *, year: int, scheme_id: int | None = None) -> dict[str, int]:
-    """How many units a year's grades sent to follow-up, and how many 一把手 to 诫勉谈话."""
+    """How many units (in the user's scope) a year's grades sent to follow-up, and 一把手 to 诫勉谈话."""
+    scope, scope_params = access.scope_sql(con, "s.unit_id")
     row = con.one(
         "SELECT count(DISTINCT s.unit_id),"
         " count(DISTINCT f.person_id) FILTER (WHERE f.kind = 'admonition_talk')"
         " FROM followups f JOIN score_sheets s ON s.id = f.sheet_id"
-        " WHERE s.year = ? AND (? IS NULL OR s.scheme_id = ?) AND f.status <> 'cancelled'",
-        [year, scheme_id, scheme_id],
+        f" WHERE s.year = ? AND (? IS NULL OR s.scheme_id = ?) AND f.status <> 'cancelled' AND {scope}",
+        [year, scheme_id, scheme_id, *scope_params],
     )
     units, leaders = row if row else (0, 0)
     return {"units": int(units), "leaders": int(leaders)}

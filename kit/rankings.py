@@ -5,61 +5,76 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from kit import assessments
+from kit import access, assessments
 from kit.db import Connection
 
+# Ranks are the office's official ones, over every scored unit; a user sees the rows of their scope.
 _RANKING_SQL = """
+WITH ranked AS (
 SELECT rank() OVER (ORDER BY s.total DESC) AS rank,
        count(*) OVER (PARTITION BY s.total) > 1 AS tied,
        u.id AS unit_id, u.code AS unit_code, u.name AS unit_name, u.kind,
        s.total, s.grade, s.updated_at, s.updated_by,
-       p.name AS leader_name, t.post AS leader_post
+       p.name AS leader_name, t.post AS leader_post, u.sort_order
 FROM score_sheets s
 JOIN units u ON u.id = s.unit_id
 LEFT JOIN tenures t ON t.unit_id = u.id AND t.role = 'principal'
      AND t.start_date <= $day AND (t.end_date IS NULL OR t.end_date >= $day)
 LEFT JOIN people p ON p.id = t.person_id
 WHERE s.scheme_id = $scheme AND s.year = $year
-ORDER BY rank, u.sort_order, u.code
+)
+SELECT * EXCLUDE (sort_order) FROM ranked WHERE {scope}
+ORDER BY rank, sort_order, unit_code
 """
 
 
 def ranking(con: Connection, *, scheme_id: int, year: int) -> list[dict[str, Any]]:
-    """Every scored unit by total, highest first; equal totals share a rank (1, 2, 2, 4)."""
+    """Scored units in the user's scope by total, highest first; equal totals share a rank (1, 2, 2, 4)."""
     day = assessments.assessment_day(year, con.now.date())
-    rows = con.records(_RANKING_SQL, {"scheme": scheme_id, "year": year, "day": day})
+    units = access.visible_units(con)
+    scope = "TRUE" if units is None else "list_contains($units::INTEGER[], unit_id)"
+    params: dict[str, Any] = {"scheme": scheme_id, "year": year, "day": day}
+    if units is not None:
+        params["units"] = units
+    rows = con.records(_RANKING_SQL.format(scope=scope), params)
     for row in rows:
         row["rank_label"] = f"{row['rank']}（并列）" if row["tied"] else str(row["rank"])
     return rows
 
 
 def grade_distribution(con: Connection, *, scheme_id: int, year: int) -> list[dict[str, Any]]:
-    """How many units got each grade, every band of the scheme listed, highest first."""
+    """How many units in the user's scope got each grade, every band of the scheme listed, highest first."""
+    scope, scope_params = access.scope_sql(con, "s.unit_id")
     return con.records(
         "SELECT b.label AS grade, b.triggers_followup, count(s.id) AS units"
         " FROM grade_bands b LEFT JOIN score_sheets s"
-        "   ON s.scheme_id = b.scheme_id AND s.grade = b.label AND s.year = ?"
+        f"   ON s.scheme_id = b.scheme_id AND s.grade = b.label AND s.year = ? AND {scope}"
         " WHERE b.scheme_id = ? GROUP BY b.ord, b.label, b.triggers_followup ORDER BY b.ord",
-        [year, scheme_id],
+        [year, *scope_params, scheme_id],
     )
 
 
 def coverage(con: Connection, *, scheme_id: int, year: int) -> dict[str, Any]:
-    """Units the scheme applies to, and which of them have no sheet for the year yet."""
+    """Units in the user's scope the scheme applies to, and which of them have no sheet for the year yet."""
     scheme = assessments.get_scheme(con, scheme_id)
+    scope, scope_params = access.scope_sql(con, "u.id")
     missing = con.records(
-        "SELECT u.id, u.code, u.name FROM units u WHERE u.active AND list_contains(?, u.kind)"
+        f"SELECT u.id, u.code, u.name FROM units u WHERE u.active AND list_contains(?, u.kind) AND {scope}"
         " AND NOT EXISTS (SELECT 1 FROM score_sheets s WHERE s.unit_id = u.id"
         "   AND s.scheme_id = ? AND s.year = ?) ORDER BY u.sort_order, u.code",
-        [scheme.unit_kinds, scheme_id, year],
+        [scheme.unit_kinds, *scope_params, scheme_id, year],
     )
     expected = int(
-        con.scalar("SELECT count(*) FROM units WHERE active AND list_contains(?, kind)", [scheme.unit_kinds])
+        con.scalar(
+            f"SELECT count(*) FROM units u WHERE u.active AND list_contains(?, u.kind) AND {scope}",
+            [scheme.unit_kinds, *scope_params],
+        )
     )
     return {"expected": expected, "scored": expected - len(missing), "missing": missing}
 
 
 def years(con: Connection, *, today: date) -> list[int]:
     """Years to offer: every year with sheets, plus this year and the last one, newest first."""
+    access.require(con, access.READ)
     found = {int(r[0]) for r in con.all("SELECT DISTINCT year FROM score_sheets")}
     return sorted(found | {today.year, today.year - 1}, reverse=True)

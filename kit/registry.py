@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from kit import trace, validate
+from kit import access, trace, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
 
@@ -60,7 +60,14 @@ def add_unit(
     Raises:
         InvalidInput: a field breaks its rule or the code is taken.
         NotFound: the parent or supervising unit does not exist.
+        PermissionDenied: not an administrator of the parent unit (of all units, for a top-level one).
     """
+    if parent_id is None:
+        access.require_all_units(con, access.ADMIN, what="新增顶层单位")
+    else:
+        access.require(con, access.ADMIN, unit_id=parent_id, what="新增下级单位")
+    if supervisor_id is not None:
+        access.require(con, access.READ, unit_id=supervisor_id)
     check = validate.Checker()
     code = check(validate.text, code, field="code", label="单位编码", required=True, max_length=32)
     name = check(validate.text, name, field="name", label="单位名称", required=True, max_length=100)
@@ -97,6 +104,7 @@ def add_unit(
         )
     )
     trace.record(con, action="新增单位", table="units", key=code, before=None, after={"id": unit_id, **row})
+    con.cache.clear()  # scopes that cover the parent now cover the new unit too
     return unit_id
 
 
@@ -105,7 +113,9 @@ def get_unit(con: Connection, unit_id: int) -> dict[str, Any]:
 
     Raises:
         NotFound: no unit has this id.
+        PermissionDenied: the unit is outside the user's scope.
     """
+    access.require(con, access.READ, unit_id=unit_id)
     rows = con.records("SELECT * FROM units WHERE id = ?", [unit_id])
     if not rows:
         raise NotFound(f"单位不存在（编号 {unit_id}）")
@@ -117,17 +127,19 @@ def unit_id(con: Connection, code: str) -> int:
 
     Raises:
         NotFound: no unit has this code.
+        PermissionDenied: the unit is outside the user's scope.
     """
     found = con.scalar("SELECT id FROM units WHERE code = ?", [code])
     if found is None:
         raise NotFound(f"单位编码“{code}”不存在")
+    access.require(con, access.READ, unit_id=int(found))
     return int(found)
 
 
 def list_units(con: Connection, *, kinds: list[str] | None = None) -> list[dict[str, Any]]:
-    """Active units, in display order, optionally of some kinds only."""
-    sql = "SELECT * FROM units WHERE active"
-    params: list[Any] = []
+    """Active units the user may see, in display order, optionally of some kinds only."""
+    scope, params = access.scope_sql(con, "id")
+    sql = f"SELECT * FROM units WHERE active AND {scope}"
     if kinds:
         sql += " AND list_contains(?, kind)"
         params.append(kinds)
@@ -146,7 +158,9 @@ def add_person(
 
     Raises:
         InvalidInput: the name is empty or too long, or the note is invalid.
+        PermissionDenied: not an administrator.
     """
+    access.require(con, access.ADMIN, what="登记人员")
     check = validate.Checker()
     name = check(validate.text, name, field="name", label="姓名", required=True, max_length=50)
     note = check(validate.text, note, field="note", label="备注") or None
@@ -195,7 +209,9 @@ def start_tenure(
         InvalidInput: a field breaks its rule, or the unit already has a leader in that
             role during those dates.
         NotFound: the person or unit does not exist.
+        PermissionDenied: not an administrator of the unit.
     """
+    access.require(con, access.ADMIN, unit_id=unit_id, what="登记任职")
     check = validate.Checker()
     post = check(validate.text, post, field="post", label="职务", required=True, max_length=50)
     role = check(validate.choice, role, field="role", label="班子角色", choices=ROLE_LABELS)
@@ -263,12 +279,14 @@ def end_tenure(con: Connection, *, tenure_id: int, end: date | str) -> None:
     Raises:
         NotFound: no such tenure.
         InvalidInput: the date is not valid or before the tenure's start.
+        PermissionDenied: not an administrator of the tenure's unit.
     """
     end_day = validate.day(end, field="end", label="任职结束日期")
     assert end_day is not None
     before = con.records("SELECT * FROM tenures WHERE id = ?", [tenure_id])
     if not before:
         raise NotFound(f"任职记录不存在（编号 {tenure_id}）")
+    access.require(con, access.ADMIN, unit_id=before[0]["unit_id"], what="结束任职")
     if end_day < before[0]["start_date"]:
         raise InvalidInput.one("end", "“任职结束日期”不能早于“任职开始日期”")
     if before[0]["end_date"] is not None and before[0]["end_date"] < end_day:
@@ -293,7 +311,9 @@ def change_leader(con: Connection, *, unit_id: int, role: str, person_id: int, p
     Raises:
         InvalidInput: the role is not a principal one or the date is invalid.
         NotFound: the unit or person does not exist.
+        PermissionDenied: not an administrator of the unit.
     """
+    access.require(con, access.ADMIN, unit_id=unit_id, what="职务调整")
     if role not in PRINCIPAL_ROLES:
         raise InvalidInput.one("role", "“职务调整”只适用于一把手或行政主要负责人")
     day = validate.day(on, field="on", label="调整日期")
@@ -318,17 +338,20 @@ def _holder_at(con: Connection, unit_id: int, role: str, on: date) -> Leader | N
 
 def top_leader_at(con: Connection, unit_id: int, on: date) -> Leader | None:
     """The unit's 一把手 (party principal) on a date, from tenures."""
+    access.require(con, access.READ, unit_id=unit_id)
     return _holder_at(con, unit_id, "principal", on)
 
 
 def principal_leaders_at(con: Connection, unit_id: int, on: date) -> list[Leader]:
     """The unit's 党政一把手 on a date: the 一把手 first, then the administrative principal."""
+    access.require(con, access.READ, unit_id=unit_id)
     found = [_holder_at(con, unit_id, role, on) for role in PRINCIPAL_ROLES]
     return [leader for leader in found if leader is not None]
 
 
 def leadership_at(con: Connection, unit_id: int, on: date) -> list[Leader]:
     """Everyone in the unit's leadership team on a date, principals first."""
+    access.require(con, access.READ, unit_id=unit_id)
     rows = con.all(
         f"SELECT {_LEADER_COLUMNS} FROM tenures t JOIN people p ON p.id = t.person_id"
         " WHERE t.unit_id = ? AND t.start_date <= ? AND (t.end_date IS NULL OR t.end_date >= ?)"
@@ -340,6 +363,7 @@ def leadership_at(con: Connection, unit_id: int, on: date) -> list[Leader]:
 
 def principal_changes(con: Connection, unit_id: int, start: date, end: date) -> list[Leader]:
     """Principal tenures that began within [start, end]: the changes of 一把手 in a period."""
+    access.require(con, access.READ, unit_id=unit_id)
     rows = con.all(
         f"SELECT {_LEADER_COLUMNS} FROM tenures t JOIN people p ON p.id = t.person_id"
         " WHERE t.unit_id = ? AND t.role = 'principal' AND t.start_date BETWEEN ? AND ?"

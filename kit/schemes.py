@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from kit import registry, trace, validate
+from kit import access, registry, trace, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
 
@@ -89,7 +89,9 @@ def add_scheme(
 
     Raises:
         InvalidInput: any part of the scheme breaks a rule.
+        PermissionDenied: not an administrator.
     """
+    access.require(con, access.ADMIN, what="新增考核方案")
     check = validate.Checker()
     code = check(validate.text, code, field="code", label="方案编码", required=True, max_length=32)
     name = check(validate.text, name, field="name", label="方案名称", required=True, max_length=100)
@@ -223,7 +225,9 @@ def get_scheme(con: Connection, scheme_id: int) -> Scheme:
 
     Raises:
         NotFound: no scheme has this id.
+        PermissionDenied: the user has no role.
     """
+    access.require(con, access.READ)
     row = con.one("SELECT id, code, name, scoring, unit_kinds FROM assessment_schemes WHERE id = ?", [scheme_id])
     if row is None:
         raise NotFound(f"考核方案不存在（编号 {scheme_id}）")
@@ -246,4 +250,6 @@ def get_scheme(con: Connection, scheme_id: int) -> Scheme:
 
 
 def list_schemes(con: Connection) -> list[dict[str, Any]]:
+    """Every scheme (schemes are not tied to units: every user with a role reads them)."""
+    access.require(con, access.READ)
     return con.records("SELECT id, code, name, scoring, unit_kinds FROM assessment_schemes ORDER BY id")

@@ -93,7 +93,14 @@ class ChainReport:
 
 
 def verify(con: Connection) -> ChainReport:
-    """Walk the whole log in order and recompute every link."""
+    """Walk the whole log in order and recompute every link.
+
+    Raises:
+        PermissionDenied: the user is not an administrator of all units.
+    """
+    from kit import access  # access records through this module
+
+    access.require_all_units(con, access.ADMIN, what="检查留痕")
     expected_seq, prev_hash, checked = 1, GENESIS, 0
     cursor = con.execute(
         "SELECT seq, logged_at, actor, action, table_name, row_key, before_json, after_json,"
@@ -111,8 +118,21 @@ def verify(con: Connection) -> ChainReport:
     return ChainReport(checked)
 
 
-def history(con: Connection, *, table: str, key: str) -> list[dict[str, Any]]:
-    """Every entry for one record, oldest first, with before/after decoded."""
+def history(con: Connection, *, table: str, key: str, unit_id: int | None = None) -> list[dict[str, Any]]:
+    """Every entry for one record, oldest first, with before/after decoded.
+
+    A record of a unit (`unit_id`) may be read by whoever sees that unit; any other
+    record only by an administrator of all units (the trace holds every unit's data).
+
+    Raises:
+        PermissionDenied: the user may not read this record's history.
+    """
+    from kit import access  # access records through this module
+
+    if unit_id is None:
+        access.require_all_units(con, access.ADMIN, what="查看留痕")
+    else:
+        access.require(con, access.READ, unit_id=unit_id, what="查看修改记录")
     rows = con.records(
         "SELECT seq, logged_at, actor, action, before_json, after_json FROM trace_log"
         " WHERE table_name = ? AND row_key = ? ORDER BY seq",

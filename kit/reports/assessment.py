@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kit import assessments, charts, followups, rankings
+from kit import access, assessments, charts, followups, rankings
 from kit.db import Connection
 from kit.formats import number
 from kit.reports import render
@@ -26,7 +26,8 @@ def band_text(scheme: assessments.Scheme) -> str:
 
 
 def section(con: Connection, *, scheme_id: int, year: int) -> dict[str, Any]:
-    """Everything the report shows for one scheme in one year."""
+    """Everything the report shows for one scheme in one year, for the units in the user's scope."""
+    access.require(con, access.READ, what="生成报告")
     scheme = assessments.get_scheme(con, scheme_id)
     distribution = rankings.grade_distribution(con, scheme_id=scheme_id, year=year)
     return {
@@ -44,6 +45,7 @@ def section(con: Connection, *, scheme_id: int, year: int) -> dict[str, Any]:
 
 def build(con: Connection, *, year: int, scheme_id: int | None = None) -> str:
     """The whole report as one HTML document (schemes without sheets that year are left out)."""
+    access.require(con, access.READ, what="生成报告")
     if scheme_id is None:
         ids = [
             int(r[0])
@@ -61,6 +63,7 @@ def build(con: Connection, *, year: int, scheme_id: int | None = None) -> str:
 
 def page(con: Connection, *, year: int, sections: list[dict[str, Any]], one_scheme: bool) -> str:
     """Render sections already computed into the report document."""
+    who = access.require(con, access.READ, what="生成报告")
     title = f"{year}年度党风廉政建设责任制考核结果报告"
     if one_scheme and sections:
         title = f"{year}年度{sections[0]['scheme'].name}结果报告"
@@ -71,7 +74,8 @@ def page(con: Connection, *, year: int, sections: list[dict[str, Any]], one_sche
         year=year,
         sections=sections,
         generated_at=con.now,
-        generated_by=con.actor,
+        generated_by=who.display_name,
+        partial_scope=who.units is not None,
     )
 
 

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import ipywidgets as w
 
-from kit import config
+from kit import identity
 from kit.errors import KitError, describe
 from kit.ui.forms import ERROR, status_html
 
@@ -39,17 +39,23 @@ APP_CSS = """
 """
 
 
-def header(title: str) -> w.HTML:
-    """The app's title and who is acting, as the deployment says."""
-    user = html.escape(config.operator())
-    return w.HTML(
+def header_html(title: str, user_label: str = "") -> str:
+    """The app's title and who is acting with which roles, as the deployment and the database say."""
+    user = html.escape(user_label) if user_label else "正在确认…"
+    return (
         f'{APP_CSS}<div class="kit-header"><span class="kit-brand">监督台 · {html.escape(title)}</span>'
         f'<span class="kit-user">当前用户：{user}</span></div>'
     )
 
 
 def frame(title: str, *children: w.Widget) -> w.VBox:
-    return w.VBox([header(title), *children], layout=w.Layout(padding="4px 12px")).add_class("kit-app")
+    """The app: its header (user not yet known in a preheated kernel), then its widgets."""
+    return w.VBox([w.HTML(header_html(title)), *children], layout=w.Layout(padding="4px 12px")).add_class("kit-app")
+
+
+def show_user(box: w.VBox, title: str, user_label: str) -> None:
+    """Put the acting user and their roles into the header of an app built by `frame`."""
+    box.children[0].value = header_html(title, user_label)
 
 
 @contextmanager
@@ -78,7 +84,8 @@ def start(load: Callable[[], None], status: w.HTML, *, prepare: Callable[[], Non
     request first (DESIGN.md, known traps). `prepare` runs before the wait: work
     that does not depend on current data (building widgets) is done ahead.
     """
-    if prepare is not None:
+    # Behind a proxy, a preheated kernel learns who its user is only with the request.
+    if prepare is not None and identity.known():
         try:
             prepare()
         except Exception:  # load() reports the same problem to the user

@@ -11,7 +11,7 @@ from urllib.parse import quote
 import ipywidgets as w
 import traitlets as t
 
-from kit import assessments, charts, db, rankings
+from kit import access, assessments, charts, db, rankings
 from kit.db import Connection
 from kit.formats import number
 from kit.reports import assessment as report
@@ -37,6 +37,7 @@ class ResultsModel(t.HasTraits):
     followup_stats = t.Dict()
     chart_svg = t.Unicode("")
     report_html = t.Unicode("")
+    user_label = t.Unicode("")
 
     def __init__(self, db_path: str | Path | None = None) -> None:
         super().__init__()
@@ -44,6 +45,7 @@ class ResultsModel(t.HasTraits):
 
     def load(self) -> None:
         with db.read(self.db_path) as con:
+            self.user_label = access.user(con).label
             schemes = assessments.list_schemes(con)
             years = rankings.years(con, today=con.now.date())
             self.scheme_options = [(s["name"], s["id"]) for s in schemes]
@@ -112,6 +114,7 @@ class ResultsView:
 
     def _draw(self, _change: Any = None) -> None:
         m = self.model
+        app.show_user(self.box, TITLE, m.user_label)
         self.picker.set_choices({"year": (m.year_options, m.year or None), "scheme": (m.scheme_options, m.scheme_id)})
         cov = m.coverage
         missing = "、".join(u["name"] for u in cov.get("missing", []))

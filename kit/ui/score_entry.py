@@ -15,7 +15,7 @@ from typing import Any
 import ipywidgets as w
 import traitlets as t
 
-from kit import assessments, db, registry, validate
+from kit import access, assessments, db, registry, validate
 from kit.db import Connection
 from kit.errors import InvalidInput
 from kit.formats import number
@@ -39,6 +39,8 @@ class ScoreEntryModel(t.HasTraits):
     sheet = t.Any(None)
     leaders = t.Unicode("")
     history: t.List[Any] = t.List()
+    user_label = t.Unicode("")
+    can_enter = t.Bool(False)
 
     def __init__(self, db_path: str | Path | None = None) -> None:
         super().__init__()
@@ -48,6 +50,8 @@ class ScoreEntryModel(t.HasTraits):
     def load(self) -> None:
         """First load: offer years and schemes, select the latest year's first scheme."""
         with db.read(self.db_path) as con:
+            me = access.user(con)
+            self.user_label, self.can_enter = me.label, me.has(access.ENTER)
             years = _years(con)
             schemes = assessments.list_schemes(con)
             self.year_options = [(f"{y}年度", y) for y in years]
@@ -246,8 +250,12 @@ class ScoreEntryView:
             finally:
                 self._filling = False
             form.box.layout.display = None if m.unit_id is not None else "none"
+            form.submit.layout.display = None if m.can_enter else "none"
             self._update_total()
+        app.show_user(self.box, TITLE, m.user_label)
         self.sheet_state.value = _sheet_state_html(m.sheet, m.unit_id)
+        if m.unit_id is not None and not m.can_enter:
+            self.sheet_state.value += '<div class="kit-info">您没有录入员角色，只能查看评分表，不能保存。</div>'
         self.history.value = _history_html(m.history)
 
     def _form(self, scheme: assessments.Scheme | None) -> Form | None:
