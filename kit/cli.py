@@ -138,16 +138,37 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_check(args: argparse.Namespace) -> int:
-    from kit import trace
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from kit import backup
 
-    with db.read(args.db) as con:
-        report = trace.verify(con)
-    if report.ok:
-        print(f"留痕检查通过：共 {report.rows} 条记录，哈希链完整。")
+    info = backup.backup(args.db, args.dir, keep=args.keep)
+    print(f"备份完成：{info.file}")
+    print(f"  {info.summary}")
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from kit import backup
+
+    if args.check_only:
+        info = backup.verify(args.file)
+        print(f"备份核验通过：{info.summary}")
         return 0
-    print(f"留痕检查未通过：{report.reason}（自第 {report.first_broken} 条起不可信）。", file=sys.stderr)
-    return 1
+    info = backup.restore(args.file, args.db)
+    print(f"已从备份恢复：{config.db_path(args.db)}（原文件已改名保留在同一目录）")
+    print(f"  {info.summary}")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from kit import integrity
+
+    report = integrity.check(args.db)
+    out = sys.stdout if report.ok else sys.stderr
+    for line in report.lines():
+        print(line, file=out)
+    print("检查通过。" if report.ok else "检查未通过：数据或留痕已被改动，请从备份核对。", file=out)
+    return 0 if report.ok else 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -181,7 +202,13 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--year", type=int, required=True, metavar="年度", help="考核年度")
     report.add_argument("--scheme", metavar="方案编码", help="只含某个考核方案")
     report.add_argument("--out", metavar="文件", help="输出文件（默认：<年度>年度考核结果报告.html）")
-    add("check", _cmd_check, "检查留痕哈希链是否完整")
+    add("check", _cmd_check, "检查留痕哈希链、锚点，以及数据与留痕是否相符")
+    backup = add("backup", _cmd_backup, "在应用运行时备份数据库（附校验清单）")
+    backup.add_argument("--dir", default="backups", metavar="目录", help="备份目录（默认 backups）")
+    backup.add_argument("--keep", type=int, metavar="份数", help="只保留最新的若干份（定时备份用）")
+    restore = add("restore", _cmd_restore, "核验备份并用它替换数据库（原文件改名保留）")
+    restore.add_argument("file", metavar="备份文件", help="kit backup 写出的 .duckdb 文件（清单 .json 须在旁）")
+    restore.add_argument("--check-only", action="store_true", help="只核验备份，不恢复")
     user = add("user", _cmd_user, "管理用户、角色和授权范围（需管理员角色）")
     actions = user.add_subparsers(dest="action", required=True, metavar="操作")
 

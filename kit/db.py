@@ -411,6 +411,42 @@ def _record_refusal(db: Path, who: str, refusal: PermissionDenied) -> None:
         log.warning("could not record a refused action in the trace", exc_info=True)
 
 
+@contextmanager
+def hold(path: str | Path | None, *, action: str, wait_s: float | None = None) -> Iterator[Path]:
+    """The file held alone, not attached: for replacing it whole (a restore).
+
+    Raises:
+        Busy: the file stayed locked past the wait.
+    """
+    db = config.db_path(path)
+    wait = config.lock_wait_s() if wait_s is None else wait_s
+    deadline = time.monotonic() + wait
+    who = identity.current()
+    with _process_turn(deadline), FileLock(db, exclusive=True, wait_s=wait, actor=who, action=action):
+        yield db
+
+
+@contextmanager
+def open_private(path: Path) -> Iterator[Connection]:
+    """A read-only connection to a file no one else uses (a backup being made or checked).
+
+    It has its own DuckDB instance, so it may be opened while an action of this
+    process holds the office's file. Never use it for the live database.
+
+    Raises:
+        DatabaseError: the file is not a DuckDB database or cannot be read.
+    """
+    try:
+        raw = duckdb.connect(str(path), read_only=True, config=_DUCKDB_CONFIG)
+    except duckdb.Error as e:
+        raise DatabaseError(f"无法打开文件 {path.name}：{_first_line(e)}") from e
+    try:
+        yield Connection(raw, actor=identity.current(), writable=False)
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            raw.close()
+
+
 def anchor_path(db: Path) -> Path:
     """The file that keeps the trace's last (seq, hash), outside the database (`KIT_ANCHOR_DIR`)."""
     folder = os.environ.get("KIT_ANCHOR_DIR", "").strip()

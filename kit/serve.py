@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from kit import identity
+
 SHARE = Path(__file__).with_name("share")
 SITE_TITLE = "监督台"
 SITE_LEAD = "对“一把手”和领导班子监督的工作台：考核评分、考核结果与报告。"
@@ -93,6 +95,9 @@ def voila_command(folder: Path, *, port: int, preheat: bool, token: str) -> list
     ]
     if preheat:
         args += ["--preheat_kernel=True", "--pool_size=1"]
+    if identity.mode() == "header":
+        # Only this header reaches the kernels; the proxy in front must overwrite it (docs/deployment.md).
+        args.append(f"--VoilaConfiguration.http_header_envs={json.dumps([identity.header_name()])}")
     return args
 
 
