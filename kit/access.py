@@ -230,7 +230,11 @@ def bootstrap(con: Connection, name: str) -> None:
         PermissionDenied: users exist already.
     """
     if con.scalar("SELECT count(*) FROM users"):
-        raise PermissionDenied("已有登记的用户：首位管理员只能在空库中设置。", action="设置首位管理员", target=name)
+        raise PermissionDenied(
+            f"已有登记的用户，“{con.actor}”不能再设置首位管理员：首位管理员只能在空库中设置。",
+            action="设置首位管理员",
+            target=name,
+        )
     clean = _clean_name(name)
     con.execute("INSERT INTO users VALUES (?, ?, TRUE, ?, ?)", [clean, clean, con.now, con.actor])
     con.insert_rows("user_roles", [[clean, role] for role in ROLE_LABELS])

@@ -178,7 +178,6 @@ def restore(file: str | Path, path: str | Path | None = None) -> BackupInfo:
         PermissionDenied: the user is not an administrator of all units of the current database.
         Busy: the apps kept the file past the wait.
     """
-    info = verify(file)
     target = config.db_path(path)
     if target.exists():
         try:
@@ -186,6 +185,7 @@ def restore(file: str | Path, path: str | Path | None = None) -> BackupInfo:
                 access.require_all_units(con, access.ADMIN, what="从备份恢复")
         except DatabaseError:
             pass  # a file too damaged to open is exactly what a restore is for
+    info = verify(file)
     aside = target.with_name(target.name + ".restoring")
     _copy(info.file, aside)
     if _sha256(aside) != info.manifest["sha256"]:

@@ -225,7 +225,12 @@ def _sheets(con: Connection) -> dict[str, dict[str, Any]]:
 
 
 def compare(con: Connection) -> tuple[int, list[Finding]]:
-    """Every traced record against its latest trace entry; returns (records checked, findings)."""
+    """Every traced record against its latest trace entry; returns (records checked, findings).
+
+    Raises:
+        PermissionDenied: the user is not an administrator of all units.
+    """
+    access.require_all_units(con, access.ADMIN, what="检查数据完整性")
     checked, findings = 0, []
     for table, by_id, current in _current(con):
         traced = _traced(con, table, by_id)

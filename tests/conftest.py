@@ -14,7 +14,17 @@ from kit import assessments, db, demo, registry
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("KIT_DB", "KIT_OPERATOR", "KIT_LOCK_WAIT", "VOILA_PREHEAT"):
+    for name in (
+        "KIT_DB",
+        "KIT_OPERATOR",
+        "KIT_LOCK_WAIT",
+        "KIT_AUTH",
+        "KIT_AUTH_HEADER",
+        "KIT_ANCHOR_DIR",
+        "JUPYTERHUB_USER",
+        "HTTP_X_KIT_USER",
+        "VOILA_PREHEAT",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -57,6 +67,11 @@ SMALL_BANDS = [
 @pytest.fixture
 def office(db_path: Path) -> dict[str, Any]:
     """A tiny office: two counties with leaders, one points scheme of three indicators."""
+    return build_office(db_path)
+
+
+def build_office(db_path: Path) -> dict[str, Any]:
+    """The `office` fixture's contents, written into an initialised file."""
     with db.write(db_path, action="准备测试数据") as con:
         root = registry.add_unit(con, code="R", name="测试州委", kind="prefecture")
         a = registry.add_unit(con, code="A", name="甲县委", kind="county", parent_id=root)
@@ -121,3 +136,25 @@ def table_counts() -> Any:
             return {t: int(con.scalar(f'SELECT count(*) FROM "{t}"')) for t in tables}
 
     return counts
+
+
+# --- property tests: inputs tried per function (tests/test_properties.py) -----------------
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """After a run that included the property tests, how many inputs each function was tried with."""
+    import sys  # kept inside this section, which is the property tests' own
+
+    properties = sys.modules.get(f"{__package__}.test_properties")
+    counts = getattr(properties, "COUNTS", None)
+    if not counts:
+        return
+    terminalreporter.write_sep("=", "property tests: inputs tried per function")
+    for function in sorted({f for f, _ in counts}):
+        outcomes = {o: n for (f, o), n in sorted(counts.items()) if f == function}
+        detail = ", ".join(f"{outcome} {n}" for outcome, n in outcomes.items())
+        terminalreporter.write_line(f"{function:<24} {sum(outcomes.values()):>5}  ({detail})")
+    terminalreporter.write_line(f"{'total':<24} {sum(counts.values()):>5}")
+
+
+# --- end of the property tests section ------------------------------------------------------
