@@ -103,3 +103,38 @@ def _commands() -> list[str]:
 def test_every_command_is_documented_in_the_readme(command: str) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert re.search(rf"`kit {command}\b", readme), f"README.md does not document `kit {command}`"
+
+
+def test_user_commands_manage_roles_and_scopes(
+    office: dict[str, object], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = str(office["db"])
+    assert cli.main(["user", "add", "wangli", "--display-name", "王丽", "--role", "录入员", "--db", path]) == 0
+    assert cli.main(["user", "grant", "wangli", "--scope", "本单位", "--unit", "A", "--db", path]) == 0
+    assert cli.main(["user", "grant", "wangli", "--role", "审核员", "--db", path]) == 0
+    capsys.readouterr()
+    assert cli.main(["user", "list", "--db", path]) == 0
+    listed = capsys.readouterr().out
+    assert re.search(r"wangli\t王丽\t角色：录入员、审核员\t范围：\[\d+\] 本单位：甲县委", listed)
+    assert cli.main(["user", "who", "A", "--db", path]) == 0
+    assert "wangli" in capsys.readouterr().out
+    assert cli.main(["user", "who", "B", "--db", path]) == 0
+    assert "wangli" not in capsys.readouterr().out
+    # Acting as wangli (not an administrator): refused, with the reason, and nothing changes.
+    monkeypatch.setenv("KIT_OPERATOR", "wangli")
+    assert cli.main(["user", "add", "lisi", "--db", path]) == 1
+    assert "需要管理员角色" in capsys.readouterr().err
+    monkeypatch.delenv("KIT_OPERATOR")
+    assert cli.main(["user", "disable", "wangli", "--db", path]) == 0
+    capsys.readouterr()
+    assert cli.main(["user", "list", "--db", path]) == 0
+    out = capsys.readouterr().out
+    assert "王丽（已停用）" in out
+    assert "lisi" not in out
+
+
+def test_init_names_the_first_administrator(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(tmp_path / "new.duckdb")
+    assert cli.main(["init", "--admin", "zhangsan", "--db", path]) == 0
+    assert cli.main(["user", "list", "--db", path]) == 1  # the operator is not that administrator
+    assert "未在监督台登记" in capsys.readouterr().err

@@ -1,0 +1,102 @@
+"""Behind an authenticating proxy: the user comes from its header, the apps show and obey their roles and scope.
+
+The browser context sends the header the proxy would set (X-Kit-User); Voilà passes it
+to the kernel, also to a preheated one after the request arrives.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from kit import access, db
+
+from . import browser as b
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def proxied(_demo_master: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[b.Server]:
+    folder = tmp_path_factory.mktemp("proxied")
+    path = folder / "demo.duckdb"
+    shutil.copyfile(_demo_master, path)
+    with db.write(path, action="登记测试用户") as con:
+        access.add_user(con, name="张敏", display_name="张敏", roles=["entry"])
+        access.grant_scope(
+            con, name="张敏", kind="unit", unit_id=int(con.scalar("SELECT id FROM units WHERE code = 'C02'"))
+        )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KIT_AUTH", "header")
+        with b.voila(path, folder / "voila.log") as running:
+            running.db = path  # type: ignore[attr-defined]
+            yield running
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        browser = b.launch(pw)
+        yield browser
+        browser.close()
+
+
+def as_user(chromium: Browser, guard: b.Guard, user: str) -> Page:
+    """A page whose every request carries the header an authenticating proxy would set."""
+    context = b.guarded_context(chromium, guard, extra_http_headers={"X-Kit-User": quote(user)})
+    context.set_default_navigation_timeout(90_000)  # a kernel may have to start cold
+    return context.new_page()
+
+
+def open_app(page: Page, server: b.Server, app: str) -> None:
+    page.goto(server.url(f"/voila/render/{app}.ipynb"))
+    expect(page.locator(".kit-user")).not_to_contain_text("正在确认", timeout=60_000)
+
+
+def test_an_analyst_sees_every_unit_and_cannot_save(chromium: Browser, proxied: b.Server) -> None:
+    guard = b.Guard()
+    page = as_user(chromium, guard, "fenxi01")
+    open_app(page, proxied, "score_entry")
+    expect(page.locator(".kit-user")).to_have_text("当前用户：刘洋（分析员）")
+    units = page.get_by_label("被考核单位").locator("option").all_inner_texts()
+    assert len([u for u in units if u]) > 30
+    page.get_by_label("被考核单位").select_option(label="中共白石滩县委（已评分）")
+    expect(page.get_by_text("您没有录入员角色，只能查看评分表，不能保存。")).to_be_visible()
+    expect(page.get_by_role("button", name="保存评分表")).to_be_hidden()
+    page.context.close()
+    assert guard.outside == []
+
+
+def test_a_scoped_user_sees_only_their_unit_everywhere(chromium: Browser, proxied: b.Server) -> None:
+    guard = b.Guard()
+    page = as_user(chromium, guard, "张敏")  # non-ASCII names travel percent-encoded
+    open_app(page, proxied, "score_entry")
+    expect(page.locator(".kit-user")).to_have_text("当前用户：张敏（录入员）")
+    options = [o for o in page.get_by_label("被考核单位").locator("option").all_inner_texts() if o]
+    assert options == ["中共白石滩县委（已评分）"]
+    page.reload()  # a second load (another kernel) knows the user as well
+    expect(page.locator(".kit-user")).to_have_text("当前用户：张敏（录入员）", timeout=60_000)
+    open_app(page, proxied, "results")
+    page.get_by_label("考核年度").select_option(label="2024年度", timeout=60_000)
+    ranking = page.locator("table.kit-ranking tbody tr")
+    expect(ranking).to_have_count(1)
+    expect(ranking).to_contain_text("中共白石滩县委")
+    page.context.close()
+    assert guard.outside == []
+
+
+def test_an_unregistered_user_is_refused_in_chinese_and_traced(chromium: Browser, proxied: b.Server) -> None:
+    guard = b.Guard()
+    page = as_user(chromium, guard, "mallory")
+    page.goto(proxied.url("/voila/render/results.ipynb"))
+    expect(page.get_by_text("用户“mallory”未在监督台登记")).to_be_visible(timeout=60_000)
+    page.context.close()
+    assert guard.outside == []
+    with db.read(proxied.db) as con:  # type: ignore[attr-defined]
+        refused = con.scalar("SELECT count(*) FROM trace_log WHERE action = '拒绝访问' AND actor = 'mallory'")
+    assert refused >= 1
