@@ -213,6 +213,8 @@ def _clean_name(raw: Any) -> str:
 
 
 def _clean_roles(raw: Iterable[Any]) -> list[str]:
+    if isinstance(raw, str) or not isinstance(raw, Iterable):
+        raise InvalidInput.one("roles", "“角色”必须是角色的列表")
     check = validate.Checker()
     roles = {check(validate.choice, r, field="roles", label="角色", choices=ROLE_LABELS) for r in raw}
     check.done()
@@ -280,7 +282,7 @@ def _keep_an_admin(con: Connection, doing: str) -> None:
         )
 
 
-def set_active(con: Connection, *, name: Any, active: bool) -> None:
+def set_active(con: Connection, *, name: Any, active: Any) -> None:
     """Disable a user (they can no longer do anything) or enable them again.
 
     Raises:
@@ -289,6 +291,8 @@ def set_active(con: Connection, *, name: Any, active: bool) -> None:
         InvalidInput: disabling would leave no administrator of all units.
     """
     require(con, ADMIN, what="停用或启用用户")
+    if not isinstance(active, bool):  # "false" is true to Python yet false to DuckDB: it would skip the check below
+        raise InvalidInput.one("active", "“是否启用”必须为是或否")
     before = _require_user(con, _clean_name(name))
     if before["active"] == active:
         return
@@ -385,6 +389,8 @@ def grant_scope(
     admin = require(con, ADMIN, what="授予范围")
     target = _require_user(con, _clean_name(name))
     check = validate.Checker()
+    if unit_id is not None:
+        unit_id = check(validate.ident, unit_id, field="unit_id", label="单位编号")
     clean_kind = check(validate.choice, kind, field="kind", label="范围类别", choices=SCOPE_LABELS)
     start = check(validate.day, valid_from, field="valid_from", label="起始日期", required=False)
     end = check(validate.day, valid_until, field="valid_until", label="截止日期", required=False)
@@ -418,6 +424,7 @@ def revoke_scope(con: Connection, *, scope_id: int) -> None:
         InvalidInput: it would leave no administrator of all units.
     """
     admin = require(con, ADMIN, what="收回范围")
+    scope_id = validate.ident(scope_id, field="scope_id", label="授权范围编号")
     rows = con.records("SELECT * FROM user_scopes WHERE id = ?", [scope_id])
     if not rows:
         raise NotFound(f"授权范围不存在（编号 {scope_id}）")

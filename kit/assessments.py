@@ -103,14 +103,20 @@ def _sheet_state(scheme: Scheme, sheet: Sheet) -> dict[str, Any]:
 
 
 def check_sheet(
-    scheme: Scheme, scores: Mapping[int, Any], notes: Mapping[int, Any], note: Any
+    scheme: Scheme, scores: Mapping[int, Any] | object, notes: Mapping[int, Any] | object, note: Any
 ) -> tuple[dict[int, Decimal], dict[int, str], str]:
-    """Validate every score and note of a sheet at once (the form's and importer's path).
+    """Validate every score and note of a sheet at once (the form's and importer's path; the maps may be anything).
 
     Raises:
         InvalidInput: with one message per bad field (`score_<id>`, `note_<id>`, `note`).
     """
     check = validate.Checker()
+    if not isinstance(scores, Mapping):
+        check.fail("scores", "评分表的“得分”必须按指标逐项给出")
+        scores = {}
+    if not isinstance(notes, Mapping):
+        check.fail("notes", "评分表的“说明”必须按指标逐项给出")
+        notes = {}
     clean_scores: dict[int, Decimal] = {}
     clean_notes: dict[int, str] = {}
     for ind in scheme.indicators:
@@ -161,6 +167,10 @@ def save_sheet(
         Conflict: the sheet changed since it was opened.
         PermissionDenied: the user is not a 录入员 of the unit.
     """
+    check = validate.Checker()
+    scheme_id = check(validate.ident, scheme_id, field="scheme_id", label="考核方案编号")
+    unit_id = check(validate.ident, unit_id, field="unit", label="单位编号")
+    check.done()
     access.require(con, access.ENTER, unit_id=unit_id, what="录入评分")
     scheme = get_scheme(con, scheme_id)
     unit = registry.get_unit(con, unit_id)

@@ -113,7 +113,10 @@ def complete(con: Connection, *, followup_id: int, note: Any) -> None:
         InvalidInput: the note is empty or invalid, or the follow-up is not open.
         PermissionDenied: the user is not a 审核员 of the unit.
     """
-    text = validate.text(note, field="note", label="办理情况", required=True, max_length=2000)
+    check = validate.Checker()
+    followup_id = check(validate.ident, followup_id, field="followup_id", label="后续措施编号")
+    text = check(validate.text, note, field="note", label="办理情况", required=True, max_length=2000)
+    check.done()
     rows = con.records(
         "SELECT f.id, f.sheet_id, f.kind, f.person_id, f.status, f.note, s.unit_id,"
         " sc.code || '/' || u.code || '/' || s.year AS sheet_key"

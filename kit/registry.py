@@ -42,6 +42,7 @@ class Leader:
 
 
 _LEADER_COLUMNS = "t.id, p.id, p.name, t.post, t.role, t.start_date, t.end_date"
+_MAX_SORT = 1_000_000
 
 
 def add_unit(
@@ -62,6 +63,15 @@ def add_unit(
         NotFound: the parent or supervising unit does not exist.
         PermissionDenied: not an administrator of the parent unit (of all units, for a top-level one).
     """
+    check = validate.Checker()
+    if parent_id is not None:
+        parent_id = check(validate.ident, parent_id, field="parent_id", label="上级单位编号")
+    if supervisor_id is not None:
+        supervisor_id = check(validate.ident, supervisor_id, field="supervisor_id", label="派驻监督单位编号")
+    sort_order = check(
+        validate.integer, sort_order, field="sort_order", label="排序号", minimum=-_MAX_SORT, maximum=_MAX_SORT
+    )
+    check.done()
     if parent_id is None:
         access.require_all_units(con, access.ADMIN, what="新增顶层单位")
     else:
@@ -166,6 +176,15 @@ def add_person(
     note = check(validate.text, note, field="note", label="备注") or None
     if gender is not None:
         gender = check(validate.choice, gender, field="gender", label="性别", choices={"男": "男", "女": "女"})
+    birth_year = check(
+        validate.integer,
+        birth_year,
+        field="birth_year",
+        label="出生年份",
+        minimum=1900,
+        maximum=con.now.year,
+        required=False,
+    )
     check.done()
     row = {"name": name, "gender": gender, "birth_year": birth_year, "note": note}
     person_id = int(
@@ -211,8 +230,11 @@ def start_tenure(
         NotFound: the person or unit does not exist.
         PermissionDenied: not an administrator of the unit.
     """
-    access.require(con, access.ADMIN, unit_id=unit_id, what="登记任职")
     check = validate.Checker()
+    person_id = check(validate.ident, person_id, field="person_id", label="人员编号")
+    unit_id = check(validate.ident, unit_id, field="unit_id", label="单位编号")
+    check.done()
+    access.require(con, access.ADMIN, unit_id=unit_id, what="登记任职")
     post = check(validate.text, post, field="post", label="职务", required=True, max_length=50)
     role = check(validate.choice, role, field="role", label="班子角色", choices=ROLE_LABELS)
     start_day = check(validate.day, start, field="start", label="任职开始日期")
@@ -281,7 +303,10 @@ def end_tenure(con: Connection, *, tenure_id: int, end: date | str) -> None:
         InvalidInput: the date is not valid or before the tenure's start.
         PermissionDenied: not an administrator of the tenure's unit.
     """
-    end_day = validate.day(end, field="end", label="任职结束日期")
+    check = validate.Checker()
+    tenure_id = check(validate.ident, tenure_id, field="tenure_id", label="任职记录编号")
+    end_day = check(validate.day, end, field="end", label="任职结束日期")
+    check.done()
     assert end_day is not None
     before = con.records("SELECT * FROM tenures WHERE id = ?", [tenure_id])
     if not before:
@@ -313,6 +338,7 @@ def change_leader(con: Connection, *, unit_id: int, role: str, person_id: int, p
         NotFound: the unit or person does not exist.
         PermissionDenied: not an administrator of the unit.
     """
+    unit_id = validate.ident(unit_id, field="unit_id", label="单位编号")
     access.require(con, access.ADMIN, unit_id=unit_id, what="职务调整")
     if role not in PRINCIPAL_ROLES:
         raise InvalidInput.one("role", "“职务调整”只适用于一把手或行政主要负责人")

@@ -96,20 +96,24 @@ def add_scheme(
     code = check(validate.text, code, field="code", label="方案编码", required=True, max_length=32)
     name = check(validate.text, name, field="name", label="方案名称", required=True, max_length=100)
     scoring = check(validate.choice, scoring, field="scoring", label="计分方式", choices=SCORING_LABELS)
-    for kind in unit_kinds:
+    description = check(validate.text, description, field="description", label="方案说明") or None
+    kinds = [
         check(validate.choice, kind, field="unit_kinds", label="适用单位类别", choices=registry.KIND_LABELS)
-    if not unit_kinds:
+        for kind in _items(check, unit_kinds, field="unit_kinds", label="适用单位类别")
+    ]
+    if not kinds and "unit_kinds" not in check.errors:
         check.fail("unit_kinds", "“适用单位类别”至少选择一项")
-    clean_indicators = _check_indicators(check, scoring, indicators)
-    clean_bands = _check_bands(check, bands)
+    clean_indicators = _check_indicators(check, scoring, _items(check, indicators, field="indicators", label="指标"))
+    clean_bands = _check_bands(check, _items(check, bands, field="bands", label="等次"))
     check.done()
+    unit_kinds = list(dict.fromkeys(kinds))  # keys, as units store their kind, not labels as typed
     if con.scalar("SELECT count(*) FROM assessment_schemes WHERE code = ?", [code]):
         raise InvalidInput.one("code", f"方案编码“{code}”已被使用")
     scheme_id = int(
         con.scalar(
             "INSERT INTO assessment_schemes (code, name, scoring, unit_kinds, description)"
             " VALUES (?, ?, ?, ?, ?) RETURNING id",
-            [code, name, scoring, list(unit_kinds), description],
+            [code, name, scoring, unit_kinds, description],
         )
     )
     for ord_, ind in enumerate(clean_indicators, start=1):
@@ -134,7 +138,7 @@ def add_scheme(
             "code": code,
             "name": name,
             "scoring": scoring,
-            "unit_kinds": list(unit_kinds),
+            "unit_kinds": unit_kinds,
             "indicators": clean_indicators,
             "bands": clean_bands,
         },
@@ -142,15 +146,24 @@ def add_scheme(
     return scheme_id
 
 
-def _check_indicators(
-    check: validate.Checker, scoring: str | None, indicators: Sequence[Mapping[str, Any]]
-) -> list[dict[str, Any]]:
-    if not indicators:
+def _items(check: validate.Checker, raw: Any, *, field: str, label: str) -> list[Any]:
+    """The entries of a list field; anything else (text, None, a number) is refused."""
+    if isinstance(raw, list | tuple):
+        return list(raw)
+    check.fail(field, f"“{label}”必须是列表")
+    return []
+
+
+def _check_indicators(check: validate.Checker, scoring: str | None, indicators: list[Any]) -> list[dict[str, Any]]:
+    if not indicators and "indicators" not in check.errors:
         check.fail("indicators", "考核方案至少需要一个指标")
     clean = []
     names: set[str] = set()
     for n, ind in enumerate(indicators, start=1):
         label = f"第 {n} 个指标"
+        if not isinstance(ind, Mapping):
+            check.fail(f"indicator_{n}", f"{label}必须包含名称和{'权重' if scoring == 'weighted' else '满分'}")
+            continue
         ind_name = check(
             validate.text,
             ind.get("name"),
@@ -171,10 +184,13 @@ def _check_indicators(
             minimum=Decimal("0.01"),
             maximum=Decimal(1000),
         )
+        description = check(
+            validate.text, ind.get("description"), field=f"indicator_{n}", label=f"{label}说明", max_length=500
+        )
         clean.append(
             {
                 "name": ind_name,
-                "description": ind.get("description"),
+                "description": description or None,
                 "max_points": amount if key == "max_points" else None,
                 "weight": amount if key == "weight" else None,
             }
@@ -182,13 +198,17 @@ def _check_indicators(
     return clean
 
 
-def _check_bands(check: validate.Checker, bands: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _check_bands(check: validate.Checker, bands: list[Any]) -> list[dict[str, Any]]:
     if not bands:
-        check.fail("bands", "考核方案至少需要一个等次")
+        if "bands" not in check.errors:
+            check.fail("bands", "考核方案至少需要一个等次")
         return []
     clean = []
     previous: Decimal | None = None
     for n, band in enumerate(bands, start=1):
+        if not isinstance(band, Mapping):
+            check.fail(f"band_{n}", f"第 {n} 个等次必须包含名称和最低分")
+            continue
         label = check(
             validate.text,
             band.get("label"),
@@ -215,7 +235,7 @@ def _check_bands(check: validate.Checker, bands: Sequence[Mapping[str, Any]]) ->
                 "triggers_followup": bool(band.get("triggers_followup", False)),
             }
         )
-    if clean[-1]["min_total"] not in (None, Decimal(0)):
+    if clean and clean[-1]["min_total"] not in (None, Decimal(0)):
         check.fail("bands", "最低一个等次的最低分必须为 0，使每个总分都有等次")
     return clean
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from kit.errors import InvalidInput
 
 MAX_TEXT = 2000
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_ID = 2**31 - 1  # ids are DuckDB INTEGERs
+# Lone surrogates cannot be stored as UTF-8; they come from broken copy-paste or files.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def _clean(raw: Any) -> str:
@@ -66,6 +68,47 @@ def number(
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > places:
         raise InvalidInput.one(field, f"“{label}”最多保留 {places} 位小数")
+    if isinstance(exponent, int) and exponent > 0:  # "1E+1": the trace must say 10, as the database does
+        value = value.quantize(Decimal(1))
+    return value
+
+
+def integer(raw: Any, *, field: str, label: str, minimum: int, maximum: int, required: bool = True) -> int | None:
+    """A whole number within [minimum, maximum]: an id, a year, a sort order.
+
+    Raises:
+        InvalidInput: empty when required, not a whole number, or out of range.
+    """
+    rule = f"“{label}”必须是 {minimum} 至 {maximum} 之间的整数"
+    if isinstance(raw, bool):
+        raise InvalidInput.one(field, rule)
+    if isinstance(raw, int):
+        value = Decimal(raw)
+    elif raw is None or isinstance(raw, str | float | Decimal):
+        text = _clean(raw)
+        if not text:
+            if required:
+                raise InvalidInput.one(field, f"“{label}”不能为空")
+            return None
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise InvalidInput.one(field, rule) from None
+    else:
+        raise InvalidInput.one(field, rule)
+    if not value.is_finite() or value != value.to_integral_value() or not minimum <= value <= maximum:
+        raise InvalidInput.one(field, rule)
+    return int(value)
+
+
+def ident(raw: Any, *, field: str, label: str) -> int:
+    """The id of a record (a unit, person, tenure …): a positive whole number.
+
+    Raises:
+        InvalidInput: empty, not a whole number, or out of range.
+    """
+    value = integer(raw, field=field, label=label, minimum=1, maximum=MAX_ID)
+    assert value is not None  # required
     return value
 
 
@@ -109,6 +152,8 @@ def day(raw: Any, *, field: str, label: str, required: bool = True) -> date | No
     Raises:
         InvalidInput: empty when required, or not a real date.
     """
+    if isinstance(raw, datetime):  # an Excel cell; the trace must say the day the database keeps
+        return raw.date()
     if isinstance(raw, date):
         return raw
     value = _clean(raw)
