@@ -13,6 +13,7 @@ one unit, a unit and everything under it (所辖), or the units a 派驻纪检�
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -208,7 +209,10 @@ def _require_user(con: Connection, name: str) -> dict[str, Any]:
 
 
 def _clean_name(raw: Any) -> str:
+    """A user name as the deployment will give it: no invisible or direction marks (kit.identity refuses them)."""
     name = validate.text(raw, field="name", label="用户名", required=True, max_length=100)
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise InvalidInput.one("name", "“用户名”含有不可见字符或方向标记，这样的用户无法登录，请删除后重试")
     return name
 
 
@@ -253,7 +257,7 @@ def add_user(con: Connection, *, name: Any, display_name: Any = None, roles: Seq
     """
     require(con, ADMIN, what="登记用户")
     check = validate.Checker()
-    clean = check(validate.text, name, field="name", label="用户名", required=True, max_length=100)
+    clean = check(_clean_name, name)
     shown = check(validate.text, display_name, field="display_name", label="姓名", max_length=50) or clean
     check.done()
     clean_roles = _clean_roles(roles)

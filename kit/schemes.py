@@ -146,6 +146,14 @@ def add_scheme(
     return scheme_id
 
 
+def _flag(check: validate.Checker, raw: Any, *, field: str, label: Any) -> bool:
+    """Yes or no, as a real bool: the text "false" must not count as yes."""
+    if isinstance(raw, bool):
+        return raw
+    check.fail(field, f"等次“{label}”的“是否触发后续措施”必须为是或否")
+    return False
+
+
 def _items(check: validate.Checker, raw: Any, *, field: str, label: str) -> list[Any]:
     """The entries of a list field; anything else (text, None, a number) is refused."""
     if isinstance(raw, list | tuple):
@@ -232,7 +240,7 @@ def _check_bands(check: validate.Checker, bands: list[Any]) -> list[dict[str, An
             {
                 "label": label,
                 "min_total": minimum,
-                "triggers_followup": bool(band.get("triggers_followup", False)),
+                "triggers_followup": _flag(check, band.get("triggers_followup", False), field=f"band_{n}", label=label),
             }
         )
     if clean and clean[-1]["min_total"] not in (None, Decimal(0)):
