@@ -1,0 +1,20 @@
+# jupyter_server_config.py — for the per-user servers JupyterHub starts (docs/deployment.md, 模式三).
+# Install as /etc/kit/jupyter/jupyter_server_config.py; jupyterhub_config.py puts /etc/kit/jupyter
+# on JUPYTER_CONFIG_PATH. (`kit serve` does not need this file: kit/share/voila/voila.py does the same.)
+c = get_config()  # noqa: F821 - provided by traitlets
+
+# Voilà with kit's offline Chinese template.
+c.VoilaConfiguration.template = "kit"
+c.VoilaConfiguration.show_tracebacks = False
+# As a server extension Voilà would tell the page to load MathJax from cdnjs (standalone
+# Voilà does not): no MathJax, as with `kit serve`. Offices are offline.
+c.ServerApp.tornado_settings = {"mathjax_url": None, "mathjax_config": None}
+
+# Same culling as `kit serve` (kit/serve.py CULL_IDLE_S): idle kernels with no browser go after 10 min.
+c.MappingKernelManager.cull_idle_timeout = 600
+c.MappingKernelManager.cull_interval = 60
+
+# Users of the apps get no JupyterLab and no terminals. (They can still reach the
+# Jupyter Server REST API of their own server: see docs/deployment.md.)
+c.ServerApp.jpserver_extensions = {"jupyterlab": False, "jupyter_lsp": False, "notebook_shim": False}
+c.ServerApp.terminals_enabled = False
