@@ -95,6 +95,7 @@ def test_an_unregistered_user_is_refused_in_chinese_and_traced(chromium: Browser
     page = as_user(chromium, guard, "mallory")
     page.goto(proxied.url("/voila/render/results.ipynb"))
     expect(page.get_by_text("用户“mallory”未在监督台登记")).to_be_visible(timeout=60_000)
+    expect(page.locator(".kit-user")).to_have_text("当前用户：mallory")
     page.context.close()
     assert guard.outside == []
     with db.read(proxied.db) as con:  # type: ignore[attr-defined]

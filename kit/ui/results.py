@@ -45,6 +45,7 @@ class ResultsModel(t.HasTraits):
 
     def load(self) -> None:
         with db.read(self.db_path) as con:
+            self.user_label = con.actor  # shown as it is when the database refuses them below
             self.user_label = access.user(con).label
             schemes = assessments.list_schemes(con)
             years = rankings.years(con, today=con.now.date())
@@ -99,6 +100,7 @@ class ResultsView:
         self.picker.observe(self._on_pick)
         self.refresh.on_click(lambda _b: self._on_pick(self.picker.values()))
         model.observe(self._draw, names="revision")
+        model.observe(lambda c: app.show_user(self.box, TITLE, c["new"]), names="user_label")
         self.box = app.frame(
             TITLE,
             w.HBox([self.picker.box, self.refresh, self.download], layout=w.Layout(align_items="center")),
@@ -114,7 +116,6 @@ class ResultsView:
 
     def _draw(self, _change: Any = None) -> None:
         m = self.model
-        app.show_user(self.box, TITLE, m.user_label)
         self.picker.set_choices({"year": (m.year_options, m.year or None), "scheme": (m.scheme_options, m.scheme_id)})
         cov = m.coverage
         missing = "、".join(u["name"] for u in cov.get("missing", []))

@@ -50,6 +50,7 @@ class ScoreEntryModel(t.HasTraits):
     def load(self) -> None:
         """First load: offer years and schemes, select the latest year's first scheme."""
         with db.read(self.db_path) as con:
+            self.user_label = con.actor  # shown as it is when the database refuses them below
             me = access.user(con)
             self.user_label, self.can_enter = me.label, me.has(access.ENTER)
             years = _years(con)
@@ -219,6 +220,7 @@ class ScoreEntryView:
         self.status = w.HTML("")
         self.picker.observe(self._on_pick)
         model.observe(self._draw, names="revision")
+        model.observe(lambda c: app.show_user(self.box, TITLE, c["new"]), names="user_label")
         self.box = app.frame(
             TITLE,
             self.picker.box,
@@ -252,7 +254,6 @@ class ScoreEntryView:
             form.box.layout.display = None if m.unit_id is not None else "none"
             form.submit.layout.display = None if m.can_enter else "none"
             self._update_total()
-        app.show_user(self.box, TITLE, m.user_label)
         self.sheet_state.value = _sheet_state_html(m.sheet, m.unit_id)
         if m.unit_id is not None and not m.can_enter:
             self.sheet_state.value += '<div class="kit-info">您没有录入员角色，只能查看评分表，不能保存。</div>'
