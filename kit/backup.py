@@ -64,11 +64,22 @@ def _sha256(path: Path) -> str:
 
 
 def _copy(source: Path, target: Path) -> None:
-    """Copy and flush to disk, so a power cut after this cannot leave half a file."""
-    with open(source, "rb") as src, open(target, "wb") as dst:
-        shutil.copyfileobj(src, dst, _CHUNK)
-        dst.flush()
-        os.fsync(dst.fileno())
+    """Copy and flush to disk, so a power cut after this cannot leave half a file.
+
+    Raises:
+        DatabaseError: the copy could not be written (a full disk, no permission); nothing of it is left.
+    """
+    try:
+        with open(source, "rb") as src, open(target, "wb") as dst:
+            shutil.copyfileobj(src, dst, _CHUNK)
+            dst.flush()
+            os.fsync(dst.fileno())
+    except OSError as e:
+        target.unlink(missing_ok=True)
+        raise DatabaseError(
+            f"无法把 {source.name} 复制到 {target.parent}（{e.strerror or e}）：磁盘可能已满或没有写入权限。"
+            "未留下不完整的副本，原有文件未被改动。"
+        ) from e
 
 
 def _tail(con: Connection) -> dict[str, Any]:
@@ -86,7 +97,7 @@ def backup(path: str | Path | None, folder: str | Path, *, keep: int | None = No
     Raises:
         PermissionDenied: the user is not an administrator of all units.
         Busy: a save held the file past the wait.
-        DatabaseError: the copy did not read back the same as the original.
+        DatabaseError: the copy could not be written (a full disk) or did not read back the same as the original.
     """
     source = config.db_path(path)
     out = Path(folder)
@@ -119,7 +130,12 @@ def backup(path: str | Path | None, folder: str | Path, *, keep: int | None = No
             raise DatabaseError("备份副本读回后与原库不一致，已删除该副本。请检查磁盘后重试。")
     os.replace(aside, target)
     manifest_file = manifest_path(target)
-    manifest_file.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    try:
+        manifest_file.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    except OSError as e:
+        target.unlink(missing_ok=True)
+        manifest_file.unlink(missing_ok=True)
+        raise DatabaseError(f"无法写入备份清单（{e.strerror or e}）：磁盘可能已满，已删除这份备份。") from e
     if keep is not None:
         prune(out, source.stem, keep)
     return BackupInfo(target, manifest)
@@ -174,7 +190,7 @@ def restore(file: str | Path, path: str | Path | None = None) -> BackupInfo:
     """Put a checked backup in place of the database; the replaced file is kept beside it.
 
     Raises:
-        NotFound, DatabaseError: the backup is missing, damaged or altered (nothing was changed).
+        NotFound, DatabaseError: the backup is missing, damaged, altered or cannot be copied (nothing was changed).
         PermissionDenied: the user is not an administrator of all units of the current database.
         Busy: the apps kept the file past the wait.
     """

@@ -10,6 +10,7 @@ and a stream of analysts' queries cannot starve the forms.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import sys
@@ -21,6 +22,7 @@ from types import TracebackType
 from kit.errors import Busy
 
 _WINDOWS = sys.platform == "win32"
+log = logging.getLogger(__name__)
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
@@ -72,14 +74,20 @@ class Holder:
         return f"{self.actor}（进程 {self.pid}）正在“{self.action}”，已占用 {held:.0f} 秒"
 
 
-def _acquire(fd: int, exclusive: bool, deadline: float) -> bool:
+def _acquire(fd: int, exclusive: bool, since: float, deadline: float) -> bool:
     delay = 0.0005
     while not _try_lock(fd, exclusive):
-        remaining = deadline - time.monotonic()
+        now = time.monotonic()
+        remaining = deadline - now
         if remaining <= 0:
             return False
+        # Tries come quickly at first (most waits are short), then every 20 ms, then more
+        # often again the longer the process has waited (since `since`): 4 ms after 2 s,
+        # 0.5 ms after 6 s. A freed lock then mostly goes to one of those waiting longest,
+        # so under load no process waits out the whole limit while newer ones pass it.
         # Jitter keeps many waiting processes from retrying in step.
-        time.sleep(min(remaining, delay * (0.5 + random.random())))
+        aged = 0.02 / (1 + (now - since) ** 2)
+        time.sleep(min(remaining, max(0.0005, min(delay, aged)) * (0.5 + random.random())))
         delay = min(delay * 2, 0.02)
     return True
 
@@ -131,11 +139,11 @@ class FileLock:
         gate = _open(self.gate_path)
         try:
             # Writers queue on the gate alone; readers only pass through it.
-            if not _acquire(gate, self.exclusive, deadline):
+            if not _acquire(gate, self.exclusive, start, deadline):
                 raise self._busy()
             fd = _open(self.lock_path)
             try:
-                if not _acquire(fd, self.exclusive, deadline):
+                if not _acquire(fd, self.exclusive, start, deadline):
                     raise self._busy()
             except BaseException:
                 os.close(fd)
@@ -164,9 +172,15 @@ class FileLock:
         assert self._fd is not None
         info = {"pid": os.getpid(), "actor": self.actor, "action": self.action, "since": time.time()}
         data = json.dumps(info, ensure_ascii=False).encode("utf-8")
-        os.ftruncate(self._fd, 0)
-        os.lseek(self._fd, 0, os.SEEK_SET)
-        os.write(self._fd, data)
+        try:
+            os.ftruncate(self._fd, 0)
+            os.lseek(self._fd, 0, os.SEEK_SET)
+            os.write(self._fd, data)
+        except OSError:
+            # Only waiters read this, to name who holds the file. A full disk must neither
+            # keep the lock taken (the caller never gets to release it) nor reach the caller
+            # as an OSError: the action goes on, and DuckDB reports what it cannot write.
+            log.warning("could not record the lock holder in %s", self.lock_path, exc_info=True)
 
     def _busy(self) -> Busy:
         holder = read_holder(self.lock_path)
