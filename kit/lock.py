@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from kit.errors import Busy
+from kit.errors import Busy, DatabaseError
 
 _WINDOWS = sys.platform == "win32"
 log = logging.getLogger(__name__)
@@ -93,8 +93,19 @@ def _acquire(fd: int, exclusive: bool, since: float, deadline: float) -> bool:
 
 
 def _open(path: Path) -> int:
+    """The lock file, created if missing.
+
+    Raises:
+        DatabaseError: it cannot be opened (for example, created by another system user).
+    """
     flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0)
-    return os.open(path, flags, 0o664)
+    try:
+        return os.open(path, flags, 0o664)
+    except OSError as e:
+        raise DatabaseError(
+            f"无法打开锁文件 {path.name}（{e.strerror}）。请确认数据库所在目录及其中 .lock、.gate 文件"
+            "属于运行监督台的系统用户，并可读写（见 docs/deployment.md）。"
+        ) from e
 
 
 def read_holder(lock_path: Path) -> Holder | None:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,3 +52,27 @@ def test_lock_can_be_taken_again_after_release(tmp_path: Path) -> None:
     lock.release()
     with FileLock(target, exclusive=True, wait_s=0.1) as again:
         assert again.waited_s < 0.1
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="needs root to drop privileges")
+def test_a_lock_file_of_another_user_gives_a_chinese_message(tmp_path: Path) -> None:
+    db = tmp_path / "kit.duckdb"
+    db.touch()
+    gate = db.with_name(db.name + ".gate")
+    gate.touch()
+    gate.chmod(0o600)  # root's, as when a command was once run as root
+    tmp_path.chmod(0o777)
+    code = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from kit.lock import FileLock\n"
+        "from kit.errors import DatabaseError\n"
+        "os.setuid(65534)\n"
+        "try:\n"
+        f"    FileLock(Path({str(db)!r}), exclusive=True, wait_s=1).acquire()\n"
+        "except DatabaseError as e:\n"
+        "    print(e.message); sys.exit(3)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3, done.stderr
+    assert "无法打开锁文件 kit.duckdb.gate" in done.stdout
