@@ -50,15 +50,10 @@ def number(
     elif isinstance(raw, float):
         value = Decimal(repr(raw))
     else:
-        text = _clean(raw)
-        if not text:
-            if required:
-                raise InvalidInput.one(field, f"“{label}”不能为空")
+        parsed = _parse(raw, field=field, label=label, required=required, bad="“{label}”必须是数字，不能是“{text}”")
+        if parsed is None:
             return None
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise InvalidInput.one(field, f"“{label}”必须是数字，不能是“{text[:20]}”") from None
+        value = parsed
     if not value.is_finite():
         raise InvalidInput.one(field, f"“{label}”必须是数字")
     if value < minimum:
@@ -73,6 +68,19 @@ def number(
     return value
 
 
+def _parse(raw: Any, *, field: str, label: str, required: bool, bad: str) -> Decimal | None:
+    """Typed text as a Decimal (None when empty and allowed); `bad` may name `{label}` and `{text}`."""
+    text = _clean(raw)
+    if not text:
+        if required:
+            raise InvalidInput.one(field, f"“{label}”不能为空")
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise InvalidInput.one(field, bad.format(label=label, text=text[:20])) from None
+
+
 def integer(raw: Any, *, field: str, label: str, minimum: int, maximum: int, required: bool = True) -> int | None:
     """A whole number within [minimum, maximum]: an id, a year, a sort order.
 
@@ -85,15 +93,11 @@ def integer(raw: Any, *, field: str, label: str, minimum: int, maximum: int, req
     if isinstance(raw, int):
         value = Decimal(raw)
     elif raw is None or isinstance(raw, str | float | Decimal):
-        text = _clean(raw)
-        if not text:
-            if required:
-                raise InvalidInput.one(field, f"“{label}”不能为空")
+        template = f"“{{label}}”必须是 {minimum} 至 {maximum} 之间的整数"  # the label goes in as a value
+        parsed = _parse(raw, field=field, label=label, required=required, bad=template)
+        if parsed is None:
             return None
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise InvalidInput.one(field, rule) from None
+        value = parsed
     else:
         raise InvalidInput.one(field, rule)
     if not value.is_finite() or value != value.to_integral_value() or not minimum <= value <= maximum:
