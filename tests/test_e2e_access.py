@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from kit import access, db
+from kit import access, db, registry
 
 from . import browser as b
 
@@ -28,9 +28,9 @@ def proxied(_demo_master: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     shutil.copyfile(_demo_master, path)
     with db.write(path, action="登记测试用户") as con:
         access.add_user(con, name="张敏", display_name="张敏", roles=["entry"])
-        access.grant_scope(
-            con, name="张敏", kind="unit", unit_id=int(con.scalar("SELECT id FROM units WHERE code = 'C02'"))
-        )
+        access.grant_scope(con, name="张敏", kind="unit", unit_id=registry.unit_id(con, "C02"))
+        access.add_user(con, name="reviewer9", display_name="孙审", roles=["review"])
+        access.grant_scope(con, name="reviewer9", kind="unit", unit_id=registry.unit_id(con, "C09"))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("KIT_AUTH", "header")
         with b.voila(path, folder / "voila.log") as running:
@@ -101,3 +101,32 @@ def test_an_unregistered_user_is_refused_in_chinese_and_traced(chromium: Browser
     with db.read(proxied.db) as con:  # type: ignore[attr-defined]
         refused = con.scalar("SELECT count(*) FROM trace_log WHERE action = '拒绝访问' AND actor = 'mallory'")
     assert refused >= 1
+
+
+def test_a_reviewer_closes_a_follow_up_of_their_unit(chromium: Browser, proxied: b.Server) -> None:
+    guard = b.Guard()
+    page = as_user(chromium, guard, "reviewer9")
+    open_app(page, proxied, "results")
+    expect(page.locator(".kit-user")).to_have_text("当前用户：孙审（审核员）")
+    page.get_by_label("考核年度").select_option(label="2024年度", timeout=60_000)
+    rows = page.locator("table.kit-followups tbody tr")
+    expect(rows.first).to_contain_text("石泉坝县")
+    units = {text.split("\t")[0] for text in rows.all_inner_texts()}
+    assert all("石泉坝县" in unit for unit in units), units  # only the unit in scope
+    picker = page.get_by_label("待办措施")
+    lookback = next(o for o in picker.locator("option").all_inner_texts() if "回头看" in o)
+    picker.select_option(label=lookback)
+    page.get_by_role("button", name="办结").click()
+    expect(page.get_by_role("alert").filter(has_text="办理情况")).to_be_visible()  # empty note refused
+    page.get_by_label("办理情况").fill("已开展回头看，整改到位")
+    page.get_by_role("button", name="办结").click()
+    expect(page.get_by_role("status").filter(has_text="已办结")).to_be_visible()
+    expect(rows.filter(has_text="回头看")).to_contain_text("已完成")
+    page.context.close()
+    assert guard.outside == []
+    with db.read(proxied.db) as con:  # type: ignore[attr-defined]
+        done = con.one(
+            "SELECT f.note, t.actor FROM followups f JOIN trace_log t ON t.table_name = 'followups'"
+            " AND t.action = '办结后续措施' WHERE f.kind = 'lookback' AND f.status = 'done'"
+        )
+    assert done == ("已开展回头看，整改到位", "reviewer9")

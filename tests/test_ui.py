@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from kit import db, validate
-from kit.errors import Busy, InvalidInput
+from kit.errors import Busy, InvalidInput, PermissionDenied
 from kit.ui import app, forms, results, score_entry
 
 
@@ -167,3 +167,34 @@ def test_picking_a_unit_in_the_view_loads_its_sheet(demo_db: Path) -> None:
     assert "已保存的评分表" in view.sheet_state.value
     first = view.model.scheme.indicators[0]
     assert view._forms[view.model.scheme_id][1].inputs[f"score_{first.id}"].value != ""
+
+
+def test_a_reviewer_closes_a_follow_up_in_the_results_app(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    view = results.ResultsView(results.ResultsModel(demo_db))
+    view.model.load()
+    view.model.select(year=2023, scheme_id=view.model.scheme_id)
+    assert view.review_box.layout.display is None  # the operator holds every role
+    options = view.review.inputs["followup"].options
+    label, chosen = options[0]
+    view.review.set_values({"followup": chosen, "note": ""})
+    view.review.run_submit()
+    assert "办理情况" in view.review.row_errors["note"].value  # refused beside the field, nothing written
+    view.review.set_values({"followup": chosen, "note": "已于 3 月 5 日谈话，记录存档"})
+    view.review.run_submit()
+    assert "已办结" in view.review.status.value
+    assert chosen not in [v for _, v in view.review.inputs["followup"].options]
+    done = [r for r in view.model.followups if r["id"] == chosen]
+    assert done[0]["status"] == "done"
+    assert done[0]["note"] == "已于 3 月 5 日谈话，记录存档"
+    assert label.split("：")[0] in done[0]["unit_name"]
+
+
+def test_the_closing_form_is_only_for_reviewers(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIT_OPERATOR", "fenxi01")  # 分析员 of every unit
+    view = results.ResultsView(results.ResultsModel(demo_db))
+    view.model.load()
+    view.model.select(year=2023, scheme_id=view.model.scheme_id)
+    assert view.model.followups  # sees them
+    assert view.review_box.layout.display == "none"  # but cannot close them
+    with pytest.raises(PermissionDenied):
+        view.model.complete({"followup": view.model.followups[0]["id"], "note": "越权"})

@@ -11,8 +11,9 @@ from urllib.parse import quote
 import ipywidgets as w
 import traitlets as t
 
-from kit import access, assessments, charts, db, rankings
+from kit import access, assessments, charts, db, followups, rankings
 from kit.db import Connection
+from kit.errors import InvalidInput
 from kit.formats import number
 from kit.reports import assessment as report
 from kit.ui import app
@@ -38,6 +39,7 @@ class ResultsModel(t.HasTraits):
     chart_svg = t.Unicode("")
     report_html = t.Unicode("")
     user_label = t.Unicode("")
+    can_review = t.Bool(False)
 
     def __init__(self, db_path: str | Path | None = None) -> None:
         super().__init__()
@@ -46,7 +48,8 @@ class ResultsModel(t.HasTraits):
     def load(self) -> None:
         with db.read(self.db_path) as con:
             self.user_label = con.actor  # shown as it is when the database refuses them below
-            self.user_label = access.user(con).label
+            me = access.user(con)
+            self.user_label, self.can_review = me.label, me.has(access.REVIEW)
             schemes = assessments.list_schemes(con)
             years = rankings.years(con, today=con.now.date())
             self.scheme_options = [(s["name"], s["id"]) for s in schemes]
@@ -74,6 +77,21 @@ class ResultsModel(t.HasTraits):
         self.report_html = page
         self.revision += 1  # the view redraws once per change, not once per trait
 
+    def complete(self, values: dict[str, Any]) -> str:
+        """办结: close one open follow-up with what was done (审核员 of its unit); returns the message.
+
+        Raises:
+            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
+        """
+        followup_id = values.get("followup")
+        if followup_id is None:
+            raise InvalidInput.one("followup", "请先选择要办结的后续措施")
+        chosen = next((r for r in self.followups if r["id"] == followup_id), None)
+        with db.write(self.db_path, action="办结后续措施") as con:
+            followups.complete(con, followup_id=followup_id, note=values.get("note"))
+            self._select(con, self.year, self.scheme_id)
+        return f"已办结：{chosen['description']}" if chosen else "已办结"
+
     def report_filename(self) -> str:
         return report.filename(self.year)
 
@@ -81,6 +99,14 @@ class ResultsModel(t.HasTraits):
 PICKER_FIELDS = [
     FieldSpec("year", "考核年度", "choice", row="pick", width="9em", label_width="5em"),
     FieldSpec("scheme", "考核方案", "choice", row="pick", width="24em", label_width="5em"),
+]
+
+
+REVIEW_FIELDS = [
+    FieldSpec("followup", "待办措施", "choice", required=True, width="30em"),
+    FieldSpec(
+        "note", "办理情况", "textarea", required=True, width="30em", placeholder="如：已于某日谈话，谈话记录存档"
+    ),
 ]
 
 
@@ -97,6 +123,11 @@ class ResultsView:
         self.ranking = w.HTML("")
         self.followups = w.HTML("")
         self.status = w.HTML("")
+        self.review = Form(REVIEW_FIELDS, submit_label="办结", on_submit=model.complete)
+        self.review_box = w.VBox(
+            [w.HTML('<div class="kit-section-title">办结后续措施（审核员）</div>'), self.review.box],
+            layout=w.Layout(display="none"),
+        )
         self.picker.observe(self._on_pick)
         self.refresh.on_click(lambda _b: self._on_pick(self.picker.values()))
         model.observe(self._draw, names="revision")
@@ -110,6 +141,7 @@ class ResultsView:
             self.chart,
             w.HTML('<div class="kit-section-title">后续措施待办</div>'),
             self.followups,
+            self.review_box,
             w.HTML('<div class="kit-section-title">排名</div>'),
             self.ranking,
         )
@@ -127,6 +159,10 @@ class ResultsView:
         self.chart.value = m.chart_svg
         self.ranking.value = ranking_html(m.ranking, m.low_grades)
         self.followups.value = followups_html(m.followups, m.followup_stats, m.low_grades)
+        still_open = [(_followup_label(r), r["id"]) for r in m.followups if r["status"] == "open"]
+        self.review.set_choices({"followup": (still_open, None)})
+        self.review.set_values({"note": ""})
+        self.review_box.layout.display = None if m.can_review and still_open else "none"
         self.download.value = download_link(m.report_html, m.report_filename()) if m.report_html else ""
 
     def _on_pick(self, picked: dict[str, Any]) -> None:
@@ -134,6 +170,10 @@ class ResultsView:
             return
         with app.errors_shown_in(self.status):
             self.model.select(year=picked["year"], scheme_id=picked["scheme"])
+
+
+def _followup_label(row: dict[str, Any]) -> str:
+    return f"{row['unit_name']}：{row['kind_label']}" + (f"（{row['person_name']}）" if row["person_name"] else "")
 
 
 def download_link(page: str, filename: str) -> str:
