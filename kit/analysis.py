@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from kit import access, db, rankings
+from kit import access, db, followups, rankings, registry
 from kit.db import Params
 
 
@@ -39,12 +39,92 @@ def ranking(*, scheme_code: str, year: int, db_path: str | Path | None = None) -
         rows: list[dict[str, Any]] = (
             rankings.ranking(con, scheme_id=int(scheme_id), year=year) if scheme_id is not None else []
         )
-    return _frame(rows)
+    return _frame(rows, columns=_RANKING_COLUMNS)
 
 
-def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Rows as a DataFrame, exact decimals turned into floats so pandas and Altair can compute."""
-    frame = pd.DataFrame(rows)
+_SHEETS_SQL = """
+SELECT sc.code AS scheme_code, sc.name AS scheme_name, u.id AS unit_id, u.code AS unit_code,
+       u.name AS unit_name, u.kind, s.year, s.total, s.grade, s.version, s.updated_at, s.updated_by
+FROM score_sheets s
+JOIN units u ON u.id = s.unit_id
+JOIN assessment_schemes sc ON sc.id = s.scheme_id
+WHERE s.year = ? AND (? IS NULL OR sc.code = ?) AND {scope}
+ORDER BY sc.code, u.sort_order, u.code
+"""
+
+
+def sheets(*, year: int, scheme_code: str | None = None, db_path: str | Path | None = None) -> pd.DataFrame:
+    """Score sheets of a year (one scheme or all) for the units in the user's scope, with unit kinds in Chinese."""
+    with db.read(db_path) as con:
+        scope, params = access.scope_sql(con, "s.unit_id")
+        rows = con.records(_SHEETS_SQL.format(scope=scope), [year, scheme_code, scheme_code, *params])
+    for row in rows:
+        row["kind_label"] = registry.KIND_LABELS.get(row["kind"], row["kind"])
+    return _frame(rows, columns=[*_SHEET_COLUMNS, "kind_label"])
+
+
+def followups_of(*, year: int, db_path: str | Path | None = None) -> pd.DataFrame:
+    """Follow-ups (open and done) a year's grades raised, for the units in the user's scope."""
+    with db.read(db_path) as con:
+        rows = followups.list_followups(con, year=year, statuses=("open", "done"))
+    return _frame(rows, columns=_FOLLOWUP_COLUMNS)
+
+
+_RANKING_COLUMNS = [
+    "rank",
+    "tied",
+    "unit_id",
+    "unit_code",
+    "unit_name",
+    "kind",
+    "total",
+    "grade",
+    "updated_at",
+    "updated_by",
+    "leader_name",
+    "leader_post",
+    "rank_label",
+]
+_SHEET_COLUMNS = [
+    "scheme_code",
+    "scheme_name",
+    "unit_id",
+    "unit_code",
+    "unit_name",
+    "kind",
+    "year",
+    "total",
+    "grade",
+    "version",
+    "updated_at",
+    "updated_by",
+]
+_FOLLOWUP_COLUMNS = [
+    "id",
+    "kind",
+    "status",
+    "created_at",
+    "closed_at",
+    "note",
+    "year",
+    "total",
+    "grade",
+    "scheme_name",
+    "unit_id",
+    "unit_code",
+    "unit_name",
+    "person_id",
+    "person_name",
+    "kind_label",
+    "status_label",
+    "description",
+]
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str] | None = None) -> pd.DataFrame:
+    """Rows as a DataFrame (with its columns even when there are no rows: a scope may hold none),
+    exact decimals turned into floats so pandas and Altair can compute."""
+    frame = pd.DataFrame(rows, columns=columns)
     for column in frame.columns:
         if any(isinstance(v, Decimal) for v in frame[column].head(50)):
             frame[column] = frame[column].astype(float)

@@ -220,6 +220,16 @@ CASES: dict[str, Case] = {
     "rankings.years": Case(lambda con, w: rankings.years(con, today=date(2025, 1, 1)), who="stranger"),
     # analysts' helpers (open the file themselves)
     "analysis.query": Case(lambda path, w: analysis.query("SELECT * FROM units", db_path=path), by_path=True),
+    "analysis.sheets": Case(
+        lambda path, w: analysis.sheets(year=2024, db_path=path),
+        filtered=lambda frame: list(frame["unit_code"]) == ["A"],
+        by_path=True,
+    ),
+    "analysis.followups_of": Case(
+        lambda path, w: analysis.followups_of(year=2024, db_path=path),
+        filtered=lambda frame: frame.empty,
+        by_path=True,
+    ),
     "analysis.ranking": Case(
         lambda path, w: analysis.ranking(scheme_code="S", year=2024, db_path=path),
         filtered=lambda frame: list(frame["unit_code"]) == ["A"],

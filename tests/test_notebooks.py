@@ -29,6 +29,26 @@ def test_notebook_runs_without_error(path: Path, demo_db: Path, monkeypatch: pyt
     assert outputs, "the notebook showed nothing"
 
 
+ANALYSIS = [p for p in NOTEBOOKS if p.parent.name == "analysis"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("user", ["luru01", "xuncha01"])  # one 派驻组's units; a scope that has lapsed
+@pytest.mark.parametrize("path", ANALYSIS, ids=_name)
+def test_analysis_notebook_runs_for_a_scoped_user(
+    path: Path, user: str, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIT_DB", str(demo_db))
+    monkeypatch.setenv("KIT_OPERATOR", user)
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    shown = " ".join(str(o.get("data", {}).get("text/plain", "")) for o in outputs)
+    assert "县（市）党委" not in shown  # no county is in either scope (the unscoped run lists counties first)
+    assert "中共" not in shown
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_name)
 def test_notebook_is_committed_without_outputs_and_with_a_chinese_title(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
