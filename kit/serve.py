@@ -106,6 +106,8 @@ def server_env(db_path: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(SHARE / "jupyter"), env.get("JUPYTER_PATH")]))
     env["KIT_DB"] = str(db_path.resolve())
+    # The user's header reaches a kernel only from its request, never from the server's own environment.
+    env.pop(identity.header_env(), None)
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from kit import serve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,3 +34,12 @@ def test_server_gets_the_database_as_an_absolute_path() -> None:
     env = serve.server_env(Path("data") / "x.duckdb")
     assert Path(env["KIT_DB"]).is_absolute()
     assert env["JUPYTER_PATH"].split(os.pathsep)[0] == str(serve.SHARE / "jupyter")
+
+
+def test_behind_a_proxy_only_the_user_header_reaches_kernels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_X_KIT_USER", "someone")  # must not stand in for a missing header
+    assert not any("http_header_envs" in arg for arg in serve.voila_command(tmp_path, port=1, preheat=True, token="t"))
+    monkeypatch.setenv("KIT_AUTH", "header")
+    command = serve.voila_command(tmp_path, port=1, preheat=True, token="t")
+    assert '--VoilaConfiguration.http_header_envs=["X-Kit-User"]' in command
+    assert "HTTP_X_KIT_USER" not in serve.server_env(tmp_path / "x.duckdb")
