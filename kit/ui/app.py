@@ -7,10 +7,13 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import ipywidgets as w
+import traitlets as t
 
-from kit import identity
+from kit import access, identity
+from kit.db import Connection
 from kit.errors import KitError, describe
 from kit.ui.forms import ERROR, status_html
 
@@ -37,6 +40,27 @@ APP_CSS = """
                 border-radius:3px; text-decoration:none; font-size:13px; }
 </style>
 """
+
+
+class AppModel(t.HasTraits):
+    """What every app's model has: its database file and the acting user, as the header shows them."""
+
+    user_label = t.Unicode("")
+
+    def __init__(self, db_path: str | Path | None = None) -> None:
+        super().__init__()
+        self.db_path = db_path
+
+    def identify(self, con: Connection) -> access.User:
+        """The acting user with their roles (the bare name stays shown if the database refuses them).
+
+        Raises:
+            PermissionDenied: the user is not registered, disabled or without a role.
+        """
+        self.user_label = con.actor
+        me = access.user(con)
+        self.user_label = me.label
+        return me
 
 
 def header_html(title: str, user_label: str = "") -> str:

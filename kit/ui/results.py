@@ -22,7 +22,7 @@ from kit.ui.forms import FieldSpec, Form
 TITLE = "考核结果"
 
 
-class ResultsModel(t.HasTraits):
+class ResultsModel(app.AppModel):
     """One scheme's results in one year, and the report file for it."""
 
     revision = t.Int(0)
@@ -38,18 +38,11 @@ class ResultsModel(t.HasTraits):
     followup_stats = t.Dict()
     chart_svg = t.Unicode("")
     report_html = t.Unicode("")
-    user_label = t.Unicode("")
     can_review = t.Bool(False)
-
-    def __init__(self, db_path: str | Path | None = None) -> None:
-        super().__init__()
-        self.db_path = db_path
 
     def load(self) -> None:
         with db.read(self.db_path) as con:
-            self.user_label = con.actor  # shown as it is when the database refuses them below
-            me = access.user(con)
-            self.user_label, self.can_review = me.label, me.has(access.REVIEW)
+            self.can_review = self.identify(con).has(access.REVIEW)
             schemes = assessments.list_schemes(con)
             years = rankings.years(con, today=con.now.date())
             self.scheme_options = [(s["name"], s["id"]) for s in schemes]

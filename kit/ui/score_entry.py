@@ -25,7 +25,7 @@ from kit.ui.forms import FieldSpec, Form
 TITLE = "年度考核评分"
 
 
-class ScoreEntryModel(t.HasTraits):
+class ScoreEntryModel(app.AppModel):
     """The sheet being entered: selection, scheme, saved sheet, leaders and history."""
 
     revision = t.Int(0)
@@ -39,20 +39,13 @@ class ScoreEntryModel(t.HasTraits):
     sheet = t.Any(None)
     leaders = t.Unicode("")
     history: t.List[Any] = t.List()
-    user_label = t.Unicode("")
     can_enter = t.Bool(False)
-
-    def __init__(self, db_path: str | Path | None = None) -> None:
-        super().__init__()
-        self.db_path = db_path
 
     # -- reading -----------------------------------------------------------------
     def load(self) -> None:
         """First load: offer years and schemes, select the latest year's first scheme."""
         with db.read(self.db_path) as con:
-            self.user_label = con.actor  # shown as it is when the database refuses them below
-            me = access.user(con)
-            self.user_label, self.can_enter = me.label, me.has(access.ENTER)
+            self.can_enter = self.identify(con).has(access.ENTER)
             years = _years(con)
             schemes = assessments.list_schemes(con)
             self.year_options = [(f"{y}年度", y) for y in years]
