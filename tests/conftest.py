@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,19 @@ def demo_db(_demo_master: Path, tmp_path: Path) -> Path:
     path = tmp_path / "demo.duckdb"
     shutil.copyfile(_demo_master, path)
     return path
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """A headless Chromium (Debian's), shared by the browser tests of one module."""
+    from playwright.sync_api import sync_playwright
+
+    from tests import browser
+
+    with sync_playwright() as pw:
+        launched = browser.launch(pw)
+        yield launched
+        launched.close()
 
 
 SMALL_INDICATORS = [

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from kit import assessments, db
 
@@ -30,14 +30,6 @@ def server(_demo_master: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     with b.voila(path, folder / "voila.log") as running:
         running.db = path  # type: ignore[attr-defined]
         yield running
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = b.launch(pw)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

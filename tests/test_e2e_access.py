@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from kit import access, db, registry
 
@@ -36,14 +36,6 @@ def proxied(_demo_master: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         with b.voila(path, folder / "voila.log") as running:
             running.db = path  # type: ignore[attr-defined]
             yield running
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = b.launch(pw)
-        yield browser
-        browser.close()
 
 
 def as_user(chromium: Browser, guard: b.Guard, user: str) -> Page:
