@@ -108,6 +108,27 @@ class Connection:
         placeholders = ", ".join("(" + ", ".join("?" * width) + ")" for _ in rows)
         self.execute(f"INSERT INTO {table} VALUES {placeholders}", [v for row in rows for v in row])
 
+    def insert_columns(self, table: str, columns: Mapping[str, Sequence[Any]]) -> None:
+        """Insert many rows given column by column, through Arrow (`table` and names come from code).
+
+        Raises:
+            DatabaseError: DuckDB refused the rows.
+        """
+        import pyarrow as pa
+
+        names = list(columns)
+        if not names or not len(columns[names[0]]):
+            return
+        types = {r[0]: r[1] for r in self.all(f"SELECT column_name, column_type FROM (DESCRIBE {table})")}
+        frame = pa.table({name: list(values) for name, values in columns.items()})
+        view = f"_kit_insert_{table}"
+        self.raw.register(view, frame)
+        try:
+            select = ", ".join(f'CAST("{n}" AS {types[n]})' for n in names)
+            self.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {select} FROM {view}")
+        finally:
+            self.raw.unregister(view)
+
     def all(self, sql: str, params: Params | None = None) -> list[tuple[Any, ...]]:
         return self.execute(sql, params).fetchall()
 

@@ -331,7 +331,8 @@ def change_leader(con: Connection, *, unit_id: int, role: str, person_id: int, p
     """职务调整: the unit's holder of `role` leaves the day before `on`; `person_id` starts on `on`.
 
     Both happen in the caller's transaction, so the unit is never without a record
-    and never has two. Returns the new tenure's id.
+    and never has two. A new 一把手 takes over the unit's open rectification items
+    through a handover (整改交接). Returns the new tenure's id.
 
     Raises:
         InvalidInput: the role is not a principal one or the date is invalid.
@@ -349,7 +350,12 @@ def change_leader(con: Connection, *, unit_id: int, role: str, person_id: int, p
         if current.start >= day:
             raise InvalidInput.one("on", f"“调整日期”必须晚于现任{current.name}的任职开始日期")
         end_tenure(con, tenure_id=current.tenure_id, end=day - timedelta(days=1))
-    return start_tenure(con, person_id=person_id, unit_id=unit_id, post=post, role=role, start=day)
+    tenure = start_tenure(con, person_id=person_id, unit_id=unit_id, post=post, role=role, start=day)
+    if role == "principal":
+        from kit import rectification  # rectification builds on the registry
+
+        rectification.handover_for_change(con, unit_id=unit_id, on=day)
+    return tenure
 
 
 def _holder_at(con: Connection, unit_id: int, role: str, on: date) -> Leader | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -77,6 +77,46 @@ def record(
     )
     con.trace_tail = (seq, digest)
     return seq
+
+
+def record_many(con: Connection, *, action: str, table: str, entries: Sequence[tuple[str, Any, Any]]) -> None:
+    """Append one entry per (key, before, after) in order, in one bulk insert (for imports)."""
+    if not con.writable:
+        raise RuntimeError("trace.record_many needs a write connection")
+    if not entries:
+        return
+    if con.trace_tail is None:
+        last = con.one("SELECT seq, hash FROM trace_log ORDER BY seq DESC LIMIT 1")
+        con.trace_tail = (int(last[0]), str(last[1])) if last else (0, GENESIS)
+    seq, prev_hash = con.trace_tail
+    columns: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
+    for key, before, after in entries:
+        seq += 1
+        before_json, after_json = to_json(before), to_json(after)
+        digest = row_hash(seq, con.now, con.actor, action, table, key, before_json, after_json, prev_hash)
+        for name, value in zip(
+            _COLUMNS,
+            (seq, con.now, con.actor, action, table, key, before_json, after_json, prev_hash, digest),
+            strict=True,
+        ):
+            columns[name].append(value)
+        prev_hash = digest
+    con.insert_columns("trace_log", columns)
+    con.trace_tail = (seq, prev_hash)
+
+
+_COLUMNS = (
+    "seq",
+    "logged_at",
+    "actor",
+    "action",
+    "table_name",
+    "row_key",
+    "before_json",
+    "after_json",
+    "prev_hash",
+    "hash",
+)
 
 
 @dataclass(frozen=True)

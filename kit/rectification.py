@@ -1,0 +1,857 @@
+"""整改: the rectification ledger ("四张清单一张表") from the first measure to 销号.
+
+Each item ties a problem (a finding) to its measure (措施), the leader and person who
+answer for it (责任), and a deadline (时限). Progress updates carry text and evidence
+files and are copied to the 分管领导 who attended the feedback (双向抄告). An item is
+closed (销号) only with evidence and a reviewer's approval, by someone other than the
+person who asked. Deadlines are flagged as they approach and pass; extensions are
+counted. When a unit's 一把手 changes, open items pass to the successor through a
+handover (整改交接) both sign. Evaluations (整改评估) score each unit of a round.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from kit import access, inspections, registry, trace, validate
+from kit.db import Connection
+from kit.errors import InvalidInput, NotFound
+
+STATUS_LABELS = {"open": "整改中", "pending": "待审核销号", "closed": "已销号"}
+UPDATE_LABELS = {
+    "progress": "进展",
+    "extension": "延期",
+    "request": "申请销号",
+    "approve": "同意销号",
+    "reject": "退回",
+    "handover": "整改交接",
+}
+DEFAULT_OFFSETS = (-7, 0, 7, 30)
+MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+EVALUATION_BANDS = ((Decimal(90), "好"), (Decimal(80), "较好"), (Decimal(60), "一般"), (Decimal(0), "差"))
+POOR_GRADE = "差"
+_OFFSETS_KEY = "reminder_offsets"
+
+STATE_SQL = {
+    "rectification_items": "SELECT id::VARCHAR AS _key, * FROM rectification_items",
+    "rectification_updates": "SELECT id::VARCHAR AS _key, * FROM rectification_updates",
+    # The content is compared through its hash, computed afresh from the stored bytes.
+    "evidence_files": "SELECT id::VARCHAR AS _key, id, update_id, item_id, filename, size, sha256(content) AS sha256"
+    " FROM evidence_files",
+    "rectification_copies": "SELECT id::VARCHAR AS _key, * FROM rectification_copies",
+    "rectification_evaluations": "SELECT round_id || '/' || unit_id AS _key, * FROM rectification_evaluations",
+    "rectification_handovers": "SELECT id::VARCHAR AS _key, * FROM rectification_handovers",
+    "settings": "SELECT key AS _key, * FROM settings",
+}
+TABLE_LABELS = {
+    "rectification_items": "整改事项",
+    "rectification_updates": "整改进展",
+    "evidence_files": "佐证材料",
+    "rectification_copies": "抄告",
+    "rectification_evaluations": "整改评估",
+    "rectification_handovers": "整改交接",
+    "settings": "系统设置",
+}
+
+
+def _state(con: Connection, table: str, key: str) -> dict[str, Any] | None:
+    return inspections.state(con, STATE_SQL, table, key)
+
+
+def _record(con: Connection, action: str, table: str, key: str, before: dict[str, Any] | None) -> None:
+    trace.record(con, action=action, table=table, key=key, before=before, after=_state(con, table, key))
+
+
+# --- dates and flags ------------------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (or earlier); the 31st becomes the month's last day."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+@dataclass(frozen=True)
+class Flag:
+    """How an open item stands against its deadline on a day."""
+
+    key: str  # ok, due_soon, due_today, overdue, closed
+    days: int  # days past the deadline (negative: days left)
+    label: str
+
+    @property
+    def alert(self) -> bool:
+        return self.key in ("due_soon", "due_today", "overdue")
+
+
+def deadline_flag(
+    deadline: date, today: date, *, offsets: Sequence[int] = DEFAULT_OFFSETS, closed: bool = False
+) -> Flag:
+    """Flag an item: 临期 from the earliest negative offset, 今日到期, 逾期 (naming the highest offset passed)."""
+    days = (today - deadline).days
+    if closed:
+        return Flag("closed", days, "已销号")
+    before = [o for o in offsets if o < 0]
+    if days < 0:
+        if before and days >= min(before):
+            return Flag("due_soon", days, f"临期（还剩 {-days} 天）")
+        return Flag("ok", days, "未到期")
+    if days == 0:
+        return Flag("due_today", 0, "今日到期")
+    passed = [o for o in offsets if 0 < o <= days]
+    if passed:
+        return Flag("overdue", days, f"逾期超过 {max(passed)} 天（已逾期 {days} 天）")
+    return Flag("overdue", days, f"逾期 {days} 天")
+
+
+def reminder_offsets(con: Connection) -> tuple[int, ...]:
+    """The office's reminder offsets in days around a deadline (default −7, 0, 7, 30)."""
+    access.require(con, access.READ)
+    raw = con.scalar("SELECT value FROM settings WHERE key = ?", [_OFFSETS_KEY])
+    if not raw:
+        return DEFAULT_OFFSETS
+    return tuple(int(v) for v in str(raw).split(","))
+
+
+def set_reminder_offsets(con: Connection, *, offsets: Any) -> tuple[int, ...]:
+    """Change the reminder offsets (e.g. "-7,0,7,30"); returns them sorted.
+
+    Raises:
+        InvalidInput: not whole numbers between −365 and 365, or none given.
+        PermissionDenied: not an administrator of all units.
+    """
+    parts = [p for p in str(offsets if isinstance(offsets, str) else ",".join(map(str, offsets))).split(",")]
+    values: set[int] = set()
+    for part in parts:
+        if not validate._clean(part):
+            continue
+        value = validate.integer(part, field="offsets", label="提醒天数", minimum=-365, maximum=365)
+        assert value is not None
+        values.add(value)
+    if not values:
+        raise InvalidInput.one("offsets", "“提醒天数”至少填写一个，如 -7,0,7,30")
+    access.require_all_units(con, access.ADMIN, what="设置整改提醒")
+    chosen = tuple(sorted(values))
+    before = _state(con, "settings", _OFFSETS_KEY)
+    text = ",".join(map(str, chosen))
+    con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [_OFFSETS_KEY, text])
+    _record(con, "设置整改提醒", "settings", _OFFSETS_KEY, before)
+    return chosen
+
+
+# --- items -----------------------------------------------------------------------------------
+
+
+ITEM_FIELDS = {
+    "finding": "问题编号",
+    "unit": "单位",
+    "measure": "整改措施",
+    "leader": "责任领导",
+    "responsible": "责任人",
+    "deadline": "整改时限",
+    "progress": "整改进度（%）",
+}
+
+
+@dataclass
+class ItemContext:
+    """What checking a ledger row needs, read once for many rows."""
+
+    findings: dict[int, tuple[int, date]]  # finding id → (unit id, found on)
+    units: dict[str, int]  # code and name → id
+    unit_names: dict[int, str]
+    leaders: dict[int, dict[str, int]]  # unit id → current leadership team name → person id
+    top: dict[int, int]  # unit id → current 一把手 person id
+    visible: frozenset[int] | None
+    today: date
+
+
+def item_context(con: Connection, finding_ids: Iterable[int] | None = None) -> ItemContext:
+    """Look-ups for `check_item` (all findings, or only `finding_ids`), in the acting user's scope."""
+    access.require(con, access.READ)
+    if finding_ids is None:
+        rows = con.all("SELECT id, unit_id, found_on FROM findings")
+    else:
+        rows = con.all(
+            "SELECT id, unit_id, found_on FROM findings WHERE list_contains(?::INTEGER[], id)",
+            [sorted(set(finding_ids))],
+        )
+    findings = {int(i): (int(u), d) for i, u, d in rows}
+    units: dict[str, int] = {}
+    names: dict[int, str] = {}
+    for ident, code, name in con.all("SELECT id, code, name FROM units"):
+        units[code] = ident
+        units.setdefault(name, ident)
+        names[ident] = name
+    today = con.now.date()
+    leaders: dict[int, dict[str, int]] = {}
+    top: dict[int, int] = {}
+    for unit, person, name, role in con.all(
+        "SELECT t.unit_id, p.id, p.name, t.role FROM tenures t JOIN people p ON p.id = t.person_id"
+        " WHERE t.start_date <= ? AND (t.end_date IS NULL OR t.end_date >= ?)",
+        [today, today],
+    ):
+        leaders.setdefault(int(unit), {})[name] = int(person)
+        if role == "principal":
+            top[int(unit)] = int(person)
+    seen = access.visible_units(con)
+    return ItemContext(findings, units, names, leaders, top, None if seen is None else frozenset(seen), today)
+
+
+def check_item(raw: Mapping[str, Any], ctx: ItemContext) -> dict[str, Any]:
+    """Parse one ledger row (form or Excel) into the values `add_items` stores.
+
+    Keys of `raw` are those of ITEM_FIELDS. The 责任领导 defaults to the unit's 一把手 today.
+
+    Raises:
+        InvalidInput: every field that breaks a rule, each with a Chinese message.
+    """
+    check = validate.Checker()
+    finding = check(validate.ident, raw.get("finding"), field="finding", label="问题编号")
+    info = None
+    if finding is not None:
+        info = ctx.findings.get(finding)
+        if info is None:
+            check.fail("finding", f"“问题编号”{finding} 不存在")
+        elif ctx.visible is not None and info[0] not in ctx.visible:
+            check.fail("finding", f"“问题编号”{finding} 所属单位不在您的授权范围内")
+            info = None
+    unit_text = validate._clean(raw.get("unit"))
+    if unit_text:
+        unit = ctx.units.get(unit_text)
+        if unit is None:
+            check.fail("unit", f"“单位”中的单位“{unit_text[:30]}”不存在")
+        elif info is not None and unit != info[0]:
+            check.fail("unit", f"“单位”与问题所属单位（{ctx.unit_names.get(info[0], '')}）不一致")
+    measure = check(validate.text, raw.get("measure"), field="measure", label="整改措施", required=True)
+    responsible = check(
+        validate.text, raw.get("responsible"), field="responsible", label="责任人", required=True, max_length=50
+    )
+    deadline = check(validate.day, raw.get("deadline"), field="deadline", label="整改时限")
+    progress = check(
+        validate.integer,
+        raw.get("progress"),
+        field="progress",
+        label="整改进度（%）",
+        minimum=0,
+        maximum=100,
+        required=False,
+    )
+    leader_id = None
+    if info is not None:
+        team = ctx.leaders.get(info[0], {})
+        leader_text = validate._clean(raw.get("leader"))
+        if leader_text:
+            leader_id = team.get(leader_text)
+            if leader_id is None:
+                check.fail("leader", f"“责任领导”{leader_text[:20]}不是该单位现任领导班子成员")
+        else:
+            leader_id = ctx.top.get(info[0])
+        if deadline is not None and deadline < info[1]:
+            check.fail("deadline", f"“整改时限”不能早于问题发现日期 {info[1].isoformat()}")
+    if deadline is not None and deadline > add_months(ctx.today, 60):
+        check.fail("deadline", "“整改时限”不能超过 5 年")
+    check.done()
+    return {
+        "finding_id": finding,
+        "measure": measure,
+        "leader_id": leader_id,
+        "responsible": responsible,
+        "deadline": deadline,
+        "progress": progress or 0,
+    }
+
+
+def add_items(con: Connection, rows: Sequence[Mapping[str, Any]], *, action: str = "录入整改事项") -> list[int]:
+    """Store ledger rows already parsed by `check_item`, in bulk; returns their ids in order.
+
+    Raises:
+        PermissionDenied: a unit is outside the user's scope or the user is not a 录入员.
+    """
+    access.require(con, access.ENTER, what=action)
+    if not rows:
+        return []
+    finding_ids = sorted({int(r["finding_id"]) for r in rows})
+    units = {
+        u
+        for (u,) in con.all(
+            "SELECT DISTINCT unit_id FROM findings WHERE list_contains(?::INTEGER[], id)", [finding_ids]
+        )
+    }
+    for unit in sorted(units):
+        access.require(con, access.ENTER, unit_id=unit, what=action)
+    first = int(con.scalar("SELECT nextval('items_id_seq')"))
+    ids = [first + i for i in range(len(rows))]
+    if len(rows) > 1:
+        con.execute("SELECT max(nextval('items_id_seq')) FROM range(?)", [len(rows) - 1])
+    today = con.now.date()
+    n = len(rows)
+    columns: dict[str, list[Any]] = {
+        "id": ids,
+        "finding_id": [r["finding_id"] for r in rows],
+        "measure": [r["measure"] for r in rows],
+        "leader_id": [r["leader_id"] for r in rows],
+        "responsible": [r["responsible"] for r in rows],
+        "deadline": [r["deadline"] for r in rows],
+        "first_deadline": [r["deadline"] for r in rows],
+        "extensions": [0] * n,
+        "progress": [r["progress"] for r in rows],
+        "status": ["open"] * n,
+        "opened_on": [today] * n,
+        "closed_on": [None] * n,
+        "close_requested_by": [None] * n,
+        "closed_by": [None] * n,
+        "created_at": [con.now] * n,
+        "created_by": [con.actor] * n,
+    }
+    con.insert_columns("rectification_items", columns)
+    entries = [(str(ident), None, {name: columns[name][i] for name in columns}) for i, ident in enumerate(ids)]
+    trace.record_many(con, action=action, table="rectification_items", entries=entries)
+    return ids
+
+
+def add_item(con: Connection, **raw: Any) -> int:
+    """Add one ledger item (keyword arguments as ITEM_FIELDS); returns its id.
+
+    Raises:
+        InvalidInput: a field breaks a rule (all are reported at once).
+        PermissionDenied: the unit is outside the user's scope or the user is not a 录入员.
+    """
+    access.require(con, access.ENTER, what="录入整改事项")
+    ident = validate.integer(raw.get("finding"), field="finding", label="问题编号", minimum=1, maximum=validate.MAX_ID)
+    parsed = check_item(raw, item_context(con, [ident] if ident else []))
+    return add_items(con, [parsed])[0]
+
+
+def _item(con: Connection, item_id: Any) -> dict[str, Any]:
+    ident = validate.ident(item_id, field="item_id", label="整改事项编号")
+    rows = con.records(
+        "SELECT i.*, f.unit_id, f.round_id, f.found_on FROM rectification_items i"
+        " JOIN findings f ON f.id = i.finding_id WHERE i.id = ?",
+        [ident],
+    )
+    if not rows:
+        raise NotFound(f"整改事项不存在（编号 {ident}）")
+    return rows[0]
+
+
+def _files(raw: Iterable[tuple[Any, Any]] | None) -> list[tuple[str, bytes]]:
+    """Evidence files as (name, bytes), checked: a name, some content, at most 20 MB each."""
+    out = []
+    for number, (name, content) in enumerate(raw or (), start=1):
+        label = f"佐证材料{number}"
+        filename = validate.text(name, field="files", label=f"{label}的文件名", required=True, max_length=200)
+        if not isinstance(content, bytes | bytearray | memoryview):
+            raise InvalidInput.one("files", f"“{label}”不是文件内容")
+        data = bytes(content)
+        if not data:
+            raise InvalidInput.one("files", f"“{label}”（{filename}）是空文件")
+        if len(data) > MAX_EVIDENCE_BYTES:
+            raise InvalidInput.one("files", f"“{label}”（{filename}）超过 20 MB，请压缩或拆分后上传")
+        out.append((filename, data))
+    return out
+
+
+def _add_update(
+    con: Connection,
+    item: dict[str, Any],
+    *,
+    kind: str,
+    body: str,
+    action: str,
+    progress: int | None = None,
+    deadline: date | None = None,
+    files: Sequence[tuple[str, bytes]] = (),
+) -> int:
+    """One step of an item, with its files, copied to the 分管领导 (双向抄告)."""
+    update_id = int(
+        con.scalar(
+            "INSERT INTO rectification_updates (item_id, kind, body, progress, deadline, created_at, created_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [item["id"], kind, body, progress, deadline, con.now, con.actor],
+        )
+    )
+    _record(con, action, "rectification_updates", str(update_id), None)
+    for name, data in files:
+        file_id = int(
+            con.scalar(
+                "INSERT INTO evidence_files (update_id, item_id, filename, size, sha256, content)"
+                " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                [update_id, item["id"], name, len(data), hashlib.sha256(data).hexdigest(), data],
+            )
+        )
+        _record(con, "上传佐证材料", "evidence_files", str(file_id), None)
+    for (leader,) in con.all(
+        "SELECT DISTINCT leader_id FROM feedbacks WHERE round_id = ? AND unit_id = ? ORDER BY leader_id",
+        [item["round_id"], item["unit_id"]],
+    ):
+        copy_id = int(
+            con.scalar(
+                "INSERT INTO rectification_copies (update_id, person_id) VALUES (?, ?) RETURNING id",
+                [update_id, leader],
+            )
+        )
+        _record(con, "抄告分管领导", "rectification_copies", str(copy_id), None)
+    return update_id
+
+
+def _set_item(con: Connection, item: dict[str, Any], action: str, **changes: Any) -> None:
+    key = str(item["id"])
+    before = _state(con, "rectification_items", key)
+    assignments = ", ".join(f"{name} = ?" for name in changes)
+    con.execute(f"UPDATE rectification_items SET {assignments} WHERE id = ?", [*changes.values(), item["id"]])
+    _record(con, action, "rectification_items", key, before)
+
+
+def update_progress(
+    con: Connection, *, item_id: Any, body: Any, progress: Any = None, files: Iterable[tuple[Any, Any]] | None = None
+) -> int:
+    """A progress update with text, an optional percentage and evidence files; returns the update id.
+
+    Raises:
+        InvalidInput: empty text, bad percentage or files, or the item is not being rectified.
+        NotFound: no such item.
+        PermissionDenied: the unit is outside the user's scope or the user is not a 录入员.
+    """
+    check = validate.Checker()
+    text = check(validate.text, body, field="body", label="进展情况", required=True)
+    percent = check(
+        validate.integer, progress, field="progress", label="整改进度（%）", minimum=0, maximum=100, required=False
+    )
+    evidence = check(_files, files)
+    check.done()
+    item = _item(con, item_id)
+    access.require(con, access.ENTER, unit_id=item["unit_id"], what="报送整改进展")
+    if item["status"] != "open":
+        raise InvalidInput.one("item_id", f"该事项状态为“{STATUS_LABELS[item['status']]}”，不能再报送进展")
+    update_id = _add_update(
+        con, item, kind="progress", body=text, action="报送整改进展", progress=percent, files=evidence or ()
+    )
+    if percent is not None and percent != item["progress"]:
+        _set_item(con, item, "报送整改进展", progress=percent)
+    return update_id
+
+
+def extend_deadline(con: Connection, *, item_id: Any, deadline: Any, reason: Any) -> int:
+    """延期: move an open item's deadline later, with a reason; the extensions are counted.
+
+    Raises:
+        InvalidInput: no reason, or the new deadline is not later than the current one.
+        NotFound: no such item.
+        PermissionDenied: the unit is outside the user's scope or the user is not a 录入员.
+    """
+    check = validate.Checker()
+    day = check(validate.day, deadline, field="deadline", label="新的整改时限")
+    text = check(validate.text, reason, field="reason", label="延期理由", required=True)
+    check.done()
+    item = _item(con, item_id)
+    access.require(con, access.ENTER, unit_id=item["unit_id"], what="延长整改时限")
+    if item["status"] == "closed":
+        raise InvalidInput.one("item_id", "该事项已销号，不能延期")
+    if day <= item["deadline"]:
+        raise InvalidInput.one("deadline", f"“新的整改时限”必须晚于现时限 {item['deadline'].isoformat()}")
+    update_id = _add_update(con, item, kind="extension", body=text, action="延长整改时限", deadline=day)
+    _set_item(con, item, "延长整改时限", deadline=day, extensions=item["extensions"] + 1)
+    return update_id
+
+
+def request_close(con: Connection, *, item_id: Any, body: Any, files: Iterable[tuple[Any, Any]] | None = None) -> int:
+    """申请销号: the unit says the item is done; needs evidence (now or uploaded earlier).
+
+    Raises:
+        InvalidInput: no text, no evidence, or the item is not being rectified.
+        NotFound: no such item.
+        PermissionDenied: the unit is outside the user's scope or the user is not a 录入员.
+    """
+    check = validate.Checker()
+    text = check(validate.text, body, field="body", label="完成情况", required=True)
+    evidence = check(_files, files)
+    check.done()
+    item = _item(con, item_id)
+    access.require(con, access.ENTER, unit_id=item["unit_id"], what="申请销号")
+    if item["status"] != "open":
+        raise InvalidInput.one("item_id", f"该事项状态为“{STATUS_LABELS[item['status']]}”，不能申请销号")
+    if not evidence and not con.scalar("SELECT count(*) FROM evidence_files WHERE item_id = ?", [item["id"]]):
+        raise InvalidInput.one("files", "申请销号须上传佐证材料（如文件、照片、会议记录）")
+    update_id = _add_update(con, item, kind="request", body=text, action="申请销号", files=evidence or ())
+    _set_item(con, item, "申请销号", status="pending", close_requested_by=con.actor)
+    return update_id
+
+
+def review_close(con: Connection, *, item_id: Any, approve: Any, note: Any) -> int:
+    """审核销号: a 审核员 other than the one who asked approves (closed) or returns it (open again).
+
+    Raises:
+        InvalidInput: no note, the item is not waiting for review, or the reviewer asked for it.
+        NotFound: no such item.
+        PermissionDenied: the unit is outside the user's scope or the user is not a 审核员.
+    """
+    check = validate.Checker()
+    if not isinstance(approve, bool):
+        check.fail("approve", "“审核意见”必须是同意或退回")
+    text = check(validate.text, note, field="note", label="审核意见", required=True)
+    check.done()
+    item = _item(con, item_id)
+    access.require(con, access.REVIEW, unit_id=item["unit_id"], what="审核销号")
+    if item["status"] != "pending":
+        raise InvalidInput.one("item_id", f"该事项状态为“{STATUS_LABELS[item['status']]}”，没有待审核的销号申请")
+    if item["close_requested_by"] == con.actor:
+        raise InvalidInput.one("item_id", "销号申请须由申请人以外的审核员审核")
+    if not con.scalar("SELECT count(*) FROM evidence_files WHERE item_id = ?", [item["id"]]):
+        raise InvalidInput.one("item_id", "该事项没有佐证材料，不能销号")
+    if approve:
+        update_id = _add_update(con, item, kind="approve", body=text, action="审核销号")
+        _set_item(con, item, "审核销号", status="closed", closed_on=con.now.date(), closed_by=con.actor, progress=100)
+    else:
+        update_id = _add_update(con, item, kind="reject", body=text, action="退回销号申请")
+        _set_item(con, item, "退回销号申请", status="open", close_requested_by=None)
+    return update_id
+
+
+_ITEMS_SQL = """
+SELECT i.id, i.finding_id, f.round_id, r.code AS round_code, f.unit_id, u.code AS unit_code, u.name AS unit_name,
+       c.name AS category, f.description, f.involves_top, f.found_on, i.measure, i.leader_id,
+       p.name AS leader_name, i.responsible, i.deadline, i.first_deadline, i.extensions, i.progress, i.status,
+       i.opened_on, i.closed_on, i.close_requested_by, i.closed_by,
+       (SELECT count(*) FROM evidence_files e WHERE e.item_id = i.id) AS evidence
+FROM rectification_items i
+JOIN findings f ON f.id = i.finding_id
+JOIN units u ON u.id = f.unit_id
+JOIN finding_categories c ON c.id = f.category_id
+LEFT JOIN inspection_rounds r ON r.id = f.round_id
+LEFT JOIN people p ON p.id = i.leader_id
+WHERE (? IS NULL OR list_contains(?::INTEGER[], f.round_id)) AND (? IS NULL OR f.unit_id = ?)
+  AND (? IS NULL OR list_contains(?::VARCHAR[], i.status)) AND {scope}
+ORDER BY u.sort_order, u.code, i.deadline, i.id
+"""
+
+
+def list_items(
+    con: Connection,
+    *,
+    round_ids: Sequence[Any] | None = None,
+    unit_id: Any = None,
+    statuses: Sequence[str] | None = None,
+    today: date | None = None,
+) -> list[dict[str, Any]]:
+    """Ledger items in the user's scope with labels and their deadline flag on `today` (default: today)."""
+    access.require(con, access.READ)
+    rounds = None if round_ids is None else [validate.ident(r, field="round_id", label="轮次编号") for r in round_ids]
+    unit = None if unit_id is None else validate.ident(unit_id, field="unit_id", label="单位编号")
+    wanted = None if statuses is None else list(statuses)
+    scope, params = access.scope_sql(con, "f.unit_id")
+    rows = con.records(_ITEMS_SQL.format(scope=scope), [rounds, rounds, unit, unit, wanted, wanted, *params])
+    offsets = reminder_offsets(con)
+    day = today or con.now.date()
+    for row in rows:
+        flag = deadline_flag(row["deadline"], day, offsets=offsets, closed=row["status"] == "closed")
+        row["flag"], row["flag_label"], row["days_over"] = flag.key, flag.label, flag.days
+        row["status_label"] = STATUS_LABELS[row["status"]]
+    return rows
+
+
+def item_history(con: Connection, *, item_id: Any) -> list[dict[str, Any]]:
+    """Every step of an item, oldest first, each with its evidence files (names and sizes)."""
+    item = _item(con, item_id)
+    access.require(con, access.READ, unit_id=item["unit_id"])
+    steps = con.records(
+        "SELECT id, kind, body, progress, deadline, created_at, created_by FROM rectification_updates"
+        " WHERE item_id = ? ORDER BY id",
+        [item["id"]],
+    )
+    files: dict[int, list[dict[str, Any]]] = {}
+    for row in con.records(
+        "SELECT id, update_id, filename, size FROM evidence_files WHERE item_id = ? ORDER BY id", [item["id"]]
+    ):
+        files.setdefault(row["update_id"], []).append(row)
+    for step in steps:
+        step["kind_label"] = UPDATE_LABELS[step["kind"]]
+        step["files"] = files.get(step["id"], [])
+    return steps
+
+
+def evidence(con: Connection, *, evidence_id: Any) -> tuple[str, bytes]:
+    """One evidence file's name and bytes.
+
+    Raises:
+        NotFound: no such file.
+        PermissionDenied: its unit is outside the user's scope.
+    """
+    ident = validate.ident(evidence_id, field="evidence_id", label="佐证材料编号")
+    row = con.one(
+        "SELECT e.filename, e.content, f.unit_id FROM evidence_files e JOIN rectification_items i ON i.id = e.item_id"
+        " JOIN findings f ON f.id = i.finding_id WHERE e.id = ?",
+        [ident],
+    )
+    if row is None:
+        raise NotFound(f"佐证材料不存在（编号 {ident}）")
+    access.require(con, access.READ, unit_id=int(row[2]), what="查看佐证材料")
+    return str(row[0]), bytes(row[1])
+
+
+# --- 双向抄告 -----------------------------------------------------------------------------------
+
+
+def leaders_in_charge(con: Connection) -> list[dict[str, Any]]:
+    """The 分管领导 who attended a feedback of a unit in the user's scope, and their unread copies."""
+    scope, params = access.scope_sql(con, "fb.unit_id")
+    return con.records(
+        "SELECT p.id AS person_id, p.name, count(DISTINCT fb.unit_id) AS units,"
+        " (SELECT count(*) FROM rectification_copies c WHERE c.person_id = p.id AND c.read_at IS NULL) AS unread"
+        f" FROM feedbacks fb JOIN people p ON p.id = fb.leader_id WHERE {scope} GROUP BY p.id, p.name ORDER BY p.id",
+        params,
+    )
+
+
+def copies_for(con: Connection, *, person_id: Any, unread_only: bool = False) -> list[dict[str, Any]]:
+    """What was copied to a 分管领导, newest first, limited to units in the user's scope."""
+    person = validate.ident(person_id, field="person_id", label="人员编号")
+    scope, params = access.scope_sql(con, "f.unit_id")
+    rows = con.records(
+        "SELECT c.id, c.read_at, up.kind, up.body, up.progress, up.deadline, up.created_at, up.created_by,"
+        " i.id AS item_id, i.measure, i.status, u.name AS unit_name, f.description"
+        " FROM rectification_copies c JOIN rectification_updates up ON up.id = c.update_id"
+        " JOIN rectification_items i ON i.id = up.item_id JOIN findings f ON f.id = i.finding_id"
+        " JOIN units u ON u.id = f.unit_id"
+        f" WHERE c.person_id = ? AND (NOT ? OR c.read_at IS NULL) AND {scope} ORDER BY c.id DESC",
+        [person, unread_only, *params],
+    )
+    for row in rows:
+        row["kind_label"] = UPDATE_LABELS[row["kind"]]
+    return rows
+
+
+def mark_copies_read(con: Connection, *, copy_ids: Sequence[Any]) -> int:
+    """已阅: mark copies as read; returns how many changed.
+
+    Raises:
+        InvalidInput: a bad id.
+        NotFound: no such copy.
+        PermissionDenied: a copy's unit is outside the user's scope.
+    """
+    ids = [validate.ident(c, field="copy_ids", label="抄告编号") for c in copy_ids]
+    changed = 0
+    for ident in ids:
+        row = con.one(
+            "SELECT f.unit_id, c.read_at FROM rectification_copies c"
+            " JOIN rectification_updates up ON up.id = c.update_id"
+            " JOIN rectification_items i ON i.id = up.item_id JOIN findings f ON f.id = i.finding_id WHERE c.id = ?",
+            [ident],
+        )
+        if row is None:
+            raise NotFound(f"抄告不存在（编号 {ident}）")
+        access.require(con, access.READ, unit_id=int(row[0]), what="阅知抄告")
+        if row[1] is None:
+            before = _state(con, "rectification_copies", str(ident))
+            con.execute("UPDATE rectification_copies SET read_at = ? WHERE id = ?", [con.now, ident])
+            _record(con, "阅知抄告", "rectification_copies", str(ident), before)
+            changed += 1
+    return changed
+
+
+# --- evaluation, 通报 -------------------------------------------------------------------------
+
+
+def grade_for(score: Decimal) -> str:
+    """整改评估 grade of a score out of 100: 好 ≥ 90, 较好 ≥ 80, 一般 ≥ 60, else 差."""
+    return next(label for floor, label in EVALUATION_BANDS if score >= floor)
+
+
+def evaluate(con: Connection, *, round_id: Any, unit_id: Any, score: Any, note: Any = None, on: Any = None) -> str:
+    """整改评估: score a unit's rectification in a round (0–100); returns the grade. A new score replaces the old.
+
+    Raises:
+        InvalidInput: bad score or date, or the unit was not inspected in the round.
+        PermissionDenied: the unit is outside the user's scope or the user is not a 审核员.
+    """
+    check = validate.Checker()
+    rnd = check(validate.ident, round_id, field="round_id", label="轮次编号")
+    unit = check(validate.ident, unit_id, field="unit_id", label="单位编号")
+    value = check(validate.number, score, field="score", label="评估得分", minimum=0, maximum=100, places=2)
+    text = check(validate.text, note, field="note", label="评估意见", max_length=2000)
+    day = check(validate.day, on, field="on", label="评估日期", required=False)
+    check.done()
+    access.require(con, access.REVIEW, unit_id=unit, what="整改评估")
+    if not con.scalar("SELECT count(*) FROM inspection_targets WHERE round_id = ? AND unit_id = ?", [rnd, unit]):
+        raise InvalidInput.one("unit_id", "该单位不是本轮巡察对象，不能评估")
+    grade = grade_for(value)
+    key = f"{rnd}/{unit}"
+    before = _state(con, "rectification_evaluations", key)
+    con.execute(
+        "INSERT OR REPLACE INTO rectification_evaluations VALUES (?, ?, ?, ?, ?, ?)",
+        [rnd, unit, value, grade, text or None, day or con.now.date()],
+    )
+    _record(con, "整改评估", "rectification_evaluations", key, before)
+    return grade
+
+
+def overview(con: Connection, *, round_ids: Sequence[Any], today: date | None = None) -> list[dict[str, Any]]:
+    """Per unit of the rounds (in scope): items, closed, overdue, completion rate, evaluation, 一把手 today."""
+    items = list_items(con, round_ids=round_ids, today=today)
+    rounds = sorted({validate.ident(r, field="round_id", label="轮次编号") for r in round_ids})
+    scope, params = access.scope_sql(con, "t.unit_id")
+    units = con.records(
+        "SELECT t.round_id, t.unit_id, u.name AS unit_name, e.score, e.grade FROM inspection_targets t"
+        " JOIN units u ON u.id = t.unit_id"
+        " LEFT JOIN rectification_evaluations e ON e.round_id = t.round_id AND e.unit_id = t.unit_id"
+        f" WHERE list_contains(?::INTEGER[], t.round_id) AND {scope} ORDER BY t.round_id, u.sort_order, u.code",
+        [rounds, *params],
+    )
+    day = today or con.now.date()
+    for row in units:
+        mine = [i for i in items if i["unit_id"] == row["unit_id"] and i["round_id"] == row["round_id"]]
+        row["items"] = len(mine)
+        row["closed"] = sum(i["status"] == "closed" for i in mine)
+        row["overdue"] = sum(i["flag"] == "overdue" for i in mine)
+        row["extended"] = sum(i["extensions"] > 0 for i in mine)
+        row["rate"] = round(100 * row["closed"] / row["items"], 1) if mine else None
+        leader = registry._holder_at(con, row["unit_id"], "principal", day)
+        row["top_leader"] = leader.name if leader else ""
+    return units
+
+
+def poor_units(con: Connection, *, round_id: Any, today: date | None = None) -> list[dict[str, Any]]:
+    """整改不力: units of a round graded 差, for the 通报, with their open and overdue items."""
+    return [u for u in overview(con, round_ids=[round_id], today=today) if u["grade"] == POOR_GRADE]
+
+
+# --- 整改交接 ------------------------------------------------------------------------------------
+
+
+def handover_for_change(con: Connection, *, unit_id: Any, on: Any) -> int | None:
+    """When the unit's 一把手 changed on `on`: hand every open item to the new one; returns the handover id.
+
+    Called by `registry.change_leader`. Items still open (整改中 or 待审核销号) move to the
+    successor at once; the handover lists them until both leaders sign. None when
+    nothing is open.
+
+    Raises:
+        InvalidInput: no 一把手 holds the post on that day.
+        PermissionDenied: not an administrator of the unit.
+    """
+    unit = validate.ident(unit_id, field="unit_id", label="单位编号")
+    day = validate.day(on, field="on", label="调整日期")
+    assert day is not None
+    access.require(con, access.ADMIN, unit_id=unit, what="整改交接")
+    successor = registry._holder_at(con, unit, "principal", day)
+    if successor is None:
+        raise InvalidInput.one("on", "该日期没有在任的一把手，无法交接整改事项")
+    predecessor = registry._holder_at(con, unit, "principal", day - timedelta(days=1))
+    items = con.records(
+        "SELECT i.id, i.leader_id FROM rectification_items i JOIN findings f ON f.id = i.finding_id"
+        " WHERE f.unit_id = ? AND i.status <> 'closed' ORDER BY i.id",
+        [unit],
+    )
+    if not items:
+        return None
+    item_ids = [int(i["id"]) for i in items]
+    handover = int(
+        con.scalar(
+            "INSERT INTO rectification_handovers"
+            " (unit_id, from_person_id, to_person_id, changed_on, item_ids, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            [unit, predecessor.person_id if predecessor else None, successor.person_id, day, item_ids, con.now],
+        )
+    )
+    _record(con, "整改交接", "rectification_handovers", str(handover), None)
+    was = predecessor.name if predecessor else "（空缺）"
+    for ident in item_ids:
+        item = _item(con, ident)
+        _add_update(
+            con, item, kind="handover", body=f"一把手由{was}调整为{successor.name}，本事项移交接任者", action="整改交接"
+        )
+        if item["leader_id"] in (None, predecessor.person_id if predecessor else None):
+            _set_item(con, item, "整改交接", leader_id=successor.person_id)
+    return handover
+
+
+SIDE_LABELS = {"outgoing": "交出方", "incoming": "接收方"}
+
+
+def sign_handover(con: Connection, *, handover_id: Any, side: Any, on: Any = None) -> None:
+    """A leader signs the handover: side 'outgoing' (交出) or 'incoming' (接收).
+
+    Raises:
+        InvalidInput: bad side or date, or that side already signed.
+        NotFound: no such handover.
+        PermissionDenied: the unit is outside the user's scope or the user is not a 录入员.
+    """
+    check = validate.Checker()
+    ident = check(validate.ident, handover_id, field="handover_id", label="交接编号")
+    which = check(
+        validate.choice, side, field="side", label="签字方", choices={"outgoing": "交出方", "incoming": "接收方"}
+    )
+    day = check(validate.day, on, field="on", label="签字日期", required=False)
+    check.done()
+    row = con.records("SELECT * FROM rectification_handovers WHERE id = ?", [ident])
+    if not row:
+        raise NotFound(f"整改交接不存在（编号 {ident}）")
+    access.require(con, access.ENTER, unit_id=row[0]["unit_id"], what="整改交接签字")
+    column = f"{which}_signed"
+    if row[0][column] is not None:
+        raise InvalidInput.one("side", "该方已签字")
+    signed = day or con.now.date()
+    if signed < row[0]["changed_on"]:
+        raise InvalidInput.one("on", "“签字日期”不能早于职务调整日期")
+    before = _state(con, "rectification_handovers", str(ident))
+    con.execute(f"UPDATE rectification_handovers SET {column} = ? WHERE id = ?", [signed, ident])
+    _record(con, "整改交接签字", "rectification_handovers", str(ident), before)
+
+
+def list_handovers(con: Connection) -> list[dict[str, Any]]:
+    """Handovers of units in scope, newest first, with both leaders' names and whether both signed."""
+    scope, params = access.scope_sql(con, "h.unit_id")
+    rows = con.records(
+        "SELECT h.*, u.name AS unit_name, a.name AS from_name, b.name AS to_name FROM rectification_handovers h"
+        " JOIN units u ON u.id = h.unit_id LEFT JOIN people a ON a.id = h.from_person_id"
+        f" JOIN people b ON b.id = h.to_person_id WHERE {scope} ORDER BY h.changed_on DESC, h.id DESC",
+        params,
+    )
+    for row in rows:
+        row["items"] = len(row["item_ids"])
+        row["complete"] = row["outgoing_signed"] is not None and row["incoming_signed"] is not None
+    return rows
+
+
+# --- 纸面整改 --------------------------------------------------------------------------------------
+
+PAPER_REASONS = {
+    "no_evidence": "销号但没有佐证材料",
+    "same_day": "立项当天即销号",
+    "copied_measure": "整改措施与其他单位逐字相同",
+    "extended": "整改时限延期超过两次",
+}
+
+
+def paper_flags(con: Connection, *, round_ids: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+    """纸面整改: items that look rectified on paper only, each with every reason that applies."""
+    items = list_items(con, round_ids=round_ids)
+    by_measure: dict[str, set[int]] = {}
+    for item in items:
+        by_measure.setdefault(_normal(item["measure"]), set()).add(item["unit_id"])
+    out = []
+    for item in items:
+        reasons = []
+        if item["status"] == "closed" and not item["evidence"]:
+            reasons.append("no_evidence")
+        if item["status"] == "closed" and item["closed_on"] == item["opened_on"]:
+            reasons.append("same_day")
+        if len(by_measure[_normal(item["measure"])]) > 1:
+            reasons.append("copied_measure")
+        if item["extensions"] > 2:
+            reasons.append("extended")
+        if reasons:
+            out.append({**item, "reasons": reasons, "reason_labels": [PAPER_REASONS[r] for r in reasons]})
+    return out
+
+
+def _normal(text: str) -> str:
+    return "".join(validate._clean(text).split())
