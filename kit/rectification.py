@@ -108,7 +108,7 @@ def deadline_flag(
         return Flag("due_today", 0, "今日到期")
     passed = [o for o in offsets if 0 < o <= days]
     if passed:
-        return Flag("overdue", days, f"逾期超过 {max(passed)} 天（已逾期 {days} 天）")
+        return Flag("overdue", days, f"逾期满 {max(passed)} 天（已逾期 {days} 天）")
     return Flag("overdue", days, f"逾期 {days} 天")
 
 

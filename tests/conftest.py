@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kit import assessments, db, demo, registry
+from kit import assessments, db, demo, inspections, rectification, registry
 
 
 @pytest.fixture(autouse=True)
@@ -140,6 +140,66 @@ def save(office: dict[str, Any], unit: str, *values: Any, year: int = 2024, **kw
 
 def scores_for(office: dict[str, Any], *values: Any) -> dict[int, Any]:
     return dict(zip(office["indicators"], values, strict=True))
+
+
+def build_inspection(office: dict[str, Any]) -> dict[str, Any]:
+    """A round (2024-1) inspecting units A and B, a finding and a ledger item each, feedback with a 分管领导.
+
+    Adds to the office: 组长 孙组长 (组长库), 分管领导 周市长, category 三资管理不规范 (department R).
+    """
+    with db.write(office["db"], action="准备巡察数据") as con:
+        chief = registry.add_person(con, name="孙组长")
+        deputy = registry.add_person(con, name="钱副组长")
+        in_charge = registry.add_person(con, name="周市长")
+        inspections.add_to_pool(con, person_id=chief, pool="leader")
+        inspections.add_to_pool(con, person_id=deputy, pool="deputy")
+        round_id = inspections.add_round(
+            con, code="2024-1", name="第一轮巡察", kind="regular", start="2024-03-01", end="2024-05-31"
+        )
+        group = inspections.add_group(con, round_id=round_id, name="第一巡察组")
+        inspections.add_member(con, group_id=group, person_id=chief, role="leader")
+        inspections.add_member(con, group_id=group, person_id=deputy, role="deputy")
+        for unit in ("a", "b"):
+            inspections.assign_unit(con, group_id=group, unit_id=office[unit])
+        category = inspections.add_category(con, name="三资管理不规范", area="discipline", department_id=office["root"])
+        findings, items = {}, {}
+        for unit, code in (("a", "A"), ("b", "B")):
+            findings[unit] = inspections.add_finding(
+                con,
+                round="2024-1",
+                unit=code,
+                category="三资管理不规范",
+                description=f"{code}县集体资产台账不全",
+                severity="一般",
+                involves_top="否",
+                source="巡察",
+                found_on="2024-04-01",
+            )
+            inspections.record_feedback(
+                con,
+                round_id=round_id,
+                unit_id=office[unit],
+                mode="collective",
+                held_on="2024-06-10",
+                leader_id=in_charge,
+            )
+            items[unit] = rectification.add_item(
+                con,
+                finding=findings[unit],
+                measure=f"{code}县清查集体资产",
+                responsible="财务科长",
+                deadline="2024-09-30",
+            )
+    return {
+        "round": round_id,
+        "group": group,
+        "chief": chief,
+        "deputy": deputy,
+        "in_charge": in_charge,
+        "category": category,
+        "findings": findings,
+        "items": items,
+    }
 
 
 @pytest.fixture
