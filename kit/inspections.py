@@ -13,7 +13,7 @@ Every write records the row's full new state in the trace (`STATE_SQL`), so
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -277,8 +277,10 @@ def _person_name(con: Connection, person_id: int) -> str:
 
 def recusal_conflicts(con: Connection, *, person_ids: Iterable[int], unit_ids: Iterable[int]) -> list[str]:
     """回避: who of `person_ids` holds or held a post in one of `unit_ids` — each as a Chinese sentence."""
-    access.require(con, access.READ, what="回避审查")
     people, units = sorted(set(person_ids)), sorted(set(unit_ids))
+    access.require(con, access.READ, what="回避审查")
+    for unit in units:
+        access.require(con, access.READ, unit_id=unit, what="回避审查")
     if not people or not units:
         return []
     rows = con.all(
@@ -615,7 +617,8 @@ def add_finding(con: Connection, **raw: Any) -> int:
         PermissionDenied: the unit is outside the user's scope or the user is not a 录入员.
     """
     access.require(con, access.ENTER, what="录入发现问题")
-    parsed = check_finding(raw, finding_context(con))
+    # A unit out of scope is refused (and the refusal traced) by the write itself.
+    parsed = check_finding(raw, replace(finding_context(con), visible=None))
     return add_findings(con, [parsed])[0]
 
 

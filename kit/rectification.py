@@ -14,7 +14,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -327,7 +327,8 @@ def add_item(con: Connection, **raw: Any) -> int:
     """
     access.require(con, access.ENTER, what="录入整改事项")
     ident = validate.integer(raw.get("finding"), field="finding", label="问题编号", minimum=1, maximum=validate.MAX_ID)
-    parsed = check_item(raw, item_context(con, [ident] if ident else []))
+    # A unit out of scope is refused (and the refusal traced) by the write itself.
+    parsed = check_item(raw, replace(item_context(con, [ident] if ident else []), visible=None))
     return add_items(con, [parsed])[0]
 
 

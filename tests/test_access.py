@@ -26,15 +26,17 @@ from kit import (
     db,
     demo,
     followups,
+    inspections,
     integrity,
     rankings,
+    rectification,
     registry,
     schemes,
     trace,
 )
 from kit.errors import InvalidInput, NotFound, PermissionDenied
 from kit.reports import assessment as assessment_report
-from tests.conftest import SMALL_BANDS, SMALL_INDICATORS, build_office, save
+from tests.conftest import SMALL_BANDS, SMALL_INDICATORS, build_inspection, build_office, save
 
 MODULES: list[ModuleType] = [
     access,
@@ -43,8 +45,10 @@ MODULES: list[ModuleType] = [
     backup,
     demo,
     followups,
+    inspections,
     integrity,
     rankings,
+    rectification,
     registry,
     schemes,
     trace,
@@ -66,10 +70,17 @@ EXEMPT = {
     "backup.prune": "deletes old backup files in a folder the caller names",
     "demo.build": "creates a new demo file, refuses one with data",
     "trace.record": "appends to the trace inside checked functions",
+    "trace.record_many": "appends to the trace inside checked functions",
     "trace.row_hash": "hash arithmetic",
     "trace.to_json": "formatting",
     "assessment.band_text": "formats a scheme given to it",
     "assessment.filename": "a file name",
+    "inspections.state": "reads one record for the trace inside checked functions",
+    "inspections.check_finding": "validates values against a context read by a checked function",
+    "rectification.check_item": "validates values against a context read by a checked function",
+    "rectification.add_months": "date arithmetic",
+    "rectification.deadline_flag": "date arithmetic",
+    "rectification.grade_for": "arithmetic",
 }
 
 
@@ -81,6 +92,19 @@ class World:
     tenure_b: int
     scope_b: int
     backup_file: Path
+    insp: dict[str, Any]
+
+
+FINDING_B = {
+    "round_id": None,
+    "unit_id": 0,
+    "stage": "inspection",
+    "category_id": 1,
+    "description": "乙县问题",
+    "severity": "general",
+    "involves_top": False,
+    "source": "daily",
+}
 
 
 @dataclass(frozen=True)
@@ -267,6 +291,190 @@ CASES: dict[str, Case] = {
     "access.list_users": Case(lambda con, w: access.list_users(con), who="clerk"),
     "access.who_can_see": Case(lambda con, w: access.who_can_see(con, unit_id=w.office["b"])),
     # integrity and backups
+    # inspections (rounds, groups and pools belong to the 巡察办: 录入员 over all units)
+    "inspections.add_to_pool": Case(
+        lambda con, w: inspections.add_to_pool(con, person_id=w.office["people"]["a2"], pool="liaison"), writes=True
+    ),
+    "inspections.remove_from_pool": Case(
+        lambda con, w: inspections.remove_from_pool(con, person_id=w.insp["chief"], pool="leader"), writes=True
+    ),
+    "inspections.list_pool": Case(lambda con, w: inspections.list_pool(con), who="stranger"),
+    "inspections.add_round": Case(
+        lambda con, w: inspections.add_round(
+            con, code="X", name="某轮", kind="regular", start="2024-01-01", end="2024-02-01"
+        ),
+        writes=True,
+    ),
+    "inspections.get_round": Case(lambda con, w: inspections.get_round(con, w.insp["round"]), who="stranger"),
+    "inspections.round_id": Case(lambda con, w: inspections.round_id(con, "2024-1"), who="stranger"),
+    "inspections.list_rounds": Case(lambda con, w: inspections.list_rounds(con), who="stranger"),
+    "inspections.add_group": Case(
+        lambda con, w: inspections.add_group(con, round_id=w.insp["round"], name="第九巡察组"), writes=True
+    ),
+    "inspections.recusal_conflicts": Case(
+        lambda con, w: inspections.recusal_conflicts(con, person_ids=[w.insp["chief"]], unit_ids=[w.office["b"]])
+    ),
+    "inspections.add_member": Case(
+        lambda con, w: inspections.add_member(
+            con, group_id=w.insp["group"], person_id=w.office["people"]["a2"], role="member"
+        ),
+        writes=True,
+    ),
+    "inspections.assign_unit": Case(
+        lambda con, w: inspections.assign_unit(con, group_id=w.insp["group"], unit_id=w.office["root"]), writes=True
+    ),
+    "inspections.round_groups": Case(
+        lambda con, w: inspections.round_groups(con, round_id=w.insp["round"]), filtered=_no_b
+    ),
+    "inspections.grant_group_scope": Case(
+        lambda con, w: inspections.grant_group_scope(con, group_id=w.insp["group"], user_name="clerk"),
+        who="clerk",
+        writes=True,
+    ),
+    "inspections.add_category": Case(
+        lambda con, w: inspections.add_category(con, name="新类别", area="politics"), who="clerk", writes=True
+    ),
+    "inspections.list_categories": Case(lambda con, w: inspections.list_categories(con), who="stranger"),
+    "inspections.finding_context": Case(lambda con, w: inspections.finding_context(con), who="stranger"),
+    "inspections.add_findings": Case(
+        lambda con, w: inspections.add_findings(
+            con,
+            [{**FINDING_B, "unit_id": w.office["b"], "category_id": w.insp["category"], "found_on": date(2024, 4, 2)}],
+        ),
+        writes=True,
+    ),
+    "inspections.add_finding": Case(
+        lambda con, w: inspections.add_finding(
+            con,
+            round="2024-1",
+            unit="B",
+            category="三资管理不规范",
+            description="乙县问题",
+            severity="一般",
+            involves_top="否",
+            source="巡察",
+            found_on="2024-04-02",
+        ),
+        writes=True,
+    ),
+    "inspections.list_findings": Case(lambda con, w: inspections.list_findings(con), filtered=_no_b),
+    "inspections.top_leader_when_found": Case(
+        lambda con, w: inspections.top_leader_when_found(con, finding_id=w.insp["findings"]["b"])
+    ),
+    "inspections.transfer_clue": Case(
+        lambda con, w: inspections.transfer_clue(
+            con, finding_id=w.insp["extra_finding_b"], receiver="commission", transferred_on="2024-05-01"
+        ),
+        writes=True,
+    ),
+    "inspections.record_outcome": Case(
+        lambda con, w: inspections.record_outcome(
+            con, clue_id=w.insp["clue_b"], outcome="初核", decided_on="2024-06-01"
+        ),
+        writes=True,
+    ),
+    "inspections.list_clues": Case(lambda con, w: inspections.list_clues(con), filtered=_no_b),
+    "inspections.record_feedback": Case(
+        lambda con, w: inspections.record_feedback(
+            con,
+            round_id=w.insp["round"],
+            unit_id=w.office["b"],
+            mode="one_on_one",
+            held_on="2024-06-11",
+            leader_id=w.insp["in_charge"],
+        ),
+        writes=True,
+    ),
+    "inspections.list_feedbacks": Case(
+        lambda con, w: inspections.list_feedbacks(con, round_id=w.insp["round"]), filtered=_no_b
+    ),
+    "inspections.stats": Case(
+        lambda con, w: inspections.stats(con, round_ids=[w.insp["round"]]), filtered=lambda s: s["units"] == 1
+    ),
+    "inspections.common_problems": Case(
+        lambda con, w: inspections.common_problems(con, round_ids=[w.insp["round"]], min_units=1), filtered=_no_b
+    ),
+    "inspections.assignment_sheets": Case(
+        lambda con, w: inspections.assignment_sheets(con, round_ids=[w.insp["round"]], min_units=1), filtered=_no_b
+    ),
+    # rectification
+    "rectification.reminder_offsets": Case(lambda con, w: rectification.reminder_offsets(con), who="stranger"),
+    "rectification.set_reminder_offsets": Case(
+        lambda con, w: rectification.set_reminder_offsets(con, offsets="-3,0,3"), who="clerk", writes=True
+    ),
+    "rectification.item_context": Case(lambda con, w: rectification.item_context(con), who="stranger"),
+    "rectification.add_items": Case(
+        lambda con, w: rectification.add_items(
+            con,
+            [
+                {
+                    "finding_id": w.insp["findings"]["b"],
+                    "measure": "某措施",
+                    "leader_id": None,
+                    "responsible": "某人",
+                    "deadline": date(2024, 12, 31),
+                    "progress": 0,
+                }
+            ],
+        ),
+        writes=True,
+    ),
+    "rectification.add_item": Case(
+        lambda con, w: rectification.add_item(
+            con, finding=w.insp["findings"]["b"], measure="某措施", responsible="某人", deadline="2024-12-31"
+        ),
+        writes=True,
+    ),
+    "rectification.update_progress": Case(
+        lambda con, w: rectification.update_progress(con, item_id=w.insp["items"]["b"], body="进展"), writes=True
+    ),
+    "rectification.extend_deadline": Case(
+        lambda con, w: rectification.extend_deadline(
+            con, item_id=w.insp["items"]["b"], deadline="2025-12-31", reason="理由"
+        ),
+        writes=True,
+    ),
+    "rectification.request_close": Case(
+        lambda con, w: rectification.request_close(
+            con, item_id=w.insp["items"]["b"], body="完成", files=[("a.pdf", b"x")]
+        ),
+        writes=True,
+    ),
+    "rectification.review_close": Case(
+        lambda con, w: rectification.review_close(con, item_id=w.insp["items"]["b"], approve=True, note="同意"),
+        writes=True,
+    ),
+    "rectification.list_items": Case(lambda con, w: rectification.list_items(con), filtered=_no_b),
+    "rectification.item_history": Case(lambda con, w: rectification.item_history(con, item_id=w.insp["items"]["b"])),
+    "rectification.evidence": Case(lambda con, w: rectification.evidence(con, evidence_id=w.insp["evidence_b"])),
+    "rectification.leaders_in_charge": Case(
+        lambda con, w: rectification.leaders_in_charge(con), filtered=lambda rows: [r["units"] for r in rows] == [1]
+    ),
+    "rectification.copies_for": Case(
+        lambda con, w: rectification.copies_for(con, person_id=w.insp["in_charge"]), filtered=_no_b
+    ),
+    "rectification.mark_copies_read": Case(
+        lambda con, w: rectification.mark_copies_read(con, copy_ids=[w.insp["copy_b"]]), writes=True
+    ),
+    "rectification.evaluate": Case(
+        lambda con, w: rectification.evaluate(con, round_id=w.insp["round"], unit_id=w.office["b"], score=90),
+        writes=True,
+    ),
+    "rectification.overview": Case(
+        lambda con, w: rectification.overview(con, round_ids=[w.insp["round"]]), filtered=_no_b
+    ),
+    "rectification.poor_units": Case(
+        lambda con, w: rectification.poor_units(con, round_id=w.insp["round"]), filtered=lambda rows: rows == []
+    ),
+    "rectification.handover_for_change": Case(
+        lambda con, w: rectification.handover_for_change(con, unit_id=w.office["b"], on="2024-08-01"), writes=True
+    ),
+    "rectification.sign_handover": Case(
+        lambda con, w: rectification.sign_handover(con, handover_id=w.insp["handover_b"], side="incoming"),
+        writes=True,
+    ),
+    "rectification.list_handovers": Case(lambda con, w: rectification.list_handovers(con), filtered=_no_b),
+    "rectification.paper_flags": Case(lambda con, w: rectification.paper_flags(con), filtered=_no_b),
     "integrity.check": Case(lambda path, w: integrity.check(path), by_path=True),
     "integrity.compare": Case(lambda con, w: integrity.compare(con)),
     "backup.backup": Case(lambda path, w: backup.backup(path, path.parent / "more-backups"), by_path=True),
@@ -319,8 +527,43 @@ def _world_master(tmp_path_factory: pytest.TempPathFactory) -> World:
             )
         )
         tenure_b = int(con.scalar("SELECT min(id) FROM tenures WHERE unit_id = ?", [office["b"]]))
+    insp = _inspection_world(path, office)
     info = backup.backup(path, folder / "backups")
-    return World(path, office, followup_b, tenure_b, scope_b, info.file)
+    return World(path, office, followup_b, tenure_b, scope_b, info.file, insp)
+
+
+def _inspection_world(path: Path, office: dict[str, Any]) -> dict[str, Any]:
+    """Unit B with a clue, a 待审核销号 item with evidence and copies, a poor evaluation and a handover."""
+    insp = build_inspection({**office, "db": path})
+    with db.write(path, action="准备巡察数据") as con:
+        for unit in ("a", "b"):  # the same measure in both units: 纸面整改
+            rectification.add_item(
+                con, finding=insp["findings"][unit], measure="召开专题会议", responsible="办公室", deadline="2024-12-31"
+            )
+        insp["extra_finding_b"] = inspections.add_finding(
+            con,
+            round="2024-1",
+            unit="B",
+            category="三资管理不规范",
+            description="乙县另一问题",
+            severity="较重",
+            involves_top="是",
+            source="巡察",
+            found_on="2024-04-03",
+        )
+        insp["clue_b"] = inspections.transfer_clue(
+            con, finding_id=insp["findings"]["b"], receiver="commission", transferred_on="2024-05-01"
+        )
+        rectification.request_close(con, item_id=insp["items"]["b"], body="完成", files=[("验收.pdf", b"%PDF")])
+        insp["evidence_b"] = int(con.scalar("SELECT max(id) FROM evidence_files"))
+        insp["copy_b"] = int(con.scalar("SELECT max(id) FROM rectification_copies"))
+        rectification.evaluate(con, round_id=insp["round"], unit_id=office["b"], score=50)
+        successor = registry.add_person(con, name="乙县新书记")
+        registry.change_leader(
+            con, unit_id=office["b"], role="principal", person_id=successor, post="县委书记", on="2024-08-01"
+        )
+        insp["handover_b"] = int(con.scalar("SELECT max(id) FROM rectification_handovers"))
+    return insp
 
 
 @pytest.fixture
