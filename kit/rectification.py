@@ -158,6 +158,7 @@ ITEM_FIELDS = {
     "responsible": "责任人",
     "deadline": "整改时限",
     "progress": "整改进度（%）",
+    "opened_on": "立项日期",
 }
 
 
@@ -209,7 +210,9 @@ def item_context(con: Connection, finding_ids: Iterable[int] | None = None) -> I
 def check_item(raw: Mapping[str, Any], ctx: ItemContext) -> dict[str, Any]:
     """Parse one ledger row (form or Excel) into the values `add_items` stores.
 
-    Keys of `raw` are those of ITEM_FIELDS. The 责任领导 defaults to the unit's 一把手 today.
+    Keys of `raw` are those of ITEM_FIELDS. The 责任领导 defaults to the unit's 一把手 today;
+    the 立项日期 (when the item entered the ledger) defaults to today — an older ledger
+    moved into 监督台 keeps its own dates.
 
     Raises:
         InvalidInput: every field that breaks a rule, each with a Chinese message.
@@ -245,6 +248,9 @@ def check_item(raw: Mapping[str, Any], ctx: ItemContext) -> dict[str, Any]:
         maximum=100,
         required=False,
     )
+    opened_on = check(validate.day, raw.get("opened_on"), field="opened_on", label="立项日期", required=False)
+    if opened_on is not None and opened_on > ctx.today:
+        check.fail("opened_on", "“立项日期”不能晚于今天")
     leader_id = None
     if info is not None:
         team = ctx.leaders.get(info[0], {})
@@ -257,6 +263,8 @@ def check_item(raw: Mapping[str, Any], ctx: ItemContext) -> dict[str, Any]:
             leader_id = ctx.top.get(info[0])
         if deadline is not None and deadline < info[1]:
             check.fail("deadline", f"“整改时限”不能早于问题发现日期 {info[1].isoformat()}")
+        if opened_on is not None and opened_on < info[1] and "opened_on" not in check.errors:
+            check.fail("opened_on", f"“立项日期”不能早于问题发现日期 {info[1].isoformat()}")
     if deadline is not None and deadline > add_months(ctx.today, 60):
         check.fail("deadline", "“整改时限”不能超过 5 年")
     check.done()
@@ -267,6 +275,7 @@ def check_item(raw: Mapping[str, Any], ctx: ItemContext) -> dict[str, Any]:
         "responsible": responsible,
         "deadline": deadline,
         "progress": progress or 0,
+        "opened_on": opened_on or ctx.today,
     }
 
 
@@ -305,7 +314,7 @@ def add_items(con: Connection, rows: Sequence[Mapping[str, Any]], *, action: str
         "extensions": [0] * n,
         "progress": [r["progress"] for r in rows],
         "status": ["open"] * n,
-        "opened_on": [today] * n,
+        "opened_on": [r.get("opened_on") or today for r in rows],
         "closed_on": [None] * n,
         "close_requested_by": [None] * n,
         "closed_by": [None] * n,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from kit import db, followups, registry, trace
+from kit import db, followups, inspections, rectification, registry, trace
 
 
 def test_demo_has_the_shape_of_the_prefecture(demo_db: Path) -> None:
@@ -49,3 +49,32 @@ def test_demo_trace_chain_is_valid(demo_db: Path) -> None:
         sheets = con.scalar("SELECT count(*) FROM score_sheets")
     assert report.ok
     assert report.rows > sheets
+
+
+def test_rounds_8_and_9_reproduce_the_published_inspection_figures(demo_db: Path) -> None:
+    """大理州 (000): 160 problems in the 问题清单, 42 involving the 一把手; a mid-term check found 68 in 7 units."""
+    with db.read(demo_db) as con:
+        rounds = [inspections.round_id(con, "2025-8"), inspections.round_id(con, "2025-9")]
+        figures = inspections.stats(con, round_ids=rounds)
+        midterm_units = con.scalar("SELECT count(DISTINCT unit_id) FROM findings WHERE stage = 'midterm'")
+    assert (figures["problems"], figures["top_leader_problems"], figures["midterm_problems"]) == (160, 42, 68)
+    assert midterm_units == 7
+
+
+def test_the_demo_ledger_shows_every_state_an_office_meets(demo_db: Path) -> None:
+    with db.read(demo_db) as con:
+        rounds = [r["id"] for r in inspections.list_rounds(con)]
+        items = rectification.list_items(con, round_ids=rounds)
+        flags = {reason for f in rectification.paper_flags(con, round_ids=rounds) for reason in f["reasons"]}
+        poor = rectification.poor_units(con, round_id=inspections.round_id(con, "2025-8"))
+        handovers = rectification.list_handovers(con)
+        copies = rectification.leaders_in_charge(con)
+    assert {i["status"] for i in items} == {"open", "pending", "closed"}
+    assert {"overdue", "closed"} <= {i["flag"] for i in items}
+    assert flags == {"same_day", "copied_measure", "extended"}
+    assert [p["unit_name"] for p in poor] == ["中共清河湾县委", "州财政局"]
+    assert len(handovers) == 1
+    assert not handovers[0]["complete"]
+    assert all(c["unread"] > 0 for c in copies)
+    closed = [i for i in items if i["status"] == "closed"]
+    assert all(i["closed_by"] == "xcb01" and i["evidence"] > 0 for i in closed)

@@ -106,7 +106,20 @@ BEHIND_THE_TRACE = {
     "indicators": "UPDATE assessment_indicators SET max_points = 99 WHERE id = 1",
     "users": "UPDATE users SET active = TRUE WHERE name = '演示数据'",
     "roles": "INSERT INTO user_roles VALUES ('fenxi01', 'admin')",
-    "scopes": "UPDATE user_scopes SET kind = 'all', unit_id = NULL WHERE id = (SELECT max(id) FROM user_scopes)",
+    "scopes": "UPDATE user_scopes SET kind = 'all', unit_id = NULL"
+    " WHERE id = (SELECT max(id) FROM user_scopes WHERE kind <> 'all')",
+    "findings": "UPDATE findings SET involves_top = NOT involves_top WHERE id = 7",
+    "finding deleted": "DELETE FROM findings WHERE id = (SELECT max(id) FROM findings WHERE stage = 'midterm')",
+    "clue_outcomes": "UPDATE clue_outcomes SET people = people + 3 WHERE outcome = 'discipline'",
+    "rectification_items": "UPDATE rectification_items SET status = 'closed' WHERE status = 'pending'",
+    "deadline": "UPDATE rectification_items SET deadline = deadline + 90, extensions = 0 WHERE extensions > 2",
+    "evidence_files": "UPDATE evidence_files SET content = 'forged'::BLOB WHERE id = 1",
+    "rectification_evaluations": "UPDATE rectification_evaluations SET score = 95, grade = '好' WHERE grade = '差'",
+    "rectification_handovers": "UPDATE rectification_handovers SET incoming_signed = DATE '2026-01-07'",
+    "inspection_targets": "DELETE FROM inspection_targets"
+    " WHERE unit_id = (SELECT min(unit_id) FROM inspection_targets)",
+    "group_members": "UPDATE group_members SET role = 'member' WHERE role = 'leader'",
+    "rectification_copies": "UPDATE rectification_copies SET read_at = now()::TIMESTAMP WHERE id < 5",
 }
 # Where each change shows (a person's name is also recorded in their tenures).
 TABLE_OF = {
@@ -120,6 +133,8 @@ TABLE_OF = {
     "indicators": {"assessment_schemes"},
     "roles": {"users"},
     "scopes": {"user_scopes"},
+    "finding deleted": {"findings"},
+    "deadline": {"rectification_items"},
 }
 
 
