@@ -6,13 +6,14 @@ never blocks the forms (DESIGN.md, decision 1).
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from kit import access, db, followups, rankings, registry
+from kit import access, db, followups, inspections, rankings, rectification, registry
 from kit.db import Params
 
 
@@ -118,6 +119,80 @@ _FOLLOWUP_COLUMNS = [
     "kind_label",
     "status_label",
     "description",
+]
+
+
+def _round_ids(con: db.Connection, rounds: list[str] | None) -> list[int] | None:
+    return None if rounds is None else [inspections.round_id(con, code) for code in rounds]
+
+
+def findings(*, rounds: list[str] | None = None, db_path: str | Path | None = None) -> pd.DataFrame:
+    """Problems found (巡察 and 中期监督检查) in the given rounds (codes, e.g. ["2025-8"]; None: all),
+    units in the user's scope, with labels and the 一把手 on the day each was found.
+
+    Raises:
+        NotFound: a round code does not exist.
+    """
+    with db.read(db_path) as con:
+        rows = inspections.list_findings(con, round_ids=_round_ids(con, rounds))
+    return _frame(rows, columns=_FINDING_COLUMNS)
+
+
+def ledger(
+    *, rounds: list[str] | None = None, today: date | None = None, db_path: str | Path | None = None
+) -> pd.DataFrame:
+    """The rectification ledger of the given rounds (None: all) for the units in the user's scope,
+    with status and deadline flags as of `today` (default: today).
+
+    Raises:
+        NotFound: a round code does not exist.
+    """
+    with db.read(db_path) as con:
+        rows = rectification.list_items(con, round_ids=_round_ids(con, rounds), today=today)
+    return _frame(rows, columns=_LEDGER_COLUMNS)
+
+
+_FINDING_COLUMNS = [
+    "id",
+    "round_code",
+    "round_name",
+    "unit_id",
+    "unit_code",
+    "unit_name",
+    "stage_label",
+    "category",
+    "description",
+    "severity_label",
+    "involves_top",
+    "top_leader",
+    "source_label",
+    "found_on",
+    "clue_id",
+    "receiver_label",
+]
+_LEDGER_COLUMNS = [
+    "id",
+    "finding_id",
+    "round_code",
+    "unit_id",
+    "unit_code",
+    "unit_name",
+    "category",
+    "measure",
+    "leader_name",
+    "responsible",
+    "deadline",
+    "first_deadline",
+    "extensions",
+    "progress",
+    "status",
+    "status_label",
+    "flag",
+    "flag_label",
+    "days_over",
+    "evidence",
+    "opened_on",
+    "closed_on",
 ]
 
 

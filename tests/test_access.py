@@ -254,6 +254,16 @@ CASES: dict[str, Case] = {
         filtered=lambda frame: frame.empty,
         by_path=True,
     ),
+    "analysis.findings": Case(
+        lambda path, w: analysis.findings(rounds=["2024-1"], db_path=path),
+        filtered=lambda frame: set(frame["unit_code"]) == {"A"},
+        by_path=True,
+    ),
+    "analysis.ledger": Case(
+        lambda path, w: analysis.ledger(db_path=path),
+        filtered=lambda frame: set(frame["unit_code"]) == {"A"},
+        by_path=True,
+    ),
     "analysis.ranking": Case(
         lambda path, w: analysis.ranking(scheme_code="S", year=2024, db_path=path),
         filtered=lambda frame: list(frame["unit_code"]) == ["A"],
