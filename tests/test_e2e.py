@@ -90,7 +90,7 @@ def sheets_and_trace(server: b.Server) -> tuple[int, int]:
 def test_index_leads_to_every_app_by_its_chinese_title(page: Page, server: b.Server) -> None:
     page.goto(server.url("/"))
     expect(page).to_have_title("监督台")
-    for title in ("年度考核评分", "考核结果", "分析笔记本"):
+    for title in ("年度考核评分", "考核结果", "巡察组织", "分析笔记本"):
         expect(page.get_by_role("link", name=title)).to_be_visible()
     page.get_by_role("link", name="年度考核评分").click()
     expect(page.get_by_label("被考核单位")).to_be_visible(timeout=60_000)

@@ -1,0 +1,444 @@
+"""巡察组织: rounds, groups (from the pools, with recusal), targets, feedback, 整改评估 and clue outcomes.
+
+The 巡察办's own app. Everything it writes goes through kit.inspections and
+kit.rectification, so the rules (pools, one 组长, 回避, one group per unit and
+round …) and their Chinese messages are those of the functions, shown beside the
+fields they name.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+import traitlets as t
+
+from kit import access, db, inspections, rectification, registry
+from kit.db import Connection
+from kit.errors import InvalidInput
+from kit.formats import number
+from kit.ui import app
+from kit.ui.forms import FieldSpec, Form
+
+TITLE = "巡察组织"
+
+
+def _options(labels: dict[str, str]) -> list[tuple[str, str]]:
+    return [(label, key) for key, label in labels.items()]
+
+
+class RoundsModel(app.AppModel):
+    """The rounds, the chosen round's groups and targets, and what the forms may choose from."""
+
+    revision = t.Int(0)
+    round_id = t.Int(None, allow_none=True)
+    rounds: t.List[Any] = t.List()
+    groups: t.List[Any] = t.List()
+    targets: t.List[Any] = t.List()
+    pool: t.List[Any] = t.List()
+    clues: t.List[Any] = t.List()
+    units: t.List[Any] = t.List()
+    people: t.List[Any] = t.List()
+    leaders: t.List[Any] = t.List()
+    can_enter = t.Bool(False)
+    can_review = t.Bool(False)
+
+    def load(self) -> None:
+        with db.read(self.db_path) as con:
+            me = self.identify(con)
+            self.can_enter = me.has(access.ENTER)
+            self.can_review = me.has(access.REVIEW)
+            self._refresh(con, None)
+
+    def select(self, round_id: int | None) -> None:
+        with db.read(self.db_path) as con:
+            self._refresh(con, round_id)
+
+    def _refresh(self, con: Connection, round_id: int | None) -> None:
+        self.rounds = inspections.list_rounds(con)
+        known = {r["id"] for r in self.rounds}
+        chosen = round_id if round_id in known else (self.rounds[0]["id"] if self.rounds else None)
+        self.round_id = chosen
+        self.pool = inspections.list_pool(con)
+        self.units = [(f"{u['name']}（{u['code']}）", u["id"]) for u in registry.list_units(con)]
+        self.people = [(f"{p[1]}（编号 {p[0]}）", p[0]) for p in con.all("SELECT id, name FROM people ORDER BY id")]
+        self.leaders = self._leaders(con)
+        if chosen is None:
+            self.groups, self.targets, self.clues = [], [], []
+        else:
+            self.groups = inspections.round_groups(con, round_id=chosen)
+            self.targets = self._targets(con, chosen)
+            self.clues = inspections.list_clues(con, round_ids=[chosen])
+        self.revision += 1
+
+    def _leaders(self, con: Connection) -> list[tuple[str, int]]:
+        """分管领导 to choose from: the teams of the top units today, and whoever attended a feedback."""
+        today = con.now.date()
+        found: dict[int, str] = {}
+        for (unit,) in con.all("SELECT id FROM units WHERE parent_id IS NULL ORDER BY sort_order, id"):
+            if access.user(con).sees(int(unit)):
+                for leader in registry.leadership_at(con, int(unit), today):
+                    found.setdefault(leader.person_id, f"{leader.name}（{leader.post}）")
+        for row in rectification.leaders_in_charge(con):
+            found.setdefault(row["person_id"], row["name"])
+        return [(label, person) for person, label in found.items()]
+
+    def _targets(self, con: Connection, round_id: int) -> list[dict[str, Any]]:
+        feedback: dict[int, list[str]] = {}
+        for row in inspections.list_feedbacks(con, round_id=round_id):
+            feedback.setdefault(row["unit_id"], []).append(
+                f"{row['mode_label']} {row['held_on'].isoformat()}（{row['leader_name']}出席）"
+            )
+        rows = rectification.overview(con, round_ids=[round_id])
+        for row in rows:
+            row["feedback"] = feedback.get(row["unit_id"], [])
+        return rows
+
+    # --- writes: each is one transaction through kit ------------------------------------------
+
+    def _write(self, action: str, call: Any) -> Any:
+        with db.write(self.db_path, action=action) as con:
+            result = call(con)
+            self._refresh(con, self.round_id)
+        return result
+
+    def add_round(self, values: dict[str, Any]) -> str:
+        """新建轮次; returns the message. Raises: InvalidInput, PermissionDenied, Busy."""
+        new = self._write("设置巡察轮次", lambda con: inspections.add_round(con, **values))
+        self.select(new)
+        return f"已新建轮次：{values.get('name')}"
+
+    def _need_round(self) -> int:
+        if self.round_id is None:
+            raise InvalidInput.one("round", "请先新建或选择巡察轮次")
+        return int(self.round_id)
+
+    def add_group(self, values: dict[str, Any]) -> str:
+        """新建巡察组; returns the message. Raises: InvalidInput, NotFound, PermissionDenied, Busy."""
+        round_id = self._need_round()
+        self._write("设置巡察组", lambda con: inspections.add_group(con, round_id=round_id, name=values.get("name")))
+        return f"已新建：{values.get('name')}"
+
+    def add_member(self, values: dict[str, Any]) -> str:
+        """调配组员 (pools and recusal are checked by kit); returns the message."""
+        self._need_round()
+        if values.get("group") is None:
+            raise InvalidInput.one("group", "请选择巡察组")
+        if values.get("person") is None:
+            raise InvalidInput.one("person_id", "请选择人员")
+        self._write(
+            "设置巡察组成员",
+            lambda con: inspections.add_member(
+                con, group_id=values["group"], person_id=values["person"], role=values.get("role")
+            ),
+        )
+        return "已调配"
+
+    def assign_unit(self, values: dict[str, Any]) -> str:
+        """确定巡察对象 (recusal is checked by kit); returns the message."""
+        self._need_round()
+        if values.get("group") is None:
+            raise InvalidInput.one("group", "请选择巡察组")
+        if values.get("unit") is None:
+            raise InvalidInput.one("unit_id", "请选择被巡察单位")
+        self._write(
+            "确定巡察对象",
+            lambda con: inspections.assign_unit(con, group_id=values["group"], unit_id=values["unit"]),
+        )
+        return "已确定巡察对象"
+
+    def add_to_pool(self, values: dict[str, Any]) -> str:
+        """入库; returns the message."""
+        if values.get("person") is None:
+            raise InvalidInput.one("person_id", "请选择人员")
+        self._write(
+            "入库", lambda con: inspections.add_to_pool(con, person_id=values["person"], pool=values.get("pool"))
+        )
+        return "已入库"
+
+    def record_feedback(self, values: dict[str, Any]) -> str:
+        """登记反馈; returns the message."""
+        round_id = self._need_round()
+        if values.get("unit") is None:
+            raise InvalidInput.one("unit_id", "请选择被巡察单位")
+        if values.get("leader") is None:
+            raise InvalidInput.one("leader_id", "请选择出席的分管领导")
+        self._write(
+            "登记巡察反馈",
+            lambda con: inspections.record_feedback(
+                con,
+                round_id=round_id,
+                unit_id=values["unit"],
+                mode=values.get("mode"),
+                held_on=values.get("held_on"),
+                leader_id=values["leader"],
+                note=values.get("note"),
+            ),
+        )
+        return "已登记反馈"
+
+    def evaluate(self, values: dict[str, Any]) -> str:
+        """整改评估 (审核员); returns the message with the grade."""
+        round_id = self._need_round()
+        if values.get("unit") is None:
+            raise InvalidInput.one("unit_id", "请选择被评估单位")
+        grade = self._write(
+            "整改评估",
+            lambda con: rectification.evaluate(
+                con, round_id=round_id, unit_id=values["unit"], score=values.get("score"), note=values.get("note")
+            ),
+        )
+        return f"已评估：{grade}"
+
+    def record_outcome(self, values: dict[str, Any]) -> str:
+        """登记线索处置; returns the message."""
+        if values.get("clue") is None:
+            raise InvalidInput.one("clue_id", "请选择问题线索")
+        self._write(
+            "登记线索处置结果",
+            lambda con: inspections.record_outcome(
+                con,
+                clue_id=values["clue"],
+                outcome=values.get("outcome"),
+                people=values.get("people") or 0,
+                decided_on=values.get("decided_on"),
+                note=values.get("note"),
+            ),
+        )
+        return "已登记处置结果"
+
+
+ROUND_FIELDS = [
+    FieldSpec("code", "轮次编号", required=True, placeholder="如 2025-10", width="10em"),
+    FieldSpec("name", "轮次名称", required=True, placeholder="如 十一届州委第十轮巡察"),
+    FieldSpec("kind", "巡察方式", "choice", required=True, options=_options(inspections.ROUND_KIND_LABELS)),
+    FieldSpec("start", "开始日期", required=True, placeholder="2025-03-01", width="10em", row="dates"),
+    FieldSpec("end", "结束日期", required=True, placeholder="2025-05-31", width="10em", row="dates", label_width="6em"),
+]
+GROUP_FIELDS = [FieldSpec("name", "巡察组名称", required=True, placeholder="如 第一巡察组", width="14em")]
+MEMBER_FIELDS = [
+    FieldSpec("group", "巡察组", "choice", required=True, width="14em"),
+    FieldSpec("person_id", "人员", "choice", required=True, width="18em", hint="组长、副组长、联络员须在相应人员库中"),
+    FieldSpec(
+        "role", "组内职务", "choice", required=True, options=_options(inspections.MEMBER_ROLE_LABELS), width="8em"
+    ),
+]
+TARGET_FIELDS = [
+    FieldSpec("group", "巡察组", "choice", required=True, width="14em"),
+    FieldSpec("unit_id", "被巡察单位", "choice", required=True, width="22em", hint="曾在该单位任职的组员须回避"),
+]
+POOL_FIELDS = [
+    FieldSpec("person_id", "人员", "choice", required=True, width="18em"),
+    FieldSpec("pool", "人员库", "choice", required=True, options=_options(inspections.POOL_LABELS), width="10em"),
+]
+FEEDBACK_FIELDS = [
+    FieldSpec("unit_id", "被巡察单位", "choice", required=True, width="22em"),
+    FieldSpec("mode", "反馈方式", "choice", required=True, options=_options(inspections.FEEDBACK_MODE_LABELS)),
+    FieldSpec("held_on", "反馈日期", required=True, placeholder="2025-07-15", width="10em"),
+    FieldSpec("leader_id", "出席的分管领导", "choice", required=True, width="22em"),
+    FieldSpec("note", "备注", "textarea"),
+]
+EVALUATION_FIELDS = [
+    FieldSpec("unit_id", "被评估单位", "choice", required=True, width="22em"),
+    FieldSpec(
+        "score", "评估得分", "number", required=True, placeholder="0–100", width="8em", hint="90 好、80 较好、60 一般"
+    ),
+    FieldSpec("note", "评估意见", "textarea"),
+]
+OUTCOME_FIELDS = [
+    FieldSpec("clue_id", "问题线索", "choice", required=True, width="30em"),
+    FieldSpec("outcome", "处置结果", "choice", required=True, options=_options(inspections.OUTCOME_LABELS)),
+    FieldSpec("people", "涉及人次", "number", placeholder="0", width="6em"),
+    FieldSpec("decided_on", "处置日期", required=True, placeholder="2025-09-01", width="10em"),
+    FieldSpec("note", "备注", "textarea"),
+]
+
+
+def _keyed(submit: Any, **rename: str) -> Any:
+    """A form's values under the model's names (form keys are the kit functions' error fields)."""
+
+    def call(values: dict[str, Any]) -> str:
+        return str(submit({rename.get(k, k): v for k, v in values.items()}))
+
+    return call
+
+
+class RoundsView:
+    """Widgets of the 巡察组织 app."""
+
+    def __init__(self, model: RoundsModel) -> None:
+        self.model = model
+        m = model
+        self.picker = w.Dropdown(description="巡察轮次", options=[], style={"description_width": "5em"})
+        self.picker.layout.width = "30em"
+        self.picker.observe(self._on_pick, names="value")
+        self.status = w.HTML("")
+        self.round_form = Form(ROUND_FIELDS, submit_label="新建轮次", on_submit=m.add_round)
+        self.group_form = Form(GROUP_FIELDS, submit_label="新建巡察组", on_submit=m.add_group)
+        self.member_form = Form(MEMBER_FIELDS, submit_label="调配", on_submit=_keyed(m.add_member, person_id="person"))
+        self.target_form = Form(TARGET_FIELDS, submit_label="确定", on_submit=_keyed(m.assign_unit, unit_id="unit"))
+        self.pool_form = Form(POOL_FIELDS, submit_label="入库", on_submit=_keyed(m.add_to_pool, person_id="person"))
+        self.feedback_form = Form(
+            FEEDBACK_FIELDS,
+            submit_label="登记反馈",
+            on_submit=_keyed(m.record_feedback, unit_id="unit", leader_id="leader"),
+        )
+        self.evaluation_form = Form(
+            EVALUATION_FIELDS, submit_label="保存评估", on_submit=_keyed(m.evaluate, unit_id="unit")
+        )
+        self.outcome_form = Form(
+            OUTCOME_FIELDS, submit_label="登记", on_submit=_keyed(m.record_outcome, clue_id="clue")
+        )
+        self.groups = w.HTML("")
+        self.pool = w.HTML("")
+        self.targets = w.HTML("")
+        self.clues = w.HTML("")
+        self.entry_boxes = [
+            self._section("新建轮次", self.round_form.box),
+            self._section("新建巡察组", self.group_form.box),
+            self._section("调配组员", self.member_form.box),
+            self._section("确定巡察对象", self.target_form.box),
+        ]
+        self.pool_box = self._section("人员入库", self.pool_form.box)
+        self.feedback_box = self._section("登记反馈", self.feedback_form.box)
+        self.evaluation_box = self._section("整改评估（审核员）", self.evaluation_form.box)
+        self.outcome_box = self._section("登记线索处置结果", self.outcome_form.box)
+        self.tabs = w.Tab(
+            children=[
+                w.VBox([self.groups, *self.entry_boxes]),
+                w.VBox([self.targets, self.feedback_box, self.evaluation_box]),
+                w.VBox([self.clues, self.outcome_box]),
+                w.VBox([self.pool, self.pool_box]),
+            ]
+        )
+        for index, title in enumerate(("轮次与巡察组", "反馈与整改评估", "问题线索", "巡察人员库")):
+            self.tabs.set_title(index, title)
+        model.observe(self._draw, names="revision")
+        model.observe(lambda c: app.show_user(self.box, TITLE, c["new"]), names="user_label")
+        self.box = app.frame(TITLE, self.picker, self.status, self.tabs)
+
+    @staticmethod
+    def _section(title: str, body: w.Widget) -> w.VBox:
+        return w.VBox([w.HTML(f'<div class="kit-section-title">{html.escape(title)}</div>'), body])
+
+    def _on_pick(self, change: dict[str, Any]) -> None:
+        if change["new"] is not None and change["new"] != self.model.round_id:
+            with app.errors_shown_in(self.status):
+                self.model.select(change["new"])
+
+    def _draw(self, _change: Any = None) -> None:
+        m = self.model
+        self.picker.unobserve(self._on_pick, names="value")
+        self.picker.options = [(f"{r['name']}（{r['code']}，{r['kind_label']}）", r["id"]) for r in m.rounds]
+        self.picker.value = m.round_id
+        self.picker.observe(self._on_pick, names="value")
+        groups = [(g["name"], g["id"]) for g in m.groups]
+        pool_people = [(f"{p['name']}（{p['pool_label']}）", p["person_id"]) for p in m.pool]
+        target_units = [(f"{r['unit_name']}", r["unit_id"]) for r in m.targets]
+        self.member_form.set_choices({"group": (groups, None), "person_id": (_unique(pool_people), None)})
+        self.target_form.set_choices({"group": (groups, None), "unit_id": (m.units, None)})
+        self.pool_form.set_choices({"person_id": (m.people, None)})
+        self.feedback_form.set_choices({"unit_id": (target_units, None), "leader_id": (m.leaders, None)})
+        self.evaluation_form.set_choices({"unit_id": (target_units, None)})
+        clues = [(f"{c['unit_name']}：{c['description'][:30]}（{c['latest']}）", c["id"]) for c in m.clues]
+        self.outcome_form.set_choices({"clue_id": (clues, None)})
+        self.groups.value = groups_html(m.groups)
+        self.targets.value = targets_html(m.targets)
+        self.clues.value = clues_html(m.clues)
+        self.pool.value = pool_html(m.pool)
+        for box in [*self.entry_boxes, self.pool_box, self.feedback_box, self.outcome_box]:
+            box.layout.display = None if m.can_enter else "none"
+        self.evaluation_box.layout.display = None if m.can_review else "none"
+
+
+def _unique(options: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """One entry per person (someone in two pools is listed once, with both)."""
+    labels: dict[int, list[str]] = {}
+    for label, person in options:
+        labels.setdefault(person, []).append(label)
+    return [(" / ".join(found), person) for person, found in labels.items()]
+
+
+def _table(head: list[str], rows: list[list[str]], css: str) -> str:
+    header = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    return f'<table class="kit-table {css}"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def groups_html(groups: list[dict[str, Any]]) -> str:
+    if not groups:
+        return '<div class="kit-info">本轮尚未组建巡察组。</div>'
+    rows = []
+    for g in groups:
+        members = "、".join(f"{html.escape(p['name'])}（{p['role_label']}）" for p in g["members"]) or "（未调配）"
+        units = "、".join(html.escape(u["name"]) for u in g["units"]) or "（未确定）"
+        rows.append([html.escape(g["name"]), members, units])
+    return _table(["巡察组", "成员", "巡察对象"], rows, "kit-groups")
+
+
+def targets_html(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return '<div class="kit-info">本轮尚未确定授权范围内的巡察对象。</div>'
+    out = []
+    for r in rows:
+        rate = "—" if r["rate"] is None else f"{number(r['rate'])}%"
+        grade = f"{number(r['score'])}（{r['grade']}）" if r["grade"] else "未评估"
+        css = ' class="kit-low"' if r["grade"] == rectification.POOR_GRADE else ""
+        out.append(
+            [
+                html.escape(r["unit_name"]),
+                html.escape(r["top_leader"] or "（空缺）"),
+                "<br>".join(html.escape(f) for f in r["feedback"]) or "未反馈",
+                f"{r['items']}",
+                f"{r['closed']}",
+                f"{r['overdue']}",
+                rate,
+                f"<span{css}>{html.escape(grade)}</span>",
+            ]
+        )
+    return _table(
+        ["单位", "现任一把手", "反馈", "整改事项", "已销号", "逾期", "完成率", "整改评估"], out, "kit-targets"
+    )
+
+
+def clues_html(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return '<div class="kit-info">本轮尚无移交的问题线索。</div>'
+    out = []
+    for r in rows:
+        steps = "；".join(
+            f"{o['outcome_label']}{'（' + str(o['people']) + '人次）' if o['people'] else ''}"
+            f" {o['decided_on'].isoformat()}"
+            for o in r["outcomes"]
+        )
+        out.append(
+            [
+                html.escape(r["unit_name"]),
+                html.escape(r["description"]),
+                "是" if r["involves_top"] else "否",
+                html.escape(r["receiver_label"]),
+                r["transferred_on"].isoformat(),
+                html.escape(steps) or "待处置",
+            ]
+        )
+    return _table(["单位", "问题", "涉及一把手", "移交对象", "移交日期", "处置经过"], out, "kit-clues")
+
+
+def pool_html(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return '<div class="kit-info">人员库为空。</div>'
+    by_pool: dict[str, list[str]] = {}
+    for r in rows:
+        by_pool.setdefault(r["pool_label"], []).append(html.escape(r["name"]))
+    return _table(["人员库", "人员"], [[k, "、".join(v)] for k, v in by_pool.items()], "kit-pool")
+
+
+def show(db_path: str | Path | None = None) -> None:
+    """Build the app, display it, and load its data once a user has opened the page."""
+    from IPython.display import display
+
+    view = RoundsView(RoundsModel(db_path))
+    display(view.box)  # type: ignore[no-untyped-call]
+    app.start(view.model.load, view.status)

@@ -1,0 +1,107 @@
+"""The 巡察组织 app's model and view, without a browser, on real temporary databases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kit import access, db, registry
+from kit.ui.forms import ERROR, OK
+from kit.ui.rounds import RoundsModel, RoundsView
+from tests.conftest import build_inspection
+
+
+@pytest.fixture
+def view(office: dict[str, Any]) -> RoundsView:
+    office.update(build_inspection(office))
+    found = RoundsView(RoundsModel(office["db"]))
+    found.model.load()
+    return found
+
+
+def _submit(form: Any, **values: Any) -> str:
+    for key, value in values.items():
+        form.inputs[key].value = value
+    form.run_submit()
+    return str(form.status.value)
+
+
+def test_the_app_shows_the_round_its_groups_and_targets(view: RoundsView) -> None:
+    assert view.picker.value == view.model.round_id
+    assert "第一轮巡察（2024-1，常规巡察）" in [label for label, _ in view.picker.options]
+    assert "孙组长（组长）" in view.groups.value
+    assert "甲县委" in view.targets.value
+    assert "集中反馈 2024-06-10（周市长出席）" in view.targets.value
+    assert "组长库" in view.pool.value
+
+
+def test_a_new_round_with_a_group_member_and_a_target(view: RoundsView, office: dict[str, Any]) -> None:
+    status = _submit(
+        view.round_form, code="2024-2", name="第二轮巡察", kind="special", start="2024-07-01", end="2024-09-30"
+    )
+    assert OK in status
+    assert view.picker.value == view.model.round_id
+    assert "第二轮巡察（2024-2，专项巡察）" in view.picker.options[0][0]
+    assert OK in _submit(view.group_form, name="第一巡察组")
+    group = view.model.groups[0]["id"]
+    chief = office["chief"]
+    assert OK in _submit(view.member_form, group=group, person_id=chief, role="leader")
+    assert OK in _submit(view.target_form, group=group, unit_id=office["a"])
+    assert "甲县委" in view.groups.value
+    assert "孙组长（组长）" in view.groups.value
+
+
+def test_pool_and_recusal_messages_appear_beside_the_fields(view: RoundsView, office: dict[str, Any]) -> None:
+    _submit(view.round_form, code="2024-2", name="第二轮巡察", kind="regular", start="2024-07-01", end="2024-09-30")
+    _submit(view.group_form, name="第一巡察组")
+    group = view.model.groups[0]["id"]
+    status = _submit(view.member_form, group=group, person_id=office["deputy"], role="leader")
+    assert ERROR in status
+    assert "钱副组长不在组长库中，不能担任组长" in view.member_form.row_errors["person_id"].value
+    with db.write(office["db"], action="任职") as con:
+        registry.start_tenure(
+            con, person_id=office["chief"], unit_id=office["b"], post="副县长", role="member", start="2019-01-01"
+        )
+    view.model.select(view.model.round_id)
+    _submit(view.member_form, group=group, person_id=office["chief"], role="leader")
+    status = _submit(view.target_form, group=group, unit_id=office["b"])
+    assert ERROR in status
+    assert "孙组长曾在或正在乙县委任副县长" in view.target_form.row_errors["unit_id"].value
+    with db.read(office["db"]) as con:
+        assert con.scalar("SELECT count(*) FROM inspection_targets WHERE group_id = ?", [group]) == 0
+
+
+def test_feedback_evaluation_and_clue_outcome(view: RoundsView, office: dict[str, Any]) -> None:
+    status = _submit(
+        view.feedback_form, unit_id=office["b"], mode="one_on_one", held_on="2024-06-12", leader_id=office["in_charge"]
+    )
+    assert OK in status, status
+    assert "一对一反馈 2024-06-12（周市长出席）" in view.targets.value
+    assert OK in _submit(view.evaluation_form, unit_id=office["b"], score="55")
+    assert "55（差）" in view.targets.value
+    assert ERROR in _submit(view.evaluation_form, unit_id=office["a"], score="120")
+    assert view.evaluation_form.row_errors["score"].value
+    with db.write(office["db"], action="移交") as con:
+        from kit import inspections
+
+        inspections.transfer_clue(
+            con, finding_id=office["findings"]["a"], receiver="commission", transferred_on="2024-05-01"
+        )
+    view.model.select(view.model.round_id)
+    clue = view.outcome_form.inputs["clue_id"].options[0][1]
+    assert OK in _submit(view.outcome_form, clue_id=clue, outcome="discipline", people="2", decided_on="2024-08-01")
+    assert "党纪政务处分（2人次） 2024-08-01" in view.clues.value
+
+
+def test_users_without_the_roles_see_no_forms(office: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    office.update(build_inspection(office))
+    with db.write(office["db"], action="准备") as con:
+        access.add_user(con, name="reader", display_name="分析员", roles=["analyst"])
+        access.grant_scope(con, name="reader", kind="all")
+    monkeypatch.setenv("KIT_OPERATOR", "reader")
+    found = RoundsView(RoundsModel(office["db"]))
+    found.model.load()
+    assert all(box.layout.display == "none" for box in found.entry_boxes)
+    assert found.evaluation_box.layout.display == "none"
+    assert "甲县委" in found.targets.value
