@@ -1,0 +1,727 @@
+"""Excel ledgers (台账): templates, import through the forms' own validators, export of any table.
+
+An import reads the workbook first (python-calamine, outside the database lock),
+then checks every row with the same function a form uses (`inspections.check_finding`,
+`rectification.check_item`) against look-ups read once, and writes the good rows in
+one bulk insert with their trace. Either every row goes in or none does; with
+`good_only` exactly the good rows go in and the bad ones come back as a workbook
+with a 错误原因 column, ready to be corrected and imported again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from kit import access, db, inspections, rectification, registry, validate
+from kit.db import Connection
+from kit.errors import InvalidInput
+
+KINDS = {"findings": "发现问题", "rectification": "整改台账"}
+EXPORTS = {"findings": "发现问题", "rectification": "整改台账", "clues": "问题线索", "overview": "整改情况总览"}
+MAX_BYTES = 30 * 1024 * 1024
+# A small file may unpack to a huge one (a zip bomb): refuse before the reader unpacks it.
+MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
+HEADER_SCAN_ROWS = 20
+PROGRESS_EVERY = 1000
+REQUIRED_MARK = "＊"
+ROW_LABEL = "原行号"
+NUMBER_LABEL = "序号"  # the row-number column most office ledgers start with: read past, never stored
+REASON_LABEL = "错误原因"
+GUIDE_SHEET = "填写说明"
+CHOICES_SHEET = "可选值"
+WHOLE_ROW = "整行"
+
+FIELDS: dict[str, dict[str, str]] = {
+    "findings": inspections.FINDING_FIELDS,
+    "rectification": rectification.ITEM_FIELDS,
+}
+REQUIRED = {
+    "findings": ("unit", "category", "description", "severity", "involves_top", "source", "found_on"),
+    "rectification": ("finding", "measure", "responsible", "deadline"),
+}
+# Columns shown for reference in a template (import reads them back but never checks or stores them).
+CONTEXT = {"findings": {}, "rectification": {"description": "问题描述"}}
+_CONTEXT_AFTER = {"rectification": "unit"}
+RULES = {
+    "findings": {
+        "round": "轮次编号，如 2024-1；巡察以外发现的问题（日常监督、信访等）可不填，中期监督检查发现的问题必须填写",
+        "unit": "单位编码或全称，须在您的授权范围内",
+        "stage": "不填即为“巡察发现”",
+        "category": "已设置的问题类别名称",
+        "description": "不超过 2000 字",
+        "severity": "从下拉列表中选择",
+        "involves_top": "是或否",
+        "source": "从下拉列表中选择",
+        "found_on": "日期，如 2024-03-31；不能晚于今天，也不能早于本轮巡察开始日期",
+    },
+    "rectification": {
+        "finding": "监督台中发现问题的编号（见导出的“发现问题”表，或按轮次生成的模板）；同一问题可分行填写多项措施",
+        "unit": "可不填；填写时须与问题所属单位一致（编码或全称）",
+        "description": "仅供参考，导入时不读取",
+        "measure": "不超过 2000 字",
+        "leader": "该单位现任领导班子成员的姓名；不填即为该单位现任一把手",
+        "responsible": "不超过 50 字",
+        "deadline": "日期，如 2024-12-31；不能早于问题发现日期，不能超过今天起 5 年",
+        "progress": "0 至 100 之间的整数，不填为 0",
+        "opened_on": "日期；不填即为导入当天（迁入旧台账时填原立项日期）；不能晚于今天，也不能早于问题发现日期",
+    },
+}
+NOTES = (
+    "1. 第一张表的表头（第一行）请勿改动；带“＊”的列必须填写，其余可不填。",
+    "2. 日期可以是 Excel 日期，也可以写成 2024-03-31、2024/3/31 或 2024年3月31日。",
+    "3. 导入时逐行检查，规则与录入表单相同。任何一行有误，整个文件都不导入，并逐行列出错误；"
+    "也可以选择只导入无误的行，有误的行连同“错误原因”另存为文件，改正后再导入。",
+    "4. 单个文件不超过 30 MB；行数较多时可拆分成几个文件。",
+)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One broken rule: the Excel row, the field key, its column label, and the Chinese message."""
+
+    row: int
+    field: str
+    label: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"第 {self.row} 行 〔{self.label}〕：{self.message}"
+
+
+@dataclass
+class ImportResult:
+    """What an import did: rows read, ids written, every row error, and the rejected rows as .xlsx."""
+
+    kind: str
+    total: int
+    imported: list[int] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    rejects: bytes | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def bad_rows(self) -> list[int]:
+        """The Excel rows that broke a rule, in order."""
+        return sorted({e.row for e in self.errors})
+
+
+def _fields(kind: str) -> dict[str, str]:
+    if kind not in FIELDS:
+        raise InvalidInput.one("kind", f"导入类型必须是以下之一：{'、'.join(KINDS.values())}")
+    return FIELDS[kind]
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def _norm(text: Any) -> str:
+    """A header as written: full-width signs folded, spaces and the required mark dropped."""
+    return "".join(unicodedata.normalize("NFKC", str(text)).split()).strip("*")
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def _check_container(data: bytes) -> None:
+    if len(data) > MAX_BYTES:
+        raise InvalidInput.one(
+            "file", f"文件大小为 {_mb(len(data))}，超过导入上限 {_mb(MAX_BYTES)}。请拆分成几个文件后分别导入。"
+        )
+    if data[:4] == b"\xd0\xcf\x11\xe0":
+        raise InvalidInput.one(
+            "file",
+            "这是旧版 Excel（.xls）文件或设置了打开密码的工作簿，不是 Excel 文件（.xlsx）。"
+            "请在 Excel 中取消密码，另存为“Excel 工作簿（.xlsx）”后再导入。",
+        )
+    if data[:4] != b"PK\x03\x04":
+        raise InvalidInput.one("file", "不是 Excel 文件（.xlsx）。请使用导入模板填写，保存为 .xlsx 后再导入。")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise InvalidInput.one("file", "文件已损坏，不是有效的 Excel 文件（.xlsx）。") from None
+    if "xl/workbook.xml" not in names:
+        raise InvalidInput.one(
+            "file", "不是 Excel 文件（.xlsx）（可能是 .xlsb、WPS 或其他压缩文件）。请另存为 .xlsx 后再导入。"
+        )
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise InvalidInput.one(
+            "file", f"文件解压后为 {_mb(unpacked)}，超过上限 {_mb(MAX_UNPACKED_BYTES)}，已拒绝读取。"
+        )
+
+
+def _data_rows(grid: list[list[Any]], start: int, columns: dict[int, str]) -> list[dict[str, Any]]:
+    """Rows below the header as the validators take them: empty cells as None, whole floats as
+    int, booleans as 是/否; rows with nothing in them left out. Written for speed (100,000 rows)."""
+    items = list(columns.items())
+    width = max(columns) + 1
+    out: list[dict[str, Any]] = []
+    for number, row in enumerate(grid[start:], start=start + 1):
+        if len(row) < width:
+            row = [*row, *[""] * (width - len(row))]
+        values: dict[str, Any] = {}
+        filled = False
+        for col, key in items:
+            value = row[col]
+            kind = type(value)
+            if kind is str:
+                if not value or value.isspace():
+                    value = None
+                else:
+                    filled = True
+            elif kind is float:
+                filled = True
+                if value.is_integer():
+                    value = int(value)
+            elif kind is bool:
+                filled = True
+                value = "是" if value else "否"
+            elif value is not None:
+                filled = True
+            values[key] = value
+        if filled:
+            values["_row"] = number
+            out.append(values)
+    return out
+
+
+def _sheet_rows(data: bytes, kind: str) -> list[list[Any]]:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_object(io.BytesIO(data))
+        names = list(book.sheet_names)
+        name = (
+            KINDS[kind]
+            if KINDS[kind] in names
+            else next((n for n in names if n not in (GUIDE_SHEET, CHOICES_SHEET)), names[0])
+        )
+        # skip_empty_area=False keeps the grid anchored at A1, so list index + 1 is the Excel row.
+        rows: list[list[Any]] = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except (CalamineError, IndexError) as e:
+        raise InvalidInput.one("file", f"无法读取该 Excel 文件（.xlsx）：{str(e)[:80]}") from None
+    return rows
+
+
+def _header(rows: list[list[Any]], kind: str) -> tuple[int, dict[int, str]]:
+    """The header row's index and column → key, found by the Chinese labels."""
+    fields, context = FIELDS[kind], CONTEXT[kind]
+    known = {_norm(label): key for key, label in {**fields, **context}.items()}
+    ignored = {_norm(ROW_LABEL), _norm(REASON_LABEL), NUMBER_LABEL}
+    best = None
+    for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        hits = sum(_norm(v) in known for v in row if isinstance(v, str))
+        if hits >= 2 and (best is None or hits > best[1]):
+            best = (index, hits)
+    if best is None:
+        sample = "、".join(f"“{fields[k]}”" for k in REQUIRED[kind][:3])
+        raise InvalidInput.one(
+            "file", f"前 {HEADER_SCAN_ROWS} 行中找不到{KINDS[kind]}的表头（如 {sample}）。请使用导入模板填写。"
+        )
+    index = best[0]
+    columns: dict[int, str] = {}
+    unknown, repeated = [], []
+    for col, value in enumerate(rows[index]):
+        text = _norm(value) if value not in (None, "") else ""
+        if not text or text in ignored:
+            continue
+        key = known.get(text)
+        if key is None:
+            unknown.append(f"“{str(value).strip()[:20]}”")
+        elif key in columns.values():
+            repeated.append(f"“{fields.get(key) or context[key]}”")
+        else:
+            columns[col] = key
+    missing = [f"“{fields[k]}”" for k in REQUIRED[kind] if k not in columns.values()]
+    problems = []
+    if missing:
+        problems.append(f"缺少必填列 {'、'.join(missing)}")
+    if unknown:
+        problems.append(f"有无法识别的列 {'、'.join(unknown)}（可用的列：{'、'.join(fields.values())}）")
+    if repeated:
+        problems.append(f"列 {'、'.join(repeated)} 出现了不止一次")
+    if problems:
+        raise InvalidInput.one("file", f"第 {index + 1} 行表头有误：" + "；".join(problems) + "。")
+    return index, columns
+
+
+def read_workbook(data: bytes, kind: str) -> list[dict[str, Any]]:
+    """The data rows of an .xlsx ledger as {field key: cell value, "_row": Excel row number}.
+
+    The header row is found by its Chinese labels (a title above it is allowed); entirely
+    empty rows are skipped. Values are raw: the validators parse them.
+
+    Raises:
+        InvalidInput: too big, not an .xlsx, unreadable, headers unknown or missing, or no data rows.
+    """
+    _fields(kind)
+    _check_container(data)
+    grid = _sheet_rows(data, kind)
+    index, columns = _header(grid, kind)
+    out = _data_rows(grid, index + 1, columns)
+    if not out:
+        raise InvalidInput.one("file", f"表头（第 {index + 1} 行）以下没有数据行。")
+    return out
+
+
+# --- importing ---------------------------------------------------------------------------------
+
+
+def _parsed_ids(rows: Sequence[Mapping[str, Any]]) -> set[int] | None:
+    """The 问题编号 of a ledger, parsed as the checker will (bad ones it reports); None for all."""
+    # Past a few thousand rows, reading every finding once is cheaper than a long list filter.
+    if len(rows) > 5000:
+        return None
+    ids: set[int] = set()
+    for row in rows:
+        with contextlib.suppress(InvalidInput):
+            ids.add(validate.ident(row.get("finding"), field="finding", label="问题编号"))
+    return ids
+
+
+def _checker(con: Connection, kind: str, rows: Sequence[Mapping[str, Any]]) -> Callable[[Mapping[str, Any]], Any]:
+    if kind == "findings":
+        found = inspections.finding_context(con)
+        return lambda raw: inspections.check_finding(raw, found)
+    items = rectification.item_context(con, _parsed_ids(rows))
+    return lambda raw: rectification.check_item(raw, items)
+
+
+def _key(kind: str, values: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What makes two rows the same record: a unit's problem on a day, or a problem's measure."""
+    if kind == "findings":
+        return (values["unit_id"], values["found_on"], values["description"])
+    return (values["finding_id"], values["measure"])
+
+
+def _existing(con: Connection, kind: str, keys: Iterable[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:
+    """Records already stored with one of `keys` (an import run twice must not double the ledger)."""
+    firsts = {k[0] for k in keys}
+    if not firsts:
+        return {}
+    # A range, not the list of ids: binding 100,000 ids costs more than reading a few rows too many.
+    if kind == "findings":
+        sql = "SELECT unit_id, found_on, description, min(id) FROM findings WHERE unit_id BETWEEN ? AND ? GROUP BY ALL"
+    else:
+        sql = (
+            "SELECT finding_id, measure, min(id) FROM rectification_items WHERE finding_id BETWEEN ? AND ? GROUP BY ALL"
+        )
+    return {tuple(r[:-1]): int(r[-1]) for r in con.all(sql, [min(firsts), max(firsts)])}
+
+
+def _check_rows(
+    con: Connection, kind: str, rows: Sequence[Mapping[str, Any]], progress: Progress | None
+) -> tuple[dict[int, dict[str, Any]], dict[int, list[RowError]]]:
+    """Every row checked: parsed values of the good ones and errors of the others, by row index."""
+    fields = _fields(kind)
+    check = _checker(con, kind, rows)
+    good: dict[int, dict[str, Any]] = {}
+    errors: dict[int, list[RowError]] = {}
+    first_seen: dict[tuple[Any, ...], int] = {}
+    numbers = [int(raw.get("_row", index + 1)) for index, raw in enumerate(rows)]
+    for index, raw in enumerate(rows):
+        if progress and index and index % PROGRESS_EVERY == 0:
+            progress(index, len(rows))
+        try:
+            values = check(raw)
+        except InvalidInput as e:
+            errors[index] = [RowError(numbers[index], f, fields.get(f, f), m) for f, m in e.errors.items()]
+            continue
+        key = _key(kind, values)
+        if key in first_seen:
+            errors[index] = [RowError(numbers[index], "row", WHOLE_ROW, f"与第 {first_seen[key]} 行重复")]
+            continue
+        first_seen[key] = numbers[index]
+        good[index] = values
+    stored = _existing(con, kind, first_seen)
+    what = "发现问题" if kind == "findings" else "整改事项"
+    for index in [i for i, values in good.items() if _key(kind, values) in stored]:
+        ident = stored[_key(kind, good.pop(index))]
+        errors[index] = [RowError(numbers[index], "row", WHOLE_ROW, f"与已录入的{what}（编号 {ident}）重复")]
+    return good, errors
+
+
+def import_rows(
+    con: Connection,
+    kind: str,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    good_only: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Check every row with the forms' validator and write them in bulk, all or none (or the good ones).
+
+    Rows are those of `read_workbook` (without "_row", a row is numbered by its place from 1).
+    A row repeating an earlier row, or a record already stored, is an error too.
+    `progress(done, total)` is called every 1000 rows checked and with (total, total) at the end.
+
+    Raises:
+        InvalidInput: unknown kind.
+        PermissionDenied: the user is not a 录入员 (units outside the scope are row errors).
+    """
+    _fields(kind)
+    action = f"导入{KINDS[kind]}"
+    access.require(con, access.ENTER, what=action)
+    good, errors = _check_rows(con, kind, rows, progress)
+    result = ImportResult(kind, len(rows), errors=[e for i in sorted(errors) for e in errors[i]])
+    if good_only or not errors:
+        keep = [good[i] for i in sorted(good)]
+        if kind == "findings":
+            result.imported = inspections.add_findings(con, keep, action=action)
+        else:
+            result.imported = rectification.add_items(con, keep, action=action)
+        if errors:
+            result.rejects = _rejects(kind, [(rows[i], errors[i]) for i in sorted(errors)])
+    if progress:
+        progress(len(rows), len(rows))
+    return result
+
+
+def import_file(
+    data: bytes,
+    kind: str,
+    *,
+    path: str | Path | None = None,
+    good_only: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import an .xlsx ledger into the database at `path`: read first, then one write transaction.
+
+    Raises:
+        InvalidInput: the file itself is refused (size, format, headers, no rows).
+        PermissionDenied: the user is not a 录入员.
+        Busy: the database stayed locked.
+    """
+    rows = read_workbook(data, kind)
+    with db.write(path, action=f"导入{KINDS[kind]}") as con:
+        return import_rows(con, kind, rows, good_only=good_only, progress=progress)
+
+
+def _rejects(kind: str, bad: Sequence[tuple[Mapping[str, Any], list[RowError]]]) -> bytes:
+    """The rejected rows as they were read, with their row number and 错误原因, re-importable once corrected."""
+    keys = _columns(kind)
+    columns = {"_row": ROW_LABEL, **{k: _label(kind, k) for k in keys}, "_reason": REASON_LABEL}
+    rows = [{**raw, "_reason": "；".join(f"〔{e.label}〕{e.message}" for e in errs)} for raw, errs in bad]
+    return export_rows(rows, columns, sheet=KINDS[kind])
+
+
+# --- templates ---------------------------------------------------------------------------------
+
+
+def _columns(kind: str) -> list[str]:
+    """Keys of a template's columns, in order: the fields, with context columns after their anchor."""
+    keys: list[str] = []
+    for key in FIELDS[kind]:
+        keys.append(key)
+        if _CONTEXT_AFTER.get(kind) == key:
+            keys.extend(CONTEXT[kind])
+    return keys
+
+
+def _label(kind: str, key: str) -> str:
+    if key in CONTEXT[kind]:
+        return CONTEXT[kind][key]
+    mark = REQUIRED_MARK if key in REQUIRED[kind] else ""
+    return mark + FIELDS[kind][key]
+
+
+def _static_choices(kind: str) -> dict[str, list[str]]:
+    if kind == "findings":
+        return {
+            "stage": list(inspections.STAGE_LABELS.values()),
+            "severity": list(inspections.SEVERITY_LABELS.values()),
+            "involves_top": list(inspections.YES_NO.values()),
+            "source": list(inspections.SOURCE_LABELS.values()),
+        }
+    return {}
+
+
+def _office_choices(con: Connection, kind: str) -> dict[str, list[str]]:
+    """Values from the database: units in the user's scope, categories, rounds."""
+    units = [u["name"] for u in registry.list_units(con)]
+    if kind == "rectification":
+        return {"unit": units}
+    return {
+        "round": [r["code"] for r in inspections.list_rounds(con)],
+        "unit": units,
+        "category": [c["name"] for c in inspections.list_categories(con)],
+    }
+
+
+def _prefill(con: Connection, round_id: int) -> list[dict[str, Any]]:
+    """One ledger row per finding of the round (in scope) that has no item yet."""
+    inspections.get_round(con, round_id)
+    done = {i["finding_id"] for i in rectification.list_items(con, round_ids=[round_id])}
+    return [
+        {"finding": f["id"], "unit": f["unit_name"], "description": f["description"]}
+        for f in inspections.list_findings(con, round_ids=[round_id])
+        if f["id"] not in done
+    ]
+
+
+def _dropdowns(book: Any, sheet: Any, kind: str, static: dict[str, list[str]], office: dict[str, list[str]]) -> None:
+    """Lists to pick from: fixed labels inline, the office's values from a 可选值 sheet."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    fields = FIELDS[kind]
+    lists = book.create_sheet(CHOICES_SHEET) if office else None
+    listed = 0
+    last = max(sheet.max_row, 1000)
+    for col, key in enumerate(_columns(kind), start=1):
+        if key in static:
+            rule = DataValidation(type="list", formula1='"' + ",".join(static[key]) + '"', allow_blank=True)
+        elif lists is not None and office.get(key):
+            listed += 1
+            lists.cell(row=1, column=listed, value=fields[key]).font = Font(bold=True)
+            for n, value in enumerate(office[key], start=2):
+                lists.cell(row=n, column=listed, value=value)
+            where = get_column_letter(listed)
+            ref = f"'{CHOICES_SHEET}'!${where}$2:${where}${len(office[key]) + 1}"
+            # Units may also be written by code: the list suggests, it does not forbid.
+            rule = DataValidation(type="list", formula1=ref, allow_blank=True, showErrorMessage=key != "unit")
+        else:
+            continue
+        rule.error = f"请从下拉列表中选择“{fields[key]}”"
+        rule.errorTitle = "输入有误"
+        letter = get_column_letter(col)
+        rule.add(f"{letter}2:{letter}{last}")
+        sheet.add_data_validation(rule)
+
+
+def _guide(book: Any, kind: str, choices: dict[str, list[str]]) -> None:
+    """The 填写说明 sheet: each column's rule and allowed values, then general notes."""
+    from openpyxl.styles import Alignment, Font
+
+    guide = book.create_sheet(GUIDE_SHEET, 1)
+    guide.append(["列名", "是否必填", "填写规则", "可选值"])
+    for key in _columns(kind):
+        required = "仅供参考" if key in CONTEXT[kind] else ("必填" if key in REQUIRED[kind] else "选填")
+        guide.append([_label(kind, key), required, RULES[kind].get(key, ""), "、".join(choices.get(key, []))])
+    guide.append([])
+    for note in NOTES:
+        guide.append([note])
+    for name, width in zip("ABCD", (18, 10, 60, 60), strict=True):
+        guide.column_dimensions[name].width = width
+    for row in guide.iter_rows(min_row=1, max_row=len(_columns(kind)) + 1):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.font = Font(bold=cell.row == 1)
+
+
+def template(kind: str, *, con: Connection | None = None, round_id: int | None = None) -> bytes:
+    """An .xlsx import template: the header row, dropdowns, a 填写说明 sheet; optionally prefilled.
+
+    With `con`, the units in scope, categories and rounds become dropdown values; for the
+    rectification ledger with `round_id`, one row per finding of that round without an item.
+
+    Raises:
+        InvalidInput: unknown kind, or a round asked for without a connection or for findings.
+        NotFound: no such round.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    _fields(kind)
+    if round_id is not None and (con is None or kind != "rectification"):
+        raise InvalidInput.one("round", "只有整改台账模板可以按巡察轮次预填，且需要打开数据库")
+    keys = _columns(kind)
+    office = _office_choices(con, kind) if con is not None else {}
+    static = _static_choices(kind)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = KINDS[kind]
+    sheet.append([_label(kind, k) for k in keys])
+    sheet.freeze_panes = "A2"
+    for col, key in enumerate(keys, start=1):
+        cell = sheet.cell(row=1, column=col)
+        cell.font = Font(bold=True, color="808080" if key in CONTEXT[kind] else "000000")
+        cell.fill = PatternFill("solid", fgColor="EEEEEE" if key in CONTEXT[kind] else "DDEBF7")
+        sheet.column_dimensions[get_column_letter(col)].width = 40 if key in ("description", "measure") else 16
+    if con is not None and round_id is not None:
+        for row in _prefill(con, round_id):
+            sheet.append([row.get(k) for k in keys])
+    _dropdowns(book, sheet, kind, static, office)
+    _guide(book, kind, {**office, **static})
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- exporting ---------------------------------------------------------------------------------
+
+_EXCEL_TEXT_LIMIT = 32767
+
+
+def _excel_value(value: Any, illegal: Any) -> Any:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if value is None or isinstance(value, int | float | Decimal):
+        return value
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, date):
+        return value
+    if isinstance(value, list | tuple | set | frozenset):
+        return "、".join(str(_excel_value(v, illegal)) for v in value if v is not None)
+    if not isinstance(value, str):
+        value = str(value)
+    return illegal.sub("", value)[:_EXCEL_TEXT_LIMIT]
+
+
+def _width(value: Any) -> int:
+    text = value.isoformat() if isinstance(value, date) else str(value)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def export_rows(rows: Sequence[Mapping[str, Any]], columns: Mapping[str, str], *, sheet: str = "数据") -> bytes:
+    """Any table as an .xlsx: `columns` maps row keys to Chinese headers, in order.
+
+    Dates stay Excel dates, booleans become 是/否, lists are joined with “、”; text that
+    looks like a formula stays text.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(sheet[:31])
+    keys = list(columns)
+    widths = [_width(columns[k]) for k in keys]
+    for row in rows[:200]:
+        for i, key in enumerate(keys):
+            if row.get(key) is not None:
+                widths[i] = max(widths[i], min(_width(_excel_value(row[key], ILLEGAL_CHARACTERS_RE)), 60))
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width + 2
+    ws.freeze_panes = "A2"
+    header = []
+    for key in keys:
+        cell = WriteOnlyCell(ws, value=columns[key])
+        cell.font = Font(bold=True)
+        header.append(cell)
+    ws.append(header)
+    for row in rows:
+        values = []
+        for key in keys:
+            value = _excel_value(row.get(key), ILLEGAL_CHARACTERS_RE)
+            if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
+                text = WriteOnlyCell(ws, value=value)
+                text.data_type = "s"  # never a formula: the cell holds what the user typed
+                value = text
+            values.append(value)
+        ws.append(values)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+FINDING_COLUMNS = {
+    "id": "问题编号",
+    "round_code": "巡察轮次",
+    "unit_name": "被巡察单位",
+    "stage_label": "发现环节",
+    "category": "问题类别",
+    "description": "问题描述",
+    "severity_label": "严重程度",
+    "involves_top_label": "是否涉及一把手",
+    "source_label": "问题来源",
+    "found_on": "发现日期",
+    "top_leader": "时任一把手",
+    "receiver_label": "移交线索",
+}
+ITEM_COLUMNS = {
+    "id": "整改事项编号",
+    "finding_id": "问题编号",
+    "round_code": "巡察轮次",
+    "unit_name": "单位",
+    "category": "问题类别",
+    "description": "问题描述",
+    "measure": "整改措施",
+    "leader_name": "责任领导",
+    "responsible": "责任人",
+    "deadline": "整改时限",
+    "first_deadline": "原定时限",
+    "extensions": "延期次数",
+    "progress": "整改进度（%）",
+    "status_label": "状态",
+    "flag_label": "时限提示",
+    "opened_on": "立项日期",
+    "closed_on": "销号日期",
+    "evidence": "佐证材料数",
+}
+CLUE_COLUMNS = {
+    "id": "线索编号",
+    "finding_id": "问题编号",
+    "round_code": "巡察轮次",
+    "unit_name": "单位",
+    "description": "问题描述",
+    "involves_top": "是否涉及一把手",
+    "receiver_label": "移交对象",
+    "transferred_on": "移交日期",
+    "steps": "处置经过",
+    "latest": "最新处置",
+}
+OVERVIEW_COLUMNS = {
+    "round_code": "巡察轮次",
+    "unit_name": "单位",
+    "items": "整改事项",
+    "closed": "已销号",
+    "overdue": "逾期",
+    "extended": "延期事项",
+    "rate": "销号率（%）",
+    "score": "评估得分",
+    "grade": "评估等次",
+    "top_leader": "现任一把手",
+}
+
+
+def export(con: Connection, what: str, *, round_ids: Sequence[int] | None = None) -> bytes:
+    """The findings, ledger, clues or per-unit overview (all rounds, or `round_ids`) as .xlsx.
+
+    Only units in the user's scope appear.
+
+    Raises:
+        InvalidInput: unknown table.
+        NotFound: no such round.
+        PermissionDenied: the user cannot be identified or has no role.
+    """
+    if what not in EXPORTS:
+        raise InvalidInput.one("what", f"导出内容必须是以下之一：{'、'.join(EXPORTS.values())}")
+    rounds = None if round_ids is None else list(round_ids)
+    for ident in rounds or []:
+        inspections.get_round(con, ident)
+    if what == "findings":
+        return export_rows(inspections.list_findings(con, round_ids=rounds), FINDING_COLUMNS, sheet=EXPORTS[what])
+    if what == "rectification":
+        return export_rows(rectification.list_items(con, round_ids=rounds), ITEM_COLUMNS, sheet=EXPORTS[what])
+    if what == "clues":
+        clues = inspections.list_clues(con, round_ids=rounds)
+        for clue in clues:
+            clue["steps"] = [f"{o['decided_on'].isoformat()} {o['outcome_label']}" for o in clue["outcomes"]]
+        return export_rows(clues, CLUE_COLUMNS, sheet=EXPORTS[what])
+    codes = {r["id"]: r["code"] for r in inspections.list_rounds(con)}
+    units = rectification.overview(con, round_ids=rounds if rounds is not None else sorted(codes))
+    for unit in units:
+        unit["round_code"] = codes.get(unit["round_id"], "")
+    return export_rows(units, OVERVIEW_COLUMNS, sheet=EXPORTS[what])
