@@ -61,6 +61,21 @@ def grade_distribution(rows: Sequence[dict[str, Any]], *, title: str = "考核�
     return cast(alt.LayerChart, (bars + labels).properties(width=320, height=200))
 
 
+def counts_bar(
+    rows: Sequence[tuple[str, int]], *, title: str, label: str = "类别", value: str = "数量"
+) -> alt.LayerChart:
+    """Horizontal bar per label (most first) with its count at the bar's end; rows already aggregated."""
+    data = alt.Data(values=[{label: name, value: int(count)} for name, count in rows])  # type: ignore[no-untyped-call]
+    order = [name for name, _ in sorted(rows, key=lambda r: -int(r[1]))]
+    base = alt.Chart(data, title=title).encode(
+        y=alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X(f"{value}:Q", title=value, axis=alt.Axis(tickMinStep=1)),
+    )
+    bars = base.mark_bar(size=14)
+    labels = base.mark_text(align="left", dx=3, color=INK).encode(text=f"{value}:Q")
+    return cast(alt.LayerChart, (bars + labels).properties(width=360, height=max(60, 20 * len(rows))))
+
+
 def to_svg(chart: alt.TopLevelMixin) -> str:
     """The chart as one inline <svg> element, with no external reference."""
     return str(vl_convert.vegalite_to_svg(chart.to_dict()))

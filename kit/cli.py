@@ -1,4 +1,5 @@
-"""`kit …` on the command line: init, demo, serve, report, check, user, backup, restore."""
+"""`kit …` on the command line: init, demo, serve, report, stats, import, export, template, check, user, backup,
+restore."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kit import config, db
-from kit.errors import KitError, NotFound
+from kit.errors import InvalidInput, KitError, NotFound
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -138,6 +139,116 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _round_codes(con: db.Connection, text: str) -> list[tuple[str, int]]:
+    """(code, id) of the rounds named as 2024-1,2024-2 (also with ， or 、), or of every round for `all`."""
+    from kit import inspections
+
+    if text.strip().lower() == "all":
+        return [(r["code"], int(r["id"])) for r in reversed(inspections.list_rounds(con))]
+    codes = [c.strip() for c in text.replace("，", ",").replace("、", ",").split(",") if c.strip()]
+    if not codes:
+        raise NotFound("未指定巡察轮次")
+    return [(code, inspections.round_id(con, code)) for code in dict.fromkeys(codes)]
+
+
+def _cmd_report_round(args: argparse.Namespace) -> int:
+    from kit.reports import inspection
+
+    with db.read(args.db) as con:
+        rounds = _round_codes(con, args.rounds)
+        html = inspection.round_report(con, round_ids=[i for _, i in rounds])
+    out = Path(args.out) if args.out else Path(inspection.round_filename([c for c, _ in rounds]))
+    out.write_text(html, encoding="utf-8")
+    print(f"报告已写入：{out}")
+    return 0
+
+
+def _cmd_report_notice(args: argparse.Namespace) -> int:
+    from kit.reports import inspection
+
+    with db.read(args.db) as con:
+        rounds = _round_codes(con, args.round)
+        if len(rounds) != 1:
+            raise InvalidInput.one("round", "整改情况通报只针对一个巡察轮次，请只填写一个轮次编号")
+        ((code, ident),) = rounds
+        html = inspection.notice(con, round_id=ident, issuer=args.issuer)
+    out = Path(args.out) if args.out else Path(inspection.notice_filename(code))
+    out.write_text(html, encoding="utf-8")
+    print(f"通报已写入：{out}")
+    return 0
+
+
+def _cmd_stats(args: argparse.Namespace) -> int:
+    import json
+
+    from kit import inspections
+
+    with db.read(args.db) as con:
+        rounds = _round_codes(con, args.rounds)
+        figures = inspections.stats(con, round_ids=[i for _, i in rounds])
+    codes = [c for c, _ in rounds]
+    if args.json:
+        print(json.dumps({**figures, "rounds_codes": codes}, ensure_ascii=False))
+        return 0
+    print(f"巡察轮次：{'、'.join(codes)}")
+    for key, label in inspections.STAT_LABELS.items():
+        print(f"{label}：{figures[key]}")
+    return 0
+
+
+_SHOWN_ROW_ERRORS = 200
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from kit import excel
+
+    if args.rejects and not args.good_only:
+        raise InvalidInput.one("rejects", "--rejects 须与 --good-only 一起使用（整体导入时有误的行不单独导出）")
+    file = Path(args.file)
+    if not file.is_file():
+        raise NotFound(f"文件 {file} 不存在")
+    result = excel.import_file(file.read_bytes(), args.kind, path=args.db, good_only=args.good_only)
+    for error in result.errors[:_SHOWN_ROW_ERRORS]:
+        print(error, file=sys.stderr)
+    if len(result.errors) > _SHOWN_ROW_ERRORS:
+        print(f"……另有 {len(result.errors) - _SHOWN_ROW_ERRORS} 项错误未列出", file=sys.stderr)
+    label = excel.KINDS[args.kind]
+    if result.ok:
+        print(f"导入 {len(result.imported)} 行{label}。")
+        return 0
+    bad = len(result.bad_rows)
+    if not args.good_only:
+        print(f"未导入任何数据：共 {result.total} 行，其中 {bad} 行不符合要求。请改正后重新导入。", file=sys.stderr)
+        return 1
+    print(f"导入 {len(result.imported)} 行{label}；{bad} 行不符合要求，未导入。")
+    if args.rejects and result.rejects:
+        Path(args.rejects).write_bytes(result.rejects)
+        print(f"未导入的行及错误原因已写入：{args.rejects}")
+    return 1
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from kit import excel
+
+    with db.read(args.db) as con:
+        rounds = [i for _, i in _round_codes(con, args.rounds)] if args.rounds else None
+        data = excel.export(con, args.what, round_ids=rounds)
+    Path(args.out).write_bytes(data)
+    print(f"{excel.EXPORTS[args.what]}已导出：{args.out}")
+    return 0
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from kit import excel, inspections
+
+    with db.read(args.db) as con:
+        round_id = inspections.round_id(con, args.round) if args.round else None
+        data = excel.template(args.kind, con=con, round_id=round_id)
+    Path(args.out).write_bytes(data)
+    print(f"{excel.KINDS[args.kind]}导入模板已写入：{args.out}")
+    return 0
+
+
 def _cmd_backup(args: argparse.Namespace) -> int:
     from kit import backup
 
@@ -198,10 +309,48 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8866, metavar="端口", help="端口（默认 8866）")
     serve.add_argument("--no-preheat", action="store_true", help="不预热内核（调试用）")
     report = add("report", _cmd_report, "生成离线 HTML 报告")
-    report.add_argument("name", choices=["assessment"], help="报告名称：assessment（年度考核结果）")
-    report.add_argument("--year", type=int, required=True, metavar="年度", help="考核年度")
-    report.add_argument("--scheme", metavar="方案编码", help="只含某个考核方案")
-    report.add_argument("--out", metavar="文件", help="输出文件（默认：<年度>年度考核结果报告.html）")
+    kinds = report.add_subparsers(dest="name", required=True, metavar="报告名称")
+
+    def kind(name: str, handler: Handler, help_text: str, out: str) -> argparse.ArgumentParser:
+        p = kinds.add_parser(name, parents=[common], help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        p.add_argument("--out", metavar="文件", help=f"输出文件（默认：{out}）")
+        return p
+
+    assessment = kind("assessment", _cmd_report, "年度考核结果报告", "<年度>年度考核结果报告.html")
+    assessment.add_argument("--year", type=int, required=True, metavar="年度", help="考核年度")
+    assessment.add_argument("--scheme", metavar="方案编码", help="只含某个考核方案")
+    rounds_help = "巡察轮次编号，多个以逗号分隔（如 2024-1,2024-2），all 为全部轮次"
+    round_report = kind("round", _cmd_report_round, "巡察情况报告", "巡察情况报告（<轮次编号>）.html")
+    round_report.add_argument("--rounds", required=True, metavar="轮次编号", help=rounds_help)
+    notice = kind("notice", _cmd_report_notice, "巡察整改情况通报", "巡察整改情况通报（<轮次编号>）.html")
+    notice.add_argument("--round", required=True, metavar="轮次编号", help="一个巡察轮次编号")
+    notice.add_argument("--issuer", metavar="发文机关", help="通报落款的发文机关（默认按顶层单位生成）")
+    stats = add("stats", _cmd_stats, "统计数字（与报告中的相同）")
+    stats_kinds = stats.add_subparsers(dest="kind", required=True, metavar="统计名称")
+    inspection = stats_kinds.add_parser("inspection", parents=[common], help="巡察统计", description="巡察统计")
+    inspection.add_argument("--rounds", required=True, metavar="轮次编号", help=rounds_help)
+    inspection.add_argument("--json", action="store_true", help="输出 JSON（英文键名，供其他程序读取）")
+    ledgers = ["findings", "rectification"]
+    ledger_help = "findings（发现问题）或 rectification（整改台账）"
+    imported = add("import", _cmd_import, "从 Excel（.xlsx）导入发现问题或整改台账（逐行校验，全部无误才导入）")
+    imported.add_argument("kind", choices=ledgers, metavar="类型", help=ledger_help)
+    imported.add_argument("file", metavar="文件", help="按导入模板填写的 .xlsx 文件")
+    imported.add_argument("--good-only", action="store_true", help="只导入无误的行（有误的行不导入）")
+    imported.add_argument("--rejects", metavar="文件", help="与 --good-only 一起用：未导入的行及错误原因另存为 .xlsx")
+    exported = add("export", _cmd_export, "把发现问题、整改台账、问题线索或整改情况总览导出为 Excel（.xlsx）")
+    exported.add_argument(
+        "what",
+        choices=["findings", "rectification", "clues", "overview"],
+        metavar="内容",
+        help="findings（发现问题）、rectification（整改台账）、clues（问题线索）或 overview（整改情况总览）",
+    )
+    exported.add_argument("--out", required=True, metavar="文件", help="输出的 .xlsx 文件")
+    exported.add_argument("--rounds", metavar="轮次编号", help="只含这些巡察轮次，以逗号分隔（如 2024-1,2024-2）")
+    templated = add("template", _cmd_template, "生成 Excel 导入模板（含填写说明和下拉选项）")
+    templated.add_argument("kind", choices=ledgers, metavar="类型", help=ledger_help)
+    templated.add_argument("--out", required=True, metavar="文件", help="输出的 .xlsx 文件")
+    templated.add_argument("--round", metavar="轮次编号", help="整改台账：预填该轮尚无整改事项的发现问题")
     add("check", _cmd_check, "检查留痕哈希链、锚点，以及数据与留痕是否相符")
     backup = add("backup", _cmd_backup, "在应用运行时备份数据库（附校验清单）")
     backup.add_argument("--dir", default="backups", metavar="目录", help="备份目录（默认 backups）")
