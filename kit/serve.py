@@ -17,7 +17,7 @@ from kit import identity
 
 SHARE = Path(__file__).with_name("share")
 SITE_TITLE = "监督台"
-SITE_LEAD = "对“一把手”和领导班子监督的工作台：考核评分、考核结果与报告。"
+SITE_LEAD = "对“一把手”和领导班子监督的工作台：考核评分、考核结果与报告、巡察组织、巡察整改。"
 FOLDER_TITLES = {"analysis": ("分析笔记本", "分析员的示例笔记本（只读查询，展示结果）")}
 # Kernels idle this long with no browser attached are shut down (closed or crashed tabs).
 CULL_IDLE_S = 600

@@ -15,6 +15,8 @@ def test_index_lists_apps_in_their_order_with_chinese_titles_then_folders() -> N
     assert [(e["type"], e["title"]) for e in entries] == [
         ("notebook", "年度考核评分"),
         ("notebook", "考核结果"),
+        ("notebook", "巡察组织"),
+        ("notebook", "巡察整改"),
         ("directory", "分析笔记本"),
     ]
     assert entries[0]["lead"].startswith("录入各单位")

@@ -18,3 +18,7 @@ c.Voila.identity_provider_class = "kit.voila_auth.KitIdentityProvider"
 # A used preheated kernel is replaced after a pause, so that starting its successor
 # does not compete for the CPU with the page the user has just opened.
 c.VoilaKernelManager.fill_delay = 10
+# An uploaded evidence file (up to 20 MB, kit.rectification.MAX_EVIDENCE_BYTES) or Excel
+# ledger (up to 30 MB, kit.excel.MAX_BYTES) reaches the kernel as one websocket message:
+# tornado's default limit of 10 MiB would drop the connection instead.
+c.Voila.tornado_settings = {"websocket_max_message_size": 64 * 1024 * 1024}

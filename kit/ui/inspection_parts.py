@@ -1,0 +1,209 @@
+"""Pieces the 巡察整改 app's tabs share: download links, tables, file uploads, the Excel import area."""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+from urllib.parse import quote
+
+import ipywidgets as w
+
+from kit.errors import describe
+from kit.ui.forms import ERROR, OK, WORKING, Form, status_html
+from kit.ui.inspection import InspectionModel, uploaded
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_ERRORS_SHOWN = 200
+CSS = """
+<style>
+.kit-table tr.kit-overdue td { background:#ffebee; }
+.kit-table tr.kit-due-soon td { background:#fff8e1; }
+.kit-table tr.kit-unread td { font-weight:bold; }
+.kit-flag-overdue { color:#b71c1c; font-weight:bold; }
+.kit-flag-due_soon, .kit-flag-due_today { color:#e65100; font-weight:bold; }
+.kit-links a { margin-right:8px; }
+.kit-file { margin-right:8px; }
+.kit-scroll { overflow-x:auto; max-width:100%; }
+.kit-scroll th, .kit-nowrap { white-space:nowrap; }
+</style>
+"""
+
+
+# --- small pieces every tab uses ----------------------------------------------------------
+
+
+def file_link(data: bytes, filename: str, label: str, mime: str = XLSX) -> str:
+    """A link that saves `data` from the page itself: no request leaves the browser."""
+    encoded = base64.b64encode(data).decode("ascii")
+    name = html.escape(filename)
+    return (
+        f'<a class="kit-download" download="{name}" title="{name}" href="data:{mime};base64,{encoded}"'
+        f' data-filename="{quote(filename)}">{html.escape(label)}</a>'
+    )
+
+
+def short(text: Any, length: int = 24) -> str:
+    value = str(text or "")
+    return value if len(value) <= length else value[: length - 1] + "…"
+
+
+def day(value: Any) -> str:
+    return "" if value is None else f"{value:%Y-%m-%d}"
+
+
+def nowrap(text: str) -> str:
+    """Short labels (names, states) kept on one line; `text` is escaped here."""
+    return f'<span class="kit-nowrap">{html.escape(text)}</span>'
+
+
+def table(css: str, headers: Sequence[str], rows: Iterable[tuple[str, Sequence[str]]], empty: str) -> str:
+    """An HTML table: each row is (its CSS class, its cells as HTML already escaped)."""
+    body = "".join(
+        (f'<tr class="{cls}">' if cls else "<tr>") + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
+        for cls, cells in rows
+    )
+    if not body:
+        return f'<div class="kit-info">{html.escape(empty)}</div>'
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    return (
+        f'<div class="kit-scroll"><table class="kit-table {css}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
+
+
+def section(title: str) -> w.HTML:
+    return w.HTML(f'<div class="kit-section-title">{html.escape(title)}</div>')
+
+
+def labelled(mapping: dict[str, str]) -> list[tuple[str, str]]:
+    """Dropdown options (Chinese label, key) from a kit LABELS table."""
+    return [(label, key) for key, label in mapping.items()]
+
+
+def beside(form: Form, key: str, widget: w.Widget) -> None:
+    """Put `widget` right after the field `key`, on its row (before the row's error area)."""
+    target = form.inputs[key]
+    for row in form.box.children:
+        children = list(getattr(row, "children", ()))
+        if target in children:
+            children.insert(children.index(target) + 1, widget)
+            row.children = children
+            return
+
+
+def show_if(widget: w.Widget, visible: bool) -> None:
+    widget.layout.display = None if visible else "none"
+
+
+def keep(options: Sequence[tuple[str, Any]], value: Any) -> Any:
+    """The value if it is still one of the options, else nothing chosen."""
+    return value if value in {v for _label, v in options} else None
+
+
+def upload_widget(css: str, *, multiple: bool, accept: str = "") -> w.FileUpload:
+    upload = w.FileUpload(accept=accept, multiple=multiple, description="选择文件", icon="")
+    return upload.add_class(css)
+
+
+def chosen_files_html(value: Any) -> str:
+    names = [str(f["name"]) for f in value or ()]
+    return f'<span class="kit-hint">已选择：{html.escape("、".join(names))}</span>' if names else ""
+
+
+def with_files(
+    upload: w.FileUpload, action: Callable[[dict[str, Any], list[tuple[str, bytes]]], str]
+) -> Callable[[dict[str, Any]], str]:
+    """A form's submit that also sends the files chosen in `upload`, and clears them once saved."""
+
+    def submit(values: dict[str, Any]) -> str:
+        message = action(values, uploaded(upload.value))
+        upload.value = ()
+        return message
+
+    return submit
+
+
+# --- Excel import ----------------------------------------------------------------------------
+
+
+class ImportArea:
+    """下载模板, choose an .xlsx, 只导入无误的行, 导入, progress, then the count or the row errors."""
+
+    def __init__(self, model: InspectionModel, kind: str) -> None:
+        self.model, self.kind = model, kind
+        self.template = w.HTML("")
+        self.upload = upload_widget(f"kit-upload-{kind}", multiple=False, accept=".xlsx")
+        self.chosen = w.HTML("")
+        self.good_only = w.Checkbox(description="只导入无误的行（有误的行另存为文件返回）", indent=False, value=False)
+        self.button = w.Button(description="导入", button_style="primary")
+        self.progress = w.IntProgress(value=0, min=0, max=1, description="导入进度", style={"description_width": "5em"})
+        self.status = w.HTML("")
+        self.errors = w.HTML("")
+        self.rejects = w.HTML("")
+        self.upload.observe(lambda c: setattr(self.chosen, "value", chosen_files_html(c["new"])), names="value")
+        self.button.on_click(lambda _b: self.run())
+        model.observe(self._progress, names=["import_done", "import_total"])
+        show_if(self.progress, False)
+        self.box = w.VBox(
+            [
+                w.HBox([self.template], layout=w.Layout(margin="0 0 6px 0")),
+                w.HBox([self.upload, self.chosen], layout=w.Layout(align_items="center")),
+                self.good_only,
+                w.HBox([self.button, self.progress, self.status], layout=w.Layout(align_items="center")),
+                self.errors,
+                self.rejects,
+            ]
+        ).add_class(f"kit-import-{kind}")
+
+    def _progress(self, _change: Any = None) -> None:
+        if self.model.import_kind != self.kind:
+            return
+        self.progress.max = max(self.model.import_total, 1)
+        self.progress.value = min(self.model.import_done, self.progress.max)
+
+    def run(self) -> None:
+        """Import the chosen file; never lets an error escape (it is shown instead)."""
+        if self.button.disabled:
+            return
+        data = bytes(self.upload.value[0]["content"]) if self.upload.value else None
+        self.button.disabled = True
+        self.errors.value = self.rejects.value = ""
+        show_if(self.progress, True)
+        self.progress.value, self.progress.max = 0, 1
+        self.status.value = status_html(WORKING, "正在导入，请稍候…")
+        try:
+            message = self.model.import_file(self.kind, data, good_only=self.good_only.value)
+        except Exception as e:
+            title, text = describe(e)
+            self.status.value = status_html(ERROR, title, text)
+            show_if(self.progress, False)
+        else:
+            result = self.model.import_result
+            ok = result is not None and result.ok
+            self.status.value = status_html(OK if ok else ERROR, message)
+            if result is not None and result.errors:
+                self.errors.value = import_errors_html(result.errors)
+            if result is not None and result.rejects:
+                name = f"有误的行-{inspections_kind_label(self.kind)}.xlsx"
+                self.rejects.value = file_link(result.rejects, name, "下载有误的行（含错误原因）")
+            if ok or (result is not None and result.imported):
+                self.upload.value = ()
+        finally:
+            self.button.disabled = False
+
+    def draw(self, template: bytes | None) -> None:
+        label = f"导入模板-{inspections_kind_label(self.kind)}.xlsx"
+        self.template.value = file_link(template, label, "下载模板") if template else ""
+
+
+def inspections_kind_label(kind: str) -> str:
+    return "发现问题" if kind == "findings" else "整改台账"
+
+
+def import_errors_html(errors: Sequence[Any]) -> str:
+    rows = [("", [f"第 {e.row} 行", html.escape(e.label), html.escape(e.message)]) for e in errors[:MAX_ERRORS_SHOWN]]
+    more = len(errors) - MAX_ERRORS_SHOWN
+    note = f'<div class="kit-info">共 {len(errors)} 处错误，仅列出前 {MAX_ERRORS_SHOWN} 处。</div>' if more > 0 else ""
+    return table("kit-import-errors", ["行", "列", "原因"], rows, "") + note

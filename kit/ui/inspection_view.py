@@ -1,0 +1,284 @@
+"""Widgets of the 巡察整改 app: the round picker and reports, the tabs, and the 发现问题 tab."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import ipywidgets as w
+
+from kit import inspections
+from kit.ui import app
+from kit.ui.forms import FieldSpec, Form
+from kit.ui.inspection import TITLE, InspectionModel
+from kit.ui.inspection_parts import (
+    CSS,
+    ImportArea,
+    beside,
+    day,
+    file_link,
+    keep,
+    labelled,
+    nowrap,
+    section,
+    short,
+    show_if,
+    table,
+)
+from kit.ui.rectification_view import CopiesTab, HandoverTab, LedgerTab
+
+# --- 发现问题 -------------------------------------------------------------------------------
+
+FINDING_FIELDS = [
+    FieldSpec("unit", "被巡察单位", "choice", required=True, width="20em"),
+    FieldSpec("category", "问题类别", "choice", required=True, width="20em"),
+    FieldSpec("description", "问题描述", "textarea", required=True, width="40em", placeholder="问题的具体表现"),
+    FieldSpec(
+        "severity", "严重程度", "choice", required=True, width="8em", options=labelled(inspections.SEVERITY_LABELS)
+    ),
+    FieldSpec(
+        "involves_top", "是否涉及一把手", "choice", required=True, width="8em", options=labelled(inspections.YES_NO)
+    ),
+    FieldSpec("source", "问题来源", "choice", required=True, width="12em", options=labelled(inspections.SOURCE_LABELS)),
+    FieldSpec("found_on", "发现日期", required=True, width="10em", placeholder="如 2025-03-31"),
+    FieldSpec("stage", "发现环节", "choice", width="12em", options=labelled(inspections.STAGE_LABELS)),
+]
+CLUE_FIELDS = [
+    FieldSpec("finding_id", "移交的问题", "choice", required=True, width="36em"),
+    FieldSpec(
+        "receiver", "移交对象", "choice", required=True, width="10em", options=labelled(inspections.RECEIVER_LABELS)
+    ),
+    FieldSpec("transferred_on", "移交日期", required=True, width="10em", placeholder="如 2025-05-20"),
+    FieldSpec("note", "移交备注", width="30em", placeholder="选填"),
+]
+OUTCOME_FIELDS = [
+    FieldSpec("clue_id", "线索", "choice", required=True, width="36em"),
+    FieldSpec(
+        "outcome", "处置结果", "choice", required=True, width="12em", options=labelled(inspections.OUTCOME_LABELS)
+    ),
+    FieldSpec("people", "涉及人次", "number", width="6em", placeholder="0"),
+    FieldSpec("decided_on", "处置日期", required=True, width="10em", placeholder="如 2025-08-01"),
+    FieldSpec("note", "处置备注", width="30em", placeholder="选填"),
+]
+
+
+class FindingsTab:
+    """录入发现问题 (with the 一把手 of that day), the round's findings, Excel import, clues."""
+
+    def __init__(self, model: InspectionModel) -> None:
+        self.model = model
+        self._defaults_set = False
+        self._drawing = False
+        self._seen: tuple[Any, Any] = (None, None)
+        self.form = Form(FINDING_FIELDS, submit_label="保存", on_submit=self._save)
+        self.leader = w.HTML("", layout=w.Layout(margin="0 0 0 8px"))
+        beside(self.form, "involves_top", self.leader)
+        self.form.observe(self._changed)
+        model.observe(self._draw_leader, names="leader_text")
+        self.export = w.HTML("")
+        self.table = w.HTML("")
+        self.importer = ImportArea(model, "findings")
+        self.clue_form = Form(CLUE_FIELDS, submit_label="移交线索", on_submit=model.transfer_clue)
+        self.outcome_form = Form(OUTCOME_FIELDS, submit_label="登记处置结果", on_submit=model.record_outcome)
+        self.clues = w.HTML("")
+        self.entry = w.VBox([section("录入发现问题"), self.form.box])
+        self.imports = w.VBox([section("从Excel导入发现问题"), self.importer.box])
+        self.clue_entry = w.VBox(
+            [section("移交问题线索"), self.clue_form.box, section("线索处置"), self.outcome_form.box]
+        )
+        self.box = w.VBox(
+            [
+                self.entry,
+                section("本轮发现问题"),
+                self.export,
+                self.table,
+                self.imports,
+                section("问题线索"),
+                self.clues,
+                self.clue_entry,
+            ]
+        )
+
+    def draw(self) -> None:
+        """Redraw from the model; fields keep what the user chose while it is still offered."""
+        self._drawing = True  # setting fields here must not read the database again
+        try:
+            self._draw()
+        finally:
+            self._drawing = False
+        values = self.form.values()
+        self._seen = (values["unit"], values["found_on"])
+        if values["unit"] is None:
+            self.leader.value = ""
+
+    def _draw(self) -> None:
+        m = self.model
+        units = [(u["name"], u["id"]) for u in m.units]
+        categories = [(c, c) for c in m.categories]
+        values = self.form.values()
+        self.form.set_choices(
+            {
+                "unit": (units, keep(units, values["unit"])),
+                "category": (categories, keep(categories, values["category"])),
+            }
+        )
+        if not self._defaults_set and m.today_text:
+            self._defaults_set = True
+            self.form.set_values({"found_on": m.today_text, "source": "inspection", "stage": "inspection"})
+            self.clue_form.set_values({"transferred_on": m.today_text})
+            self.outcome_form.set_values({"decided_on": m.today_text, "people": "0"})
+        self.export.value = (
+            file_link(m.export("findings"), f"发现问题-{m.round['code']}.xlsx", "导出Excel") if m.round else ""
+        )
+        self.table.value = findings_html(m.findings)
+        open_findings = [(_finding_label(f), f["id"]) for f in m.findings if f["clue_id"] is None]
+        clues = [(_clue_label(c), c["id"]) for c in m.clues]
+        self.clue_form.set_choices({"finding_id": (open_findings, keep(open_findings, None))})
+        self.outcome_form.set_choices({"clue_id": (clues, keep(clues, self.outcome_form.values()["clue_id"]))})
+        self.clues.value = clues_html(m.clues)
+        self.importer.draw(m.templates["findings"])
+        for part in (self.entry, self.imports, self.clue_entry):
+            show_if(part, m.can_enter and m.round is not None)
+
+    def _save(self, values: dict[str, Any]) -> str:
+        message = self.model.add_finding(values)
+        self.form.inputs["description"].value = ""
+        return message
+
+    def _changed(self, values: dict[str, Any]) -> None:
+        now = (values["unit"], values["found_on"])
+        if not self._drawing and now != self._seen:
+            self._seen = now
+            self.model.unit_leader(values["unit"], values["found_on"])
+
+    def _draw_leader(self, change: dict[str, Any]) -> None:
+        text = change["new"]
+        self.leader.value = f'<span class="kit-hint kit-top-leader">{html.escape(text)}</span>' if text else ""
+
+
+def _finding_label(f: dict[str, Any]) -> str:
+    return f"{f['id']}｜{f['unit_name']}：{short(f['description'])}"
+
+
+def _clue_label(c: dict[str, Any]) -> str:
+    return f"{c['id']}｜{c['unit_name']}：{short(c['description'])}（{c['latest']}）"
+
+
+def findings_html(rows: Sequence[dict[str, Any]]) -> str:
+    cells = [
+        (
+            "",
+            [
+                str(f["id"]),
+                html.escape(f["unit_name"]),
+                html.escape(f["category"]),
+                html.escape(f["description"]),
+                nowrap(f["severity_label"]),
+                nowrap(f["involves_top_label"]),
+                nowrap(f["top_leader"] or "（空缺）"),
+                nowrap(f["source_label"]),
+                nowrap(day(f["found_on"])),
+                nowrap(f["stage_label"]),
+                nowrap(f["receiver_label"]),
+            ],
+        )
+        for f in rows
+    ]
+    headers = ["编号", "单位", "问题类别", "问题描述", "严重程度", "涉及一把手", "时任一把手", "来源", "发现日期"]
+    return table("kit-findings", [*headers, "发现环节", "移交线索"], cells, "本轮尚无发现问题。")
+
+
+def clues_html(rows: Sequence[dict[str, Any]]) -> str:
+    cells = [
+        (
+            "",
+            [
+                str(c["id"]),
+                html.escape(c["unit_name"]),
+                html.escape(short(c["description"], 40)),
+                nowrap(c["receiver_label"]),
+                nowrap(day(c["transferred_on"])),
+                html.escape(
+                    "；".join(
+                        f"{day(o['decided_on'])} {o['outcome_label']}（{o['people']} 人次）" for o in c["outcomes"]
+                    )
+                ),
+                nowrap(c["latest"]),
+            ],
+        )
+        for c in rows
+    ]
+    headers = ["线索编号", "单位", "问题", "移交对象", "移交日期", "处置经过", "最新处置"]
+    return table("kit-clues", headers, cells, "本轮尚未移交问题线索。")
+
+
+# --- the app ----------------------------------------------------------------------------------
+
+TAB_TITLES = ("发现问题", "整改台账", "抄告", "交接")
+
+
+class InspectionView:
+    """The app: round picker and reports on top, then the four tabs."""
+
+    def __init__(self, model: InspectionModel) -> None:
+        self.model = model
+        self.picker = Form(
+            [FieldSpec("round", "巡察轮次", "choice", width="30em", label_width="5em")], submit_label=None
+        )
+        self.refresh = w.Button(description="刷新", tooltip="重新读取最新数据")
+        self.make_reports = w.Button(description="生成本轮报告", tooltip="巡察情况报告和整改情况通报（HTML）")
+        self.reports = w.HTML("").add_class("kit-links")
+        self.status = w.HTML("")
+        self.notice = w.HTML("")
+        self.findings = FindingsTab(model)
+        self.ledger = LedgerTab(model)
+        self.copies = CopiesTab(model)
+        self.handovers = HandoverTab(model)
+        self.tabs = w.Tab(
+            children=[self.findings.box, self.ledger.box, self.copies.box, self.handovers.box], titles=TAB_TITLES
+        )
+        self.picker.observe(self._on_pick)
+        self.refresh.on_click(lambda _b: self._call(model.reload))
+        self.make_reports.on_click(lambda _b: self._call(self._reports))
+        model.observe(self._draw, names="revision")
+        model.observe(lambda c: app.show_user(self.box, TITLE, c["new"]), names="user_label")
+        self.box = app.frame(
+            TITLE,
+            w.HTML(CSS),
+            w.HBox([self.picker.box, self.refresh, self.make_reports], layout=w.Layout(align_items="center")),
+            self.reports,
+            self.status,
+            self.notice,
+            self.tabs,
+        )
+
+    def _draw(self, _change: Any = None) -> None:
+        m = self.model
+        options = [(f"{r['code']} {r['name']}", r["id"]) for r in m.rounds]
+        self.picker.set_choices({"round": (options, m.round_id)})
+        self.notice.value = (
+            "" if m.rounds else '<div class="kit-info">尚未设置巡察轮次：请巡察办先设置巡察轮次和巡察对象。</div>'
+        )
+        self.reports.value = ""
+        self.findings.draw()
+        self.ledger.draw()
+        self.handovers.draw()
+
+    def _on_pick(self, picked: dict[str, Any]) -> None:
+        if picked["round"] is not None and picked["round"] != self.model.round_id:
+            self._call(lambda: self.model.select_round(picked["round"]))
+
+    def _call(self, action: Callable[[], None]) -> None:
+        with app.errors_shown_in(self.status):
+            action()
+
+    def _reports(self) -> None:
+        links = []
+        for which, label in (("round", "下载巡察情况报告（HTML）"), ("notice", "下载整改情况通报（HTML）")):
+            name, page = self.model.report(which)
+            links.append(file_link(page.encode("utf-8"), name, label, mime="text/html;charset=utf-8"))
+        self.reports.value = "".join(links)
+
+    def load(self) -> None:
+        self.model.load()

@@ -1,0 +1,433 @@
+"""Widgets of the 巡察整改 app's 整改台账, 抄告 and 交接 tabs."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as w
+
+from kit import rectification
+from kit.errors import describe
+from kit.formats import moment
+from kit.ui import app
+from kit.ui.forms import ERROR, OK, FieldSpec, Form, status_html
+from kit.ui.inspection import InspectionModel
+from kit.ui.inspection_parts import (
+    ImportArea,
+    chosen_files_html,
+    day,
+    file_link,
+    keep,
+    labelled,
+    nowrap,
+    section,
+    short,
+    show_if,
+    table,
+    upload_widget,
+    with_files,
+)
+
+ITEM_FIELDS = [
+    FieldSpec("finding", "整改的问题", "choice", required=True, width="36em"),
+    FieldSpec("measure", "整改措施", "textarea", required=True, width="40em", placeholder="具体措施、完成标准"),
+    FieldSpec("leader", "责任领导", "choice", width="12em", hint="不选即为该单位现任一把手"),
+    FieldSpec("responsible", "责任人", required=True, width="12em", placeholder="姓名或职务"),
+    FieldSpec("deadline", "整改时限", required=True, width="10em", placeholder="如 2025-12-31"),
+]
+PROGRESS_FIELDS = [
+    FieldSpec("body", "进展情况", "textarea", required=True, width="40em", placeholder="已采取的措施、取得的成效"),
+    FieldSpec("progress", "整改进度（%）", "number", width="6em", placeholder="0–100"),
+]
+EXTEND_FIELDS = [
+    FieldSpec("deadline", "新的整改时限", required=True, width="10em", placeholder="如 2026-03-31"),
+    FieldSpec("reason", "延期理由", "textarea", required=True, width="40em"),
+]
+CLOSE_FIELDS = [
+    FieldSpec("body", "完成情况", "textarea", required=True, width="40em", placeholder="整改完成情况及佐证材料说明"),
+]
+REVIEW_FIELDS = [
+    FieldSpec("review_item", "待审核事项", "choice", required=True, width="40em"),
+    FieldSpec("note", "审核意见", "textarea", required=True, width="40em"),
+]
+DEFAULT_LEADER = ("（现任一把手）", "")
+FLAG_ROWS = {"overdue": "kit-overdue", "due_soon": "kit-due-soon", "due_today": "kit-due-soon"}
+
+
+class LedgerTab:
+    """The round's ledger, a new item, one item's history and its steps, and the review of 销号."""
+
+    def __init__(self, model: InspectionModel) -> None:
+        self.model = model
+        self.export = w.HTML("")
+        self.table = w.HTML("")
+        self.add_form = Form(ITEM_FIELDS, submit_label="建立整改事项", on_submit=model.add_item)
+        self.add_form.inputs["finding"].observe(self._finding_chosen, names="value")
+        self.importer = ImportArea(model, "rectification")
+        self.picker = Form([FieldSpec("item", "整改事项", "choice", width="44em")], submit_label=None)
+        self.picker.observe(lambda v: self._call(lambda: model.select_item(v["item"])))
+        self.item_info = w.HTML("")
+        self.history = w.HTML("")
+        self.big_file = w.Dropdown(description="较大的佐证材料", style={"description_width": "8em"})
+        self.big_button = w.Button(description="准备下载")
+        self.big_link = w.HTML("")
+        self.big_button.on_click(lambda _b: self._call(self._prepare_big))
+        self.big_files = w.HBox([self.big_file, self.big_button, self.big_link], layout=w.Layout(display="none"))
+        self.status = w.HTML("")
+        self.progress_upload = upload_widget("kit-upload-progress", multiple=True)
+        self.close_upload = upload_widget("kit-upload-close", multiple=True)
+        self.progress_form = Form(
+            PROGRESS_FIELDS,
+            submit_label="报送进展",
+            on_submit=with_files(self.progress_upload, model.report_progress),
+            before_submit=[_files_row("佐证材料", self.progress_upload)],
+        )
+        # These change the item's status and may hide their own form: the outcome shows by the picker too.
+        self.extend_form = Form(EXTEND_FIELDS, submit_label="延期", on_submit=self._echo(model.extend))
+        self.close_form = Form(
+            CLOSE_FIELDS,
+            submit_label="申请销号",
+            on_submit=self._echo(with_files(self.close_upload, model.request_close)),
+            before_submit=[_files_row("佐证材料", self.close_upload)],
+        )
+        self.progress_box = w.VBox([section("报送进展"), self.progress_form.box])
+        self.extend_box = w.VBox([section("延期"), self.extend_form.box])
+        self.close_box = w.VBox([section("申请销号"), self.close_form.box])
+        self.review_form = Form(REVIEW_FIELDS, submit_label="同意销号", on_submit=self._approve)
+        self.reject = w.Button(description="退回", button_style="warning")
+        self.reject.on_click(lambda _b: self._reject())
+        self.review_form.box.children[-1].children = [self.review_form.submit, self.reject, self.review_form.status]
+        self.pending = w.HTML("")
+        self.review_box = w.VBox([section("审核销号（审核员）"), self.pending, self.review_form.box])
+        self.add_box = w.VBox([section("新增整改事项"), self.add_form.box])
+        self.import_box = w.VBox([section("从Excel导入整改台账"), self.importer.box])
+        model.observe(self._draw_item, names="history_revision")
+        self.box = w.VBox(
+            [
+                section("本轮整改台账"),
+                self.export,
+                self.table,
+                self.add_box,
+                self.import_box,
+                section("整改事项详情"),
+                self.picker.box,
+                self.status,
+                self.item_info,
+                self.history,
+                self.big_files,
+                self.progress_box,
+                self.extend_box,
+                self.close_box,
+                self.review_box,
+            ]
+        )
+
+    # -- model → widgets ---------------------------------------------------------
+    def draw(self) -> None:
+        m = self.model
+        self.export.value = (
+            file_link(m.export("rectification"), f"整改台账-{m.round['code']}.xlsx", "导出Excel") if m.round else ""
+        )
+        self.table.value = ledger_html(m.items)
+        without = [
+            (f"{f['id']}｜{f['unit_name']}：{short(f['description'])}", f["id"]) for f in m.findings_without_item
+        ]
+        self.add_form.set_choices({"finding": (without, keep(without, self.add_form.values()["finding"]))})
+        self._finding_chosen()
+        self.importer.draw(m.templates["rectification"])
+        show_if(self.add_box, m.can_enter and m.round is not None)
+        show_if(self.import_box, m.can_enter and m.round is not None)
+        pending = [(_item_label(i), i["id"]) for i in m.pending]
+        self.review_form.set_choices(
+            {"review_item": (pending, keep(pending, self.review_form.values()["review_item"]))}
+        )
+        self.pending.value = pending_html(m.pending)
+        show_if(self.review_box, m.can_review)
+
+    def _draw_item(self, _change: Any = None) -> None:
+        m = self.model
+        items = [(_item_label(i), i["id"]) for i in m.items]
+        self.picker.set_choices({"item": (items, m.item_id)})
+        item = m.item
+        self.item_info.value = (
+            item_html(item) if item else '<div class="kit-info">请选择整改事项查看其进展和佐证材料。</div>'
+        )
+        self.history.value = history_html(m.history, m.files) if item else ""
+        big = [
+            (f"{f['filename']}（{_size(f['size'])}）", f["id"])
+            for s in m.history
+            for f in s["files"]
+            if f["id"] not in m.files
+        ]
+        self.big_file.options = big
+        self.big_file.value = big[0][1] if big else None
+        self.big_link.value = ""
+        show_if(self.big_files, bool(big))
+        status = item["status"] if item else None
+        show_if(self.progress_box, m.can_enter and status == "open")
+        show_if(self.extend_box, m.can_enter and status in ("open", "pending"))
+        show_if(self.close_box, m.can_enter and status == "open")
+        for form in (self.progress_form, self.extend_form, self.close_form):
+            form.set_values({})
+            form.status.value = ""
+
+    def _finding_chosen(self, _change: Any = None) -> None:
+        finding = self.add_form.values()["finding"]
+        team = (
+            [DEFAULT_LEADER, *((name, name) for name in self.model.team_of(finding))] if finding else [DEFAULT_LEADER]
+        )
+        self.add_form.set_choices({"leader": (team, keep(team, self.add_form.values()["leader"]) or "")})
+
+    # -- widgets → model ---------------------------------------------------------
+    def _call(self, action: Any) -> None:
+        with app.errors_shown_in(self.status):
+            action()
+
+    def _echo(self, submit: Callable[[dict[str, Any]], str]) -> Callable[[dict[str, Any]], str]:
+        def run(values: dict[str, Any]) -> str:
+            message = submit(values)
+            self.status.value = status_html(OK, message)
+            return message
+
+        return run
+
+    def _prepare_big(self) -> None:
+        if self.big_file.value is None:
+            return
+        name, data = self.model.evidence(self.big_file.value)
+        self.big_link.value = file_link(data, name, f"下载 {name}", mime="application/octet-stream")
+
+    def _approve(self, values: dict[str, Any]) -> str:
+        return self.model.review(values, approve=True)
+
+    def _reject(self) -> None:
+        """退回 shares the review form's fields, errors and status: run the form with the other action."""
+        form = self.review_form
+        form.on_submit = lambda values: self.model.review(values, approve=False)
+        try:
+            form.run_submit()
+        finally:
+            form.on_submit = self._approve
+
+
+def _files_row(label: str, upload: w.FileUpload) -> w.HBox:
+    chosen = w.HTML("")
+    upload.observe(lambda c: setattr(chosen, "value", chosen_files_html(c["new"])), names="value")
+    style = "display:inline-block;width:15em;text-align:right;padding-right:8px;box-sizing:border-box"
+    title = w.HTML(f'<span style="{style}">{html.escape(label)}</span>')
+    return w.HBox([title, upload, chosen], layout=w.Layout(align_items="center", margin="4px 0"))
+
+
+def _item_label(i: dict[str, Any]) -> str:
+    return f"{i['id']}｜{i['unit_name']}：{short(i['measure'])}（{i['status_label']}）"
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(size // 1024, 1)} KB"
+
+
+def ledger_html(rows: list[dict[str, Any]]) -> str:
+    cells = [
+        (
+            FLAG_ROWS.get(i["flag"], ""),
+            [
+                str(i["id"]),
+                html.escape(i["unit_name"]),
+                html.escape(short(i["description"], 30)),
+                html.escape(i["measure"]),
+                nowrap(i["leader_name"] or ""),
+                html.escape(i["responsible"]),
+                nowrap(day(i["deadline"])),
+                f'<span class="kit-flag-{i["flag"]}">{html.escape(i["flag_label"])}</span>',
+                f"{i['progress']}%",
+                nowrap(i["status_label"]),
+                str(i["extensions"]),
+                str(i["evidence"]),
+            ],
+        )
+        for i in rows
+    ]
+    headers = ["编号", "单位", "问题", "整改措施", "责任领导", "责任人", "时限", "预警", "进度", "状态", "延期次数"]
+    return table("kit-ledger", [*headers, "佐证"], cells, "本轮尚无整改事项。")
+
+
+def item_html(i: dict[str, Any]) -> str:
+    deadline = day(i["deadline"]) + (f"（原定 {day(i['first_deadline'])}）" if i["extensions"] else "")
+    return (
+        f'<div class="kit-info kit-item">{html.escape(i["unit_name"])}｜问题：{html.escape(i["description"])}<br>'
+        f"措施：{html.escape(i['measure'])}<br>责任领导：{html.escape(i['leader_name'] or '')}，"
+        f"责任人：{html.escape(i['responsible'])}，时限：{deadline}，{html.escape(i['flag_label'])}，"
+        f"进度 {i['progress']}%，状态：{html.escape(i['status_label'])}</div>"
+    )
+
+
+def history_html(steps: list[dict[str, Any]], files: dict[int, tuple[str, bytes]]) -> str:
+    def links(step: dict[str, Any]) -> str:
+        out = []
+        for f in step["files"]:
+            if f["id"] in files:
+                name, data = files[f["id"]]
+                out.append(
+                    file_link(data, name, name, mime="application/octet-stream").replace("kit-download", "kit-file")
+                )
+            else:
+                out.append(f'<span class="kit-file">{html.escape(f["filename"])}（{_size(f["size"])}）</span>')
+        return "".join(out)
+
+    cells = [
+        (
+            "",
+            [
+                nowrap(moment(s["created_at"])),
+                nowrap(s["created_by"]),
+                nowrap(s["kind_label"]),
+                html.escape(s["body"]),
+                "" if s["progress"] is None else f"{s['progress']}%",
+                nowrap(day(s["deadline"])),
+                links(s),
+            ],
+        )
+        for s in steps
+    ]
+    headers = ["时间", "操作人", "类型", "内容", "进度", "新时限", "佐证材料"]
+    return table("kit-history", headers, cells, "该事项尚无进展记录。")
+
+
+def pending_html(rows: list[dict[str, Any]]) -> str:
+    cells = [
+        (
+            "",
+            [
+                str(i["id"]),
+                html.escape(i["round_code"] or ""),
+                html.escape(i["unit_name"]),
+                html.escape(i["measure"]),
+                html.escape(i["close_requested_by"] or ""),
+                str(i["evidence"]),
+            ],
+        )
+        for i in rows
+    ]
+    headers = ["编号", "轮次", "单位", "整改措施", "申请人", "佐证"]
+    return table("kit-pending", headers, cells, "没有待审核的销号申请。")
+
+
+# --- 抄告 ----------------------------------------------------------------------------------------
+
+
+class CopiesTab:
+    """A 分管领导's copies of every step of the units they attended the feedback of."""
+
+    def __init__(self, model: InspectionModel) -> None:
+        self.model = model
+        self.picker = Form(
+            [FieldSpec("leader", "分管领导", "choice", width="20em", label_width="5em")], submit_label=None
+        )
+        self.picker.observe(lambda v: self._call(lambda: model.select_leader(v["leader"])))
+        self.table = w.HTML("")
+        self.mark = w.Button(description="标记已阅")
+        self.status = w.HTML("")
+        self.mark.on_click(lambda _b: self._mark())
+        model.observe(self.draw, names="copies_revision")
+        self.box = w.VBox(
+            [
+                self.picker.box,
+                self.table,
+                w.HBox([self.mark, self.status], layout=w.Layout(align_items="center")),
+            ]
+        )
+
+    def draw(self, _change: Any = None) -> None:
+        m = self.model
+        leaders = [(f"{p['name']}（未阅 {p['unread']}）", p["person_id"]) for p in m.leaders]
+        self.picker.set_choices({"leader": (leaders, m.leader_id)})
+        self.table.value = (
+            copies_html(m.copies) if m.leaders else '<div class="kit-info">尚无分管领导出席巡察反馈。</div>'
+        )
+        show_if(self.mark, any(c["read_at"] is None for c in m.copies))
+
+    def _call(self, action: Any) -> None:
+        with app.errors_shown_in(self.status):
+            action()
+
+    def _mark(self) -> None:
+        try:
+            message = self.model.mark_read()
+        except Exception as e:
+            self.status.value = status_html(ERROR, *describe(e))
+        else:
+            self.status.value = status_html(OK, message)
+
+
+def copies_html(rows: list[dict[str, Any]]) -> str:
+    cells = [
+        (
+            "kit-unread" if c["read_at"] is None else "",
+            [
+                nowrap(moment(c["created_at"])),
+                html.escape(c["unit_name"]),
+                html.escape(short(c["measure"], 30)),
+                nowrap(c["kind_label"]),
+                html.escape(c["body"]),
+                html.escape(c["created_by"]),
+                "未阅" if c["read_at"] is None else f"已阅（{moment(c['read_at'])}）",
+            ],
+        )
+        for c in rows
+    ]
+    headers = ["时间", "单位", "整改事项", "类型", "内容", "报送人", "阅知"]
+    return table("kit-copies", headers, cells, "没有抄告给该领导的事项。")
+
+
+# --- 交接 ----------------------------------------------------------------------------------------
+
+SIGN_FIELDS = [
+    FieldSpec("handover_id", "交接记录", "choice", required=True, width="36em"),
+    FieldSpec("side", "签字方", "choice", required=True, width="8em", options=labelled(rectification.SIDE_LABELS)),
+    FieldSpec("on", "签字日期", width="10em", placeholder="不填即为今天"),
+]
+
+
+class HandoverTab:
+    """整改交接: when a 一把手 changed with items open; both sides sign."""
+
+    def __init__(self, model: InspectionModel) -> None:
+        self.model = model
+        self.table = w.HTML("")
+        self.form = Form(SIGN_FIELDS, submit_label="签字", on_submit=model.sign_handover)
+        self.sign_box = w.VBox([section("交接签字"), self.form.box])
+        self.box = w.VBox([self.table, self.sign_box])
+
+    def draw(self) -> None:
+        m = self.model
+        self.table.value = handovers_html(m.handovers)
+        open_ones = [(_handover_label(h), h["id"]) for h in m.handovers if not h["complete"]]
+        self.form.set_choices({"handover_id": (open_ones, keep(open_ones, self.form.values()["handover_id"]))})
+        show_if(self.sign_box, m.can_enter and bool(open_ones))
+
+
+def _handover_label(h: dict[str, Any]) -> str:
+    return f"{h['id']}｜{h['unit_name']}：{h['from_name'] or '（空缺）'} → {h['to_name']}（{day(h['changed_on'])}）"
+
+
+def handovers_html(rows: list[dict[str, Any]]) -> str:
+    cells = [
+        (
+            "",
+            [
+                str(h["id"]),
+                html.escape(h["unit_name"]),
+                nowrap(day(h["changed_on"])),
+                html.escape(h["from_name"] or "（空缺）"),
+                html.escape(h["to_name"]),
+                str(h["items"]),
+                nowrap(day(h["outgoing_signed"]) or "未签"),
+                nowrap(day(h["incoming_signed"]) or "未签"),
+            ],
+        )
+        for h in rows
+    ]
+    headers = ["编号", "单位", "调整日期", "交出方", "接收方", "事项数", "交出方签字", "接收方签字"]
+    return table("kit-handovers", headers, cells, "没有整改交接记录。")

@@ -1,0 +1,550 @@
+"""The 巡察整改 app's model (and its views' wiring), driven without a browser on a real temporary database."""
+
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kit import access, db, excel, inspections, rectification, registry
+from kit.errors import InvalidInput
+from kit.ui.inspection import InspectionModel, uploaded
+from kit.ui.inspection_view import InspectionView
+
+from .conftest import build_office
+
+ROUND = "2025-1"
+CATEGORY = "落实主体责任不到位"
+PDF = b"%PDF-1.4 meeting minutes"
+
+
+def build_round(path: Path) -> dict[str, Any]:
+    """The `office` units with one round: two units inspected, a feedback attended by 孙分管, one ledger item.
+
+    Users: 本机操作员 (every role), luru (录入员), shenhe (审核员 and 录入员), fenxi (分析员), all units.
+    On 2025-09-01 甲县委's 一把手 changes while its item is open, which makes a handover.
+    """
+    db.init(path)
+    office = build_office(path)
+    with db.write(path, action="准备巡察数据") as con:
+        for name, shown, roles in (
+            ("luru", "王录入", ["entry"]),
+            ("shenhe", "陈审核", ["review", "entry"]),
+            ("fenxi", "刘分析", ["analyst"]),
+        ):
+            access.add_user(con, name=name, display_name=shown, roles=roles)
+            access.grant_scope(con, name=name, kind="all")
+        in_charge = registry.add_person(con, name="孙分管")
+        successor = registry.add_person(con, name="周新")
+        rnd = inspections.add_round(
+            con, code=ROUND, name="十五届州委第一轮巡察", kind="regular", start="2025-03-01", end="2025-06-30"
+        )
+        group = inspections.add_group(con, round_id=rnd, name="第一巡察组")
+        inspections.assign_unit(con, group_id=group, unit_id=office["a"])
+        inspections.assign_unit(con, group_id=group, unit_id=office["b"])
+        inspections.add_category(con, name=CATEGORY, area="discipline")
+        inspections.add_category(con, name="选人用人不规范", area="organization")
+        inspections.record_feedback(
+            con, round_id=rnd, unit_id=office["a"], mode="collective", held_on="2025-07-10", leader_id=in_charge
+        )
+        finding = inspections.add_finding(
+            con,
+            round=ROUND,
+            unit="A",
+            category=CATEGORY,
+            description="党委会议研究党风廉政建设不足",
+            severity="serious",
+            involves_top="yes",
+            source="inspection",
+            found_on="2025-04-01",
+        )
+        spare = inspections.add_finding(
+            con,
+            round=ROUND,
+            unit="B",
+            category="选人用人不规范",
+            description="干部选拔程序不规范",
+            severity="general",
+            involves_top="no",
+            source="inspection",
+            found_on="2025-04-03",
+        )
+        item = rectification.add_item(
+            con, finding=finding, measure="每季度专题研究党风廉政建设", responsible="办公室主任", deadline="2025-12-31"
+        )
+        registry.change_leader(
+            con, unit_id=office["a"], role="principal", person_id=successor, post="县委书记", on="2025-09-01"
+        )
+    return {**office, "round": rnd, "finding": finding, "spare": spare, "item": item, "in_charge": in_charge}
+
+
+@pytest.fixture(scope="module")
+def _ward_master(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return build_round(tmp_path_factory.mktemp("ward") / "kit.duckdb")
+
+
+@pytest.fixture
+def ward(_ward_master: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+    """A private copy of the round (built once per module)."""
+    path = tmp_path / "kit.duckdb"
+    shutil.copyfile(_ward_master["db"], path)
+    return {**_ward_master, "db": path}
+
+
+def model_as(path: Path, user: str, monkeypatch: pytest.MonkeyPatch) -> InspectionModel:
+    monkeypatch.setenv("KIT_OPERATOR", user)
+    model = InspectionModel(path)
+    model.load()
+    return model
+
+
+def finding_values(ward: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    values = {
+        "unit": ward["b"],
+        "category": CATEGORY,
+        "description": "“三重一大”事项未经集体研究",
+        "severity": "grave",
+        "involves_top": "yes",
+        "source": "inspection",
+        "found_on": "2025-05-06",
+        "stage": "inspection",
+    }
+    return {**values, **changes}
+
+
+def upload(name: str, content: bytes) -> dict[str, Any]:
+    """One entry of a FileUpload's value, as ipywidgets gives it."""
+    return {
+        "name": name,
+        "type": "",
+        "size": len(content),
+        "content": memoryview(content),
+        "last_modified": datetime.now(),
+    }
+
+
+def counts(path: Path, *tables: str) -> dict[str, int]:
+    with db.read(path) as con:
+        return {t: int(con.scalar(f"SELECT count(*) FROM {t}")) for t in (*tables, "trace_log")}
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def test_load_selects_the_latest_round_with_its_units_findings_and_ledger(
+    ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = model_as(ward["db"], "luru", monkeypatch)
+    assert model.user_label == "王录入（录入员）"
+    assert model.can_enter
+    assert not model.can_review
+    assert model.round_id == ward["round"]
+    assert [u["name"] for u in model.units] == ["甲县委", "乙县委"]
+    assert [f["id"] for f in model.findings] == [ward["finding"], ward["spare"]]
+    assert [i["id"] for i in model.items] == [ward["item"]]
+    assert [f["id"] for f in model.findings_without_item] == [ward["spare"]]
+    assert model.team_of(ward["finding"])[0] == "周新"  # today's team of 甲县委, the new 一把手 first
+    assert model.templates["findings"]
+    assert model.templates["rectification"]
+
+
+def test_the_leader_beside_the_form_is_the_one_in_office_on_the_date_found(
+    ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = model_as(ward["db"], "luru", monkeypatch)
+    model.unit_leader(ward["a"], "2025-04-01")
+    assert model.leader_text == "2025年4月1日的一把手：张一（县委书记）"
+    model.unit_leader(ward["a"], "2025-09-01")
+    assert model.leader_text == "2025年9月1日的一把手：周新（县委书记）"
+    model.unit_leader(ward["a"], "2019-01-01")
+    assert model.leader_text == "2019年1月1日无在任一把手记录"
+    model.unit_leader(ward["a"], "四月")
+    assert model.leader_text == "填写正确的发现日期后显示当时的一把手"
+
+
+def test_the_view_refreshes_the_leader_when_unit_or_date_change(
+    ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIT_OPERATOR", "luru")
+    view = InspectionView(InspectionModel(ward["db"]))
+    view.load()
+    form = view.findings.form
+    form.inputs["unit"].value = ward["a"]
+    form.inputs["found_on"].value = "2025-04-01"
+    assert "张一" in view.findings.leader.value
+    form.inputs["found_on"].value = "2025-10-01"
+    assert "周新" in view.findings.leader.value
+
+
+# --- 发现问题 ------------------------------------------------------------------------------------
+
+
+def test_a_saved_finding_is_in_the_database_and_the_table(
+    ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = model_as(ward["db"], "luru", monkeypatch)
+    message = model.add_finding(finding_values(ward))
+    ident = int(re.search(r"问题编号 (\d+)", message).group(1))  # type: ignore[union-attr]
+    assert message == f"已保存：问题编号 {ident}（乙县委）"
+    saved = next(f for f in model.findings if f["id"] == ident)
+    assert saved["description"] == "“三重一大”事项未经集体研究"
+    assert saved["top_leader"] == "王三"
+    with db.read(ward["db"]) as con:
+        row = con.one(
+            "SELECT round_id, unit_id, severity, involves_top, created_by FROM findings WHERE id = ?", [ident]
+        )
+    assert row == (ward["round"], ward["b"], "grave", True, "luru")
+
+
+def test_a_bad_finding_names_each_field_and_writes_nothing(
+    ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = model_as(ward["db"], "luru", monkeypatch)
+    before = counts(ward["db"], "findings")
+    bad = finding_values(ward, unit=None, category=None, description="  ", severity=None, found_on="2025-02-30")
+    with pytest.raises(InvalidInput) as e:
+        model.add_finding(bad)
+    assert set(e.value.errors) == {"unit", "category", "description", "severity", "found_on"}
+    assert e.value.errors["found_on"] == "“发现日期”不是真实存在的日期：2025-02-30"
+    with pytest.raises(InvalidInput) as early:
+        model.add_finding(finding_values(ward, found_on="2025-01-15"))
+    assert early.value.errors == {"found_on": "“发现日期”不能早于本轮巡察开始日期 2025-03-01"}
+    assert counts(ward["db"], "findings") == before
+
+
+def test_the_form_shows_errors_beside_their_fields(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIT_OPERATOR", "luru")
+    view = InspectionView(InspectionModel(ward["db"]))
+    view.load()
+    form = view.findings.form
+    form.inputs["found_on"].value = "明天"
+    form.run_submit()
+    assert "未保存" in form.status.value
+    assert "“发现日期”应为日期" in form.row_errors["found_on"].value
+    assert "“问题描述”不能为空" in form.row_errors["description"].value
+    assert "“被巡察单位”不能为空" in form.row_errors["unit"].value
+
+
+def test_a_clue_is_transferred_and_its_outcome_recorded(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    model = model_as(ward["db"], "luru", monkeypatch)
+    assert model.transfer_clue(
+        {"finding_id": ward["finding"], "receiver": "commission", "transferred_on": "2025-06-01"}
+    ).startswith("已移交")
+    clue = model.clues[0]
+    assert clue["receiver_label"] == "纪委监委"
+    with pytest.raises(InvalidInput) as e:
+        model.record_outcome(
+            {"clue_id": clue["id"], "outcome": "discipline", "people": "0", "decided_on": "2025-07-01"}
+        )
+    assert "people" in e.value.errors
+    model.record_outcome({"clue_id": clue["id"], "outcome": "discipline", "people": "2", "decided_on": "2025-07-01"})
+    assert model.clues[0]["latest"] == "党纪政务处分"
+
+
+# --- Excel --------------------------------------------------------------------------------------
+
+
+def findings_file(rows: list[dict[str, Any]]) -> bytes:
+    return excel.export_rows(rows, inspections.FINDING_FIELDS, sheet="发现问题")
+
+
+GOOD_ROW = {
+    "round": ROUND,
+    "unit": "乙县委",
+    "category": CATEGORY,
+    "description": "民主生活会批评和自我批评不足",
+    "severity": "一般",
+    "involves_top": "否",
+    "source": "巡察",
+    "found_on": "2025-04-20",
+}
+
+
+def test_a_good_file_is_imported_with_progress(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    model = model_as(ward["db"], "luru", monkeypatch)
+    seen: list[tuple[int, int]] = []
+    model.observe(lambda _c: seen.append((model.import_done, model.import_total)), names="import_done")
+    rows = [GOOD_ROW, {**GOOD_ROW, "description": "谈心谈话流于形式", "unit": "A"}]
+    assert model.import_file("findings", findings_file(rows), good_only=False) == "已导入 2 行"
+    assert seen[-1] == (2, 2)
+    assert model.import_result is not None
+    assert model.import_result.ok
+    assert {"民主生活会批评和自我批评不足", "谈心谈话流于形式"} <= {f["description"] for f in model.findings}
+
+
+def test_a_file_with_bad_rows_imports_nothing_and_lists_them(
+    ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = model_as(ward["db"], "luru", monkeypatch)
+    before = counts(ward["db"], "findings")
+    rows = [GOOD_ROW, {**GOOD_ROW, "description": "另一个问题", "severity": "很严重", "found_on": "2099-01-01"}]
+    message = model.import_file("findings", findings_file(rows), good_only=False)
+    assert message == "共 2 行，其中 1 行有误，未导入任何数据"
+    result = model.import_result
+    assert result is not None
+    assert [(e.row, e.label) for e in result.errors] == [(3, "严重程度"), (3, "发现日期")]
+    assert result.rejects is None
+    assert counts(ward["db"], "findings") == before
+
+
+def test_good_only_imports_the_good_rows_and_returns_the_bad_ones(
+    ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = model_as(ward["db"], "luru", monkeypatch)
+    rows = [GOOD_ROW, {**GOOD_ROW, "description": "另一个问题", "unit": "不存在的单位"}]
+    message = model.import_file("findings", findings_file(rows), good_only=True)
+    assert message == "已导入 1 行；1 行有误未导入，可下载后改正再导入"
+    result = model.import_result
+    assert result is not None
+    assert result.rejects is not None
+    back = excel.read_workbook(result.rejects, "findings")
+    assert [r["description"] for r in back] == ["另一个问题"]
+
+
+def test_import_without_a_file_or_of_a_wrong_file_says_so(
+    ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = model_as(ward["db"], "luru", monkeypatch)
+    with pytest.raises(InvalidInput, match="请先选择要导入的 Excel 文件"):
+        model.import_file("findings", None, good_only=False)
+    with pytest.raises(InvalidInput):
+        model.import_file("findings", b"not a workbook", good_only=False)
+    assert model.import_result is None
+
+
+def test_the_import_area_shows_the_row_errors_and_the_rejects_link(
+    ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIT_OPERATOR", "luru")
+    view = InspectionView(InspectionModel(ward["db"]))
+    view.load()
+    area = view.findings.importer
+    assert "下载模板" in area.template.value
+    data = findings_file([GOOD_ROW, {**GOOD_ROW, "description": "x", "category": "无此类别"}])
+    area.upload.value = (upload("问题.xlsx", data),)
+    area.good_only.value = True
+    area.run()
+    assert "已导入 1 行" in area.status.value
+    assert "第 3 行" in area.errors.value
+    assert "问题类别" in area.errors.value
+    assert "下载有误的行（含错误原因）" in area.rejects.value
+    assert area.progress.value == area.progress.max
+
+
+# --- 整改台账 -----------------------------------------------------------------------------------
+
+
+def test_an_item_is_added_for_a_finding_without_one(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    model = model_as(ward["db"], "luru", monkeypatch)
+    values = {"finding": ward["spare"], "measure": "修订选人用人制度", "leader": "", "responsible": "组织部长"}
+    with pytest.raises(InvalidInput) as e:
+        model.add_item(values)
+    assert e.value.errors == {"deadline": "“整改时限”不能为空"}
+    message = model.add_item({**values, "deadline": "2026-12-31", "leader": "赵四"})
+    assert message.startswith("已建立整改事项")
+    assert model.findings_without_item == []
+    assert model.item is not None
+    assert model.item["leader_name"] == "赵四"
+
+
+def test_a_progress_update_with_a_file_shows_in_the_history(
+    ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = model_as(ward["db"], "luru", monkeypatch)
+    model.select_item(ward["item"])
+    files = uploaded([upload("会议记录.pdf", PDF)])
+    assert model.report_progress({"body": "召开专题会议", "progress": "40"}, files) == "已报送进展，上传佐证材料 1 份"
+    step = model.history[-1]
+    assert (step["kind_label"], step["body"], step["progress"]) == ("进展", "召开专题会议", 40)
+    evidence = step["files"][0]
+    assert model.files[evidence["id"]] == ("会议记录.pdf", PDF)
+    assert model.item is not None
+    assert (model.item["progress"], model.item["evidence"]) == (40, 1)
+    with db.read(ward["db"]) as con:
+        assert con.one("SELECT filename, content FROM evidence_files") == ("会议记录.pdf", PDF)
+
+
+def test_the_history_links_each_evidence_file_from_the_page(
+    ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIT_OPERATOR", "luru")
+    view = InspectionView(InspectionModel(ward["db"]))
+    view.load()
+    ledger = view.ledger
+    ledger.picker.inputs["item"].value = ward["item"]
+    ledger.progress_form.inputs["body"].value = "制度已印发"
+    ledger.progress_upload.value = (upload("制度.pdf", PDF),)
+    ledger.progress_form.run_submit()
+    assert "已报送进展" in ledger.progress_form.status.value
+    assert ledger.progress_upload.value == ()
+    encoded = base64.b64encode(PDF).decode("ascii")
+    assert 'download="制度.pdf"' in ledger.history.value
+    assert encoded in ledger.history.value
+
+
+def test_an_extension_moves_the_deadline_and_counts(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    model = model_as(ward["db"], "luru", monkeypatch)
+    model.select_item(ward["item"])
+    with pytest.raises(InvalidInput) as e:
+        model.extend({"deadline": "2025-06-30", "reason": "需要上级批复"})
+    assert "deadline" in e.value.errors
+    assert model.extend({"deadline": "2026-03-31", "reason": "需要上级批复"}) == "已延期至 2026-03-31（第 1 次延期）"
+
+
+def test_asking_to_close_without_evidence_is_refused(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    model = model_as(ward["db"], "luru", monkeypatch)
+    model.select_item(ward["item"])
+    before = counts(ward["db"], "rectification_updates")
+    with pytest.raises(InvalidInput) as e:
+        model.request_close({"body": "已整改完毕"})
+    assert e.value.errors == {"files": "申请销号须上传佐证材料（如文件、照片、会议记录）"}
+    assert counts(ward["db"], "rectification_updates") == before
+    assert model.item is not None
+    assert model.item["status"] == "open"
+
+
+def test_a_second_user_reviews_and_closes_the_item(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    asker = model_as(ward["db"], "shenhe", monkeypatch)
+    asker.select_item(ward["item"])
+    asker.request_close({"body": "已整改完毕"}, uploaded([upload("台账.xlsx", b"ledger")]))
+    assert [i["id"] for i in asker.pending] == [ward["item"]]
+    with pytest.raises(InvalidInput) as own:
+        asker.review({"review_item": ward["item"], "note": "同意"}, approve=True)
+    assert own.value.errors == {"review_item": "销号申请须由申请人以外的审核员审核"}
+
+    entry_only = model_as(ward["db"], "luru", monkeypatch)
+    assert not entry_only.can_review
+
+    reviewer = model_as(ward["db"], "本机操作员", monkeypatch)
+    assert reviewer.can_review
+    with pytest.raises(InvalidInput) as no_note:
+        reviewer.review({"review_item": ward["item"], "note": ""}, approve=True)
+    assert "note" in no_note.value.errors
+    assert reviewer.review({"review_item": ward["item"], "note": "佐证充分"}, approve=True) == (
+        f"已同意销号（编号 {ward['item']}）"
+    )
+    assert reviewer.pending == []
+    with db.read(ward["db"]) as con:
+        row = con.one(
+            "SELECT status, closed_by, close_requested_by FROM rectification_items WHERE id = ?", [ward["item"]]
+        )
+    assert row == ("closed", "本机操作员", "shenhe")
+
+
+def test_a_returned_request_is_open_again(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    asker = model_as(ward["db"], "luru", monkeypatch)
+    asker.select_item(ward["item"])
+    asker.request_close({"body": "已整改"}, [("照片.jpg", b"jpeg")])
+    reviewer = model_as(ward["db"], "shenhe", monkeypatch)
+    assert reviewer.review({"review_item": ward["item"], "note": "佐证不足"}, approve=False).startswith("已退回")
+    assert reviewer.items[0]["status"] == "open"
+
+
+# --- 抄告, 交接, roles ---------------------------------------------------------------------------
+
+
+def test_copies_reach_the_leader_in_charge_and_are_marked_read(
+    ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = model_as(ward["db"], "luru", monkeypatch)
+    model.select_item(ward["item"])
+    model.report_progress({"body": "第一次进展"})
+    model.report_progress({"body": "第二次进展"})
+    assert [p["name"] for p in model.leaders] == ["孙分管"]
+    assert model.leader_id == ward["in_charge"]
+    bodies = [c["body"] for c in model.copies]
+    assert bodies[:2] == ["第二次进展", "第一次进展"]  # newest first
+    assert all(c["read_at"] is None for c in model.copies)
+    assert model.mark_read() == f"已标记 {len(model.copies)} 条为已阅"
+    assert all(c["read_at"] is not None for c in model.copies)
+    assert model.leaders[0]["unread"] == 0
+    with pytest.raises(InvalidInput, match="没有未阅的抄告"):
+        model.mark_read()
+
+
+def test_both_sides_sign_the_handover(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    model = model_as(ward["db"], "luru", monkeypatch)
+    [handover] = model.handovers
+    assert (handover["from_name"], handover["to_name"], handover["items"]) == ("张一", "周新", 1)
+    model.sign_handover({"handover_id": handover["id"], "side": "outgoing", "on": "2025-09-02"})
+    assert model.sign_handover({"handover_id": handover["id"], "side": "incoming"}) == "接收方已签字"
+    assert model.handovers[0]["complete"]
+
+
+def test_an_analyst_sees_the_ledger_without_any_entry_or_review_form(
+    ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIT_OPERATOR", "fenxi")
+    view = InspectionView(InspectionModel(ward["db"]))
+    view.load()
+    view.ledger.picker.inputs["item"].value = ward["item"]
+    assert view.model.user_label == "刘分析（分析员）"
+    assert "每季度专题研究党风廉政建设" in view.ledger.table.value
+    hidden = [
+        view.findings.entry,
+        view.findings.imports,
+        view.findings.clue_entry,
+        view.ledger.add_box,
+        view.ledger.import_box,
+        view.ledger.progress_box,
+        view.ledger.extend_box,
+        view.ledger.close_box,
+        view.ledger.review_box,
+        view.handovers.sign_box,
+    ]
+    assert all(box.layout.display == "none" for box in hidden)
+    assert view.model.templates == {"findings": None, "rectification": None}
+
+
+def test_a_reviewer_sees_the_review_area(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIT_OPERATOR", "shenhe")
+    view = InspectionView(InspectionModel(ward["db"]))
+    view.load()
+    assert view.ledger.review_box.layout.display is None
+    assert "没有待审核的销号申请" in view.ledger.pending.value
+
+
+def test_overdue_items_are_highlighted_in_the_ledger(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIT_OPERATOR", "luru")
+    view = InspectionView(InspectionModel(ward["db"]))
+    view.load()
+    assert '<tr class="kit-overdue">' in view.ledger.table.value  # the deadline 2025-12-31 has passed
+    assert "导出Excel" in view.ledger.export.value
+    assert "导出Excel" in view.findings.export.value
+
+
+def test_an_office_without_rounds_says_so(db_path: Path) -> None:
+    view = InspectionView(InspectionModel(db_path))
+    view.load()
+    assert "尚未设置巡察轮次" in view.notice.value
+    assert view.model.round_id is None
+
+
+def test_large_evidence_is_offered_one_file_at_a_time(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("kit.ui.inspection.EMBED_LIMIT", len(PDF) + 10)
+    monkeypatch.setenv("KIT_OPERATOR", "luru")
+    view = InspectionView(InspectionModel(ward["db"]))
+    view.load()
+    ledger = view.ledger
+    ledger.picker.inputs["item"].value = ward["item"]
+    view.model.report_progress({"body": "两份材料"}, [("小.pdf", PDF), ("大.pdf", PDF * 2)])
+    assert 'download="小.pdf"' in ledger.history.value
+    assert 'download="大.pdf"' not in ledger.history.value
+    assert ledger.big_files.layout.display is None
+    ledger.big_button.click()
+    assert 'download="大.pdf"' in ledger.big_link.value
+
+
+def test_the_rounds_reports_are_offered_as_files(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIT_OPERATOR", "luru")
+    view = InspectionView(InspectionModel(ward["db"]))
+    view.load()
+    view.make_reports.click()
+    assert "下载巡察情况报告（HTML）" in view.reports.value
+    assert "下载整改情况通报（HTML）" in view.reports.value
+    assert view.status.value == ""
