@@ -128,9 +128,14 @@ def set_reminder_offsets(con: Connection, *, offsets: Any) -> tuple[int, ...]:
         InvalidInput: not whole numbers between −365 and 365, or none given.
         PermissionDenied: not an administrator of all units.
     """
-    parts = [p for p in str(offsets if isinstance(offsets, str) else ",".join(map(str, offsets))).split(",")]
+    if isinstance(offsets, str):
+        text = offsets
+    elif isinstance(offsets, Iterable) and not isinstance(offsets, bytes | bytearray | memoryview | Mapping):
+        text = ",".join(map(str, offsets))
+    else:  # None, a number, bytes: no list of days
+        raise InvalidInput.one("offsets", "“提醒天数”应为以逗号分隔的整数，如 -7,0,7,30")
     values: set[int] = set()
-    for part in parts:
+    for part in validate._clean(text).split(","):  # a full-width comma（，）from a Chinese input method too
         if not validate._clean(part):
             continue
         value = validate.integer(part, field="offsets", label="提醒天数", minimum=-365, maximum=365)
@@ -141,8 +146,7 @@ def set_reminder_offsets(con: Connection, *, offsets: Any) -> tuple[int, ...]:
     access.require_all_units(con, access.ADMIN, what="设置整改提醒")
     chosen = tuple(sorted(values))
     before = _state(con, "settings", _OFFSETS_KEY)
-    text = ",".join(map(str, chosen))
-    con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [_OFFSETS_KEY, text])
+    con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [_OFFSETS_KEY, ",".join(map(str, chosen))])
     _record(con, "设置整改提醒", "settings", _OFFSETS_KEY, before)
     return chosen
 
@@ -355,9 +359,16 @@ def _item(con: Connection, item_id: Any) -> dict[str, Any]:
 
 def _files(raw: Iterable[tuple[Any, Any]] | None) -> list[tuple[str, bytes]]:
     """Evidence files as (name, bytes), checked: a name, some content, at most 20 MB each."""
+    if raw is None:
+        return []
+    if isinstance(raw, str | bytes | bytearray | memoryview | Mapping) or not isinstance(raw, Iterable):
+        raise InvalidInput.one("files", "“佐证材料”应为文件的列表，每个文件含文件名和内容")
     out = []
-    for number, (name, content) in enumerate(raw or (), start=1):
+    for number, pair in enumerate(raw, start=1):
         label = f"佐证材料{number}"
+        if not isinstance(pair, tuple | list) or len(pair) != 2:
+            raise InvalidInput.one("files", f"“{label}”应含文件名和文件内容")
+        name, content = pair
         filename = validate.text(name, field="files", label=f"{label}的文件名", required=True, max_length=200)
         if not isinstance(content, bytes | bytearray | memoryview):
             raise InvalidInput.one("files", f"“{label}”不是文件内容")
@@ -647,6 +658,8 @@ def mark_copies_read(con: Connection, *, copy_ids: Sequence[Any]) -> int:
         NotFound: no such copy.
         PermissionDenied: a copy's unit is outside the user's scope.
     """
+    if isinstance(copy_ids, str | bytes | bytearray | memoryview | Mapping) or not isinstance(copy_ids, Iterable):
+        raise InvalidInput.one("copy_ids", "“抄告编号”应为编号的列表")  # "12" would be copies 1 and 2
     ids = [validate.ident(c, field="copy_ids", label="抄告编号") for c in copy_ids]
     changed = 0
     for ident in ids:

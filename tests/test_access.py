@@ -25,6 +25,7 @@ from kit import (
     backup,
     db,
     demo,
+    excel,
     followups,
     inspections,
     integrity,
@@ -36,6 +37,7 @@ from kit import (
 )
 from kit.errors import InvalidInput, NotFound, PermissionDenied
 from kit.reports import assessment as assessment_report
+from kit.reports import inspection as inspection_report
 from tests.conftest import SMALL_BANDS, SMALL_INDICATORS, build_inspection, build_office, save
 
 MODULES: list[ModuleType] = [
@@ -44,6 +46,7 @@ MODULES: list[ModuleType] = [
     assessments,
     backup,
     demo,
+    excel,
     followups,
     inspections,
     integrity,
@@ -53,6 +56,7 @@ MODULES: list[ModuleType] = [
     schemes,
     trace,
     assessment_report,
+    inspection_report,
 ]
 
 # Functions that hold no office data of their own, with the reason.
@@ -75,6 +79,12 @@ EXEMPT = {
     "trace.to_json": "formatting",
     "assessment.band_text": "formats a scheme given to it",
     "assessment.filename": "a file name",
+    "excel.read_workbook": "parses the bytes given to it, reads no database",
+    "excel.export_rows": "formats rows given to it (read by checked functions)",
+    "inspection.cn_date": "formatting",
+    "inspection.inline_svg": "formatting",
+    "inspection.round_filename": "a file name",
+    "inspection.notice_filename": "a file name",
     "inspections.state": "reads one record for the trace inside checked functions",
     "inspections.check_finding": "validates values against a context read by a checked function",
     "rectification.check_item": "validates values against a context read by a checked function",
@@ -125,6 +135,30 @@ class Case:
 
 def _no_b(result: Any) -> bool:
     return "乙县委" not in str(result) and "'B'" not in str(result)
+
+
+def _xlsx_no_b(data: bytes) -> bool:
+    """No cell of any sheet of the workbook names unit B."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    cells = [str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row]
+    return _no_b(cells)
+
+
+FINDING_ROW_B = {
+    "_row": 2,
+    "round": "2024-1",
+    "unit": "B",
+    "category": "三资管理不规范",
+    "description": "乙县问题",
+    "severity": "一般",
+    "involves_top": "否",
+    "source": "巡察",
+    "found_on": "2024-04-02",
+}
 
 
 def _units_total(rows: list[dict[str, Any]]) -> bool:
@@ -277,6 +311,29 @@ CASES: dict[str, Case] = {
     "assessment.build": Case(lambda con, w: assessment_report.build(con, year=2024), filtered=_no_b),
     "assessment.page": Case(
         lambda con, w: assessment_report.page(con, year=2024, sections=[], one_scheme=False), who="stranger"
+    ),
+    "inspection.round_report": Case(
+        lambda con, w: inspection_report.round_report(con, round_ids=[w.insp["round"]]), filtered=_no_b
+    ),
+    "inspection.notice": Case(lambda con, w: inspection_report.notice(con, round_id=w.insp["round"]), filtered=_no_b),
+    # Excel (row errors name units out of scope; the role is checked first)
+    "excel.template": Case(
+        lambda con, w: excel.template("rectification", con=con, round_id=w.insp["round"]), filtered=_xlsx_no_b
+    ),
+    "excel.import_rows": Case(
+        lambda con, w: excel.import_rows(con, "findings", [FINDING_ROW_B]), who="reader", writes=True
+    ),
+    "excel.import_file": Case(
+        lambda path, w: excel.import_file(
+            excel.export_rows([FINDING_ROW_B], dict(inspections.FINDING_FIELDS)),
+            "findings",
+            path=path,
+        ),
+        who="reader",
+        by_path=True,
+    ),
+    "excel.export": Case(
+        lambda con, w: excel.export(con, "rectification", round_ids=[w.insp["round"]]), filtered=_xlsx_no_b
     ),
     # trace
     "trace.verify": Case(lambda con, w: trace.verify(con)),
