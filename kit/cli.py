@@ -196,6 +196,19 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_settings(args: argparse.Namespace) -> int:
+    from kit import rectification
+
+    if args.reminders is not None:
+        with db.write(args.db, action="设置整改提醒") as con:
+            rectification.set_reminder_offsets(con, offsets=args.reminders)
+    with db.read(args.db) as con:
+        offsets = rectification.reminder_offsets(con)
+    shown = "、".join(f"到期前 {-o} 天" if o < 0 else ("到期当天" if o == 0 else f"逾期满 {o} 天") for o in offsets)
+    print(f"整改时限提醒：{shown}（{','.join(map(str, offsets))}）")
+    return 0
+
+
 _SHOWN_ROW_ERRORS = 200
 
 
@@ -351,6 +364,12 @@ def _parser() -> argparse.ArgumentParser:
     templated.add_argument("kind", choices=ledgers, metavar="类型", help=ledger_help)
     templated.add_argument("--out", required=True, metavar="文件", help="输出的 .xlsx 文件")
     templated.add_argument("--round", metavar="轮次编号", help="整改台账：预填该轮尚无整改事项的发现问题")
+    settings = add("settings", _cmd_settings, "查看或修改本单位的设置（如整改时限提醒天数）")
+    settings.add_argument(
+        "--reminders",
+        metavar="天数",
+        help="整改提醒天数，逗号分隔：负数为到期前、0 为当天、正数为逾期满（如 --reminders=-7,0,7,30；需管理员）",
+    )
     add("check", _cmd_check, "检查留痕哈希链、锚点，以及数据与留痕是否相符")
     backup = add("backup", _cmd_backup, "在应用运行时备份数据库（附校验清单）")
     backup.add_argument("--dir", default="backups", metavar="目录", help="备份目录（默认 backups）")

@@ -138,3 +138,17 @@ def test_init_names_the_first_administrator(tmp_path: Path, capsys: pytest.Captu
     assert cli.main(["init", "--admin", "zhangsan", "--db", path]) == 0
     assert cli.main(["user", "list", "--db", path]) == 1  # the operator is not that administrator
     assert "未在监督台登记" in capsys.readouterr().err
+
+
+def test_settings_show_and_change_the_reminder_offsets(
+    office: dict[str, object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(office["db"])
+    assert cli.main(["settings", "--db", path]) == 0
+    assert "整改时限提醒：到期前 7 天、到期当天、逾期满 7 天、逾期满 30 天（-7,0,7,30）" in capsys.readouterr().out
+    assert cli.main(["settings", "--db", path, "--reminders=-3，0，15"]) == 0  # full-width commas
+    assert "到期前 3 天、到期当天、逾期满 15 天（-3,0,15）" in capsys.readouterr().out
+    assert cli.main(["settings", "--db", path, "--reminders", "下周"]) == 1
+    assert "提醒天数" in capsys.readouterr().err
+    with db.read(path) as con:
+        assert con.scalar("SELECT value FROM settings WHERE key = 'reminder_offsets'") == "-3,0,15"
