@@ -7,6 +7,8 @@ the machine.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -198,3 +200,17 @@ def test_an_item_asked_to_close_by_one_user_is_closed_by_a_reviewer(
             [served["second_item"]],
         )
     assert row == ("closed", "luru", "shenhe")
+
+
+def test_evidence_larger_than_the_websocket_default_arrives_whole(clerk: Page, served: dict[str, Any]) -> None:
+    """12 MB: above tornado's default message limit (10 MiB), below kit's 20 MB per file."""
+    page = clerk
+    big = os.urandom(12 * 1024 * 1024)
+    pick_item(page, FIRST_MEASURE)
+    field(page, "进展情况＊").fill("上传整改前后对比照片")
+    choose_files(page, "kit-upload-progress", {"name": "对比照片.zip", "mimeType": "application/zip", "buffer": big})
+    page.get_by_role("button", name="报送进展").click()
+    expect(page.get_by_role("status").filter(has_text="已报送进展，上传佐证材料 1 份")).to_be_visible(timeout=60_000)
+    with db.read(served["db"]) as con:
+        saved = con.one("SELECT size, sha256 FROM evidence_files WHERE filename = '对比照片.zip'")
+    assert saved == (len(big), hashlib.sha256(big).hexdigest())

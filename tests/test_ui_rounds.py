@@ -34,6 +34,8 @@ def test_the_app_shows_the_round_its_groups_and_targets(view: RoundsView) -> Non
     assert "甲县委" in view.targets.value
     assert "集中反馈 2024-06-10（周市长出席）" in view.targets.value
     assert "组长库" in view.pool.value
+    assert 'download="整改情况总览（2024-1）.xlsx"' in view.targets_export.value
+    assert 'download="问题线索（2024-1）.xlsx"' in view.clues_export.value
 
 
 def test_a_new_round_with_a_group_member_and_a_target(view: RoundsView, office: dict[str, Any]) -> None:

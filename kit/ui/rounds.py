@@ -15,12 +15,13 @@ from typing import Any
 import ipywidgets as w
 import traitlets as t
 
-from kit import access, db, inspections, rectification, registry
+from kit import access, db, excel, inspections, rectification, registry
 from kit.db import Connection
 from kit.errors import InvalidInput
 from kit.formats import number
 from kit.ui import app
 from kit.ui.forms import FieldSpec, Form
+from kit.ui.inspection_parts import file_link
 
 TITLE = "巡察组织"
 
@@ -44,6 +45,7 @@ class RoundsModel(app.AppModel):
     leaders: t.List[Any] = t.List()
     can_enter = t.Bool(False)
     can_review = t.Bool(False)
+    exports = t.Dict()  # the tables shown, as .xlsx files to download
 
     def load(self) -> None:
         with db.read(self.db_path) as con:
@@ -66,11 +68,15 @@ class RoundsModel(app.AppModel):
         self.people = [(f"{p[1]}（编号 {p[0]}）", p[0]) for p in con.all("SELECT id, name FROM people ORDER BY id")]
         self.leaders = self._leaders(con)
         if chosen is None:
-            self.groups, self.targets, self.clues = [], [], []
+            self.groups, self.targets, self.clues, self.exports = [], [], [], {}
         else:
             self.groups = inspections.round_groups(con, round_id=chosen)
             self.targets = self._targets(con, chosen)
             self.clues = inspections.list_clues(con, round_ids=[chosen])
+            self.exports = {
+                "overview": excel.export(con, "overview", round_ids=[chosen]),
+                "clues": excel.export(con, "clues", round_ids=[chosen]),
+            }
         self.revision += 1
 
     def _leaders(self, con: Connection) -> list[tuple[str, int]]:
@@ -295,6 +301,8 @@ class RoundsView:
         self.pool = w.HTML("")
         self.targets = w.HTML("")
         self.clues = w.HTML("")
+        self.targets_export = w.HTML("")
+        self.clues_export = w.HTML("")
         self.entry_boxes = [
             self._section("新建轮次", self.round_form.box),
             self._section("新建巡察组", self.group_form.box),
@@ -308,8 +316,8 @@ class RoundsView:
         self.tabs = w.Tab(
             children=[
                 w.VBox([self.groups, *self.entry_boxes]),
-                w.VBox([self.targets, self.feedback_box, self.evaluation_box]),
-                w.VBox([self.clues, self.outcome_box]),
+                w.VBox([self.targets, self.targets_export, self.feedback_box, self.evaluation_box]),
+                w.VBox([self.clues, self.clues_export, self.outcome_box]),
                 w.VBox([self.pool, self.pool_box]),
             ]
         )
@@ -348,9 +356,16 @@ class RoundsView:
         self.targets.value = targets_html(m.targets)
         self.clues.value = clues_html(m.clues)
         self.pool.value = pool_html(m.pool)
+        code = next((r["code"] for r in m.rounds if r["id"] == m.round_id), "")
+        self.targets_export.value = _export_link(m.exports.get("overview"), f"整改情况总览（{code}）.xlsx")
+        self.clues_export.value = _export_link(m.exports.get("clues"), f"问题线索（{code}）.xlsx")
         for box in [*self.entry_boxes, self.pool_box, self.feedback_box, self.outcome_box]:
             box.layout.display = None if m.can_enter else "none"
         self.evaluation_box.layout.display = None if m.can_review else "none"
+
+
+def _export_link(data: bytes | None, filename: str) -> str:
+    return file_link(data, filename, "导出Excel") if data else ""
 
 
 def _unique(options: list[tuple[str, int]]) -> list[tuple[str, int]]:
