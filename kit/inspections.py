@@ -588,25 +588,11 @@ def add_findings(con: Connection, rows: Sequence[Mapping[str, Any]], *, action: 
     access.require(con, access.ENTER, what=action)
     for unit in sorted({int(r["unit_id"]) for r in rows}):
         access.require(con, access.ENTER, unit_id=unit, what=action)
-    if not rows:
-        return []
-    first = int(con.scalar("SELECT nextval('findings_id_seq')"))
-    ids = [first + i for i in range(len(rows))]
-    if len(rows) > 1:  # take the sequence past the ids used here
-        con.execute("SELECT max(nextval('findings_id_seq')) FROM range(?)", [len(rows) - 1])
-    columns: dict[str, list[Any]] = {"id": ids}
-    for name in ("round_id", "unit_id", "stage", "category_id", "description", "severity", "involves_top", "source"):
-        columns[name] = [r[name] for r in rows]
-    columns["found_on"] = [r["found_on"] for r in rows]
+    names = ("round_id", "unit_id", "stage", "category_id", "description", "severity", "involves_top", "source")
+    columns: dict[str, list[Any]] = {name: [r[name] for r in rows] for name in (*names, "found_on")}
     columns["created_at"] = [con.now] * len(rows)
     columns["created_by"] = [con.actor] * len(rows)
-    con.insert_columns("findings", columns)
-    entries = []
-    for i, ident in enumerate(ids):
-        after = {name: columns[name][i] for name in columns}
-        entries.append((str(ident), None, after))
-    trace.record_many(con, action=action, table="findings", entries=entries)
-    return ids
+    return trace.insert_many(con, table="findings", sequence="findings_id_seq", columns=columns, action=action)
 
 
 def add_finding(con: Connection, **raw: Any) -> int:

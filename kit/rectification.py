@@ -301,14 +301,9 @@ def add_items(con: Connection, rows: Sequence[Mapping[str, Any]], *, action: str
     }
     for unit in sorted(units):
         access.require(con, access.ENTER, unit_id=unit, what=action)
-    first = int(con.scalar("SELECT nextval('items_id_seq')"))
-    ids = [first + i for i in range(len(rows))]
-    if len(rows) > 1:
-        con.execute("SELECT max(nextval('items_id_seq')) FROM range(?)", [len(rows) - 1])
     today = con.now.date()
     n = len(rows)
     columns: dict[str, list[Any]] = {
-        "id": ids,
         "finding_id": [r["finding_id"] for r in rows],
         "measure": [r["measure"] for r in rows],
         "leader_id": [r["leader_id"] for r in rows],
@@ -325,10 +320,7 @@ def add_items(con: Connection, rows: Sequence[Mapping[str, Any]], *, action: str
         "created_at": [con.now] * n,
         "created_by": [con.actor] * n,
     }
-    con.insert_columns("rectification_items", columns)
-    entries = [(str(ident), None, {name: columns[name][i] for name in columns}) for i, ident in enumerate(ids)]
-    trace.record_many(con, action=action, table="rectification_items", entries=entries)
-    return ids
+    return trace.insert_many(con, table="rectification_items", sequence="items_id_seq", columns=columns, action=action)
 
 
 def add_item(con: Connection, **raw: Any) -> int:
@@ -767,7 +759,8 @@ def handover_for_change(con: Connection, *, unit_id: Any, on: Any) -> int | None
     successor = registry._holder_at(con, unit, "principal", day)
     if successor is None:
         raise InvalidInput.one("on", "该日期没有在任的一把手，无法交接整改事项")
-    predecessor = registry._holder_at(con, unit, "principal", day - timedelta(days=1))
+    # Nobody can have held the post before the first day a date can hold.
+    predecessor = registry._holder_at(con, unit, "principal", day - timedelta(days=1)) if day > date.min else None
     items = con.records(
         "SELECT i.id, i.leader_id FROM rectification_items i JOIN findings f ON f.id = i.finding_id"
         " WHERE f.unit_id = ? AND i.status <> 'closed' ORDER BY i.id",

@@ -105,6 +105,26 @@ def record_many(con: Connection, *, action: str, table: str, entries: Sequence[t
     con.trace_tail = (seq, prev_hash)
 
 
+def insert_many(
+    con: Connection, *, table: str, sequence: str, columns: Mapping[str, Sequence[Any]], action: str
+) -> list[int]:
+    """Insert new rows given column by column, with ids from `sequence`; each row's full state is traced.
+
+    `table` and `sequence` come from code, never from input; returns the new ids in order.
+    """
+    count = len(next(iter(columns.values()), ()))
+    if not count:
+        return []
+    first = int(con.scalar(f"SELECT nextval('{sequence}')"))
+    if count > 1:  # take the sequence past the ids used here
+        con.execute(f"SELECT max(nextval('{sequence}')) FROM range(?)", [count - 1])
+    rows = {"id": list(range(first, first + count)), **{name: list(values) for name, values in columns.items()}}
+    con.insert_columns(table, rows)
+    entries = [(str(ident), None, {name: rows[name][i] for name in rows}) for i, ident in enumerate(rows["id"])]
+    record_many(con, action=action, table=table, entries=entries)
+    return rows["id"]
+
+
 _COLUMNS = (
     "seq",
     "logged_at",

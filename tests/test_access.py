@@ -75,6 +75,7 @@ EXEMPT = {
     "demo.build": "creates a new demo file, refuses one with data",
     "trace.record": "appends to the trace inside checked functions",
     "trace.record_many": "appends to the trace inside checked functions",
+    "trace.insert_many": "inserts and traces rows inside checked functions",
     "trace.row_hash": "hash arithmetic",
     "trace.to_json": "formatting",
     "assessment.band_text": "formats a scheme given to it",
