@@ -389,7 +389,7 @@ def round_groups(con: Connection, *, round_id: Any) -> list[dict[str, Any]]:
 def grant_group_scope(con: Connection, *, group_id: Any, user_name: Any) -> list[int]:
     """Let a user of a group enter findings for the group's units during the round (dated scopes).
 
-    Returns the new scope ids.
+    Returns the new scope ids (none for units already granted for the round's dates).
 
     Raises:
         InvalidInput: bad ids or unknown user.
@@ -402,8 +402,19 @@ def grant_group_scope(con: Connection, *, group_id: Any, user_name: Any) -> list
     access.require_all_units(con, access.ADMIN, what="授权巡察组")
     info = _group(con, group)
     rnd = _round(con, info["round_id"])
+    targets = [
+        u for (u,) in con.all("SELECT unit_id FROM inspection_targets WHERE group_id = ? ORDER BY unit_id", [group])
+    ]
+    if not targets:
+        raise InvalidInput.one("group_id", f"{info['name']}尚未确定巡察对象")
     made = []
-    for (unit,) in con.all("SELECT unit_id FROM inspection_targets WHERE group_id = ? ORDER BY unit_id", [group]):
+    for unit in targets:
+        if con.scalar(  # granted before: not twice
+            "SELECT count(*) FROM user_scopes WHERE user_name = ? AND kind = 'unit' AND unit_id = ?"
+            " AND valid_from IS NOT DISTINCT FROM ? AND valid_until IS NOT DISTINCT FROM ?",
+            [validate.text(user_name, field="user_name", label="用户名"), unit, rnd["start_date"], rnd["end_date"]],
+        ):
+            continue
         made.append(
             access.grant_scope(
                 con,
@@ -415,8 +426,6 @@ def grant_group_scope(con: Connection, *, group_id: Any, user_name: Any) -> list
                 note=f"{rnd['name']}{info['name']}",
             )
         )
-    if not made:
-        raise InvalidInput.one("group_id", f"{info['name']}尚未确定巡察对象")
     return made
 
 

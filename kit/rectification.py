@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -349,6 +350,10 @@ def _item(con: Connection, item_id: Any) -> dict[str, Any]:
     return rows[0]
 
 
+# Path separators, and the direction marks that can disguise a file's real extension.
+_DISGUISE = re.compile(r"[/\\\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def _files(raw: Iterable[tuple[Any, Any]] | None) -> list[tuple[str, bytes]]:
     """Evidence files as (name, bytes), checked: a name, some content, at most 20 MB each."""
     if raw is None:
@@ -362,6 +367,8 @@ def _files(raw: Iterable[tuple[Any, Any]] | None) -> list[tuple[str, bytes]]:
             raise InvalidInput.one("files", f"“{label}”应含文件名和文件内容")
         name, content = pair
         filename = validate.text(name, field="files", label=f"{label}的文件名", required=True, max_length=200)
+        if _DISGUISE.search(filename):  # "报告\u202efdp.exe" would show as 报告exe.pdf
+            raise InvalidInput.one("files", f"“{label}的文件名”不能含路径符号或改变文字方向的字符")
         if not isinstance(content, bytes | bytearray | memoryview):
             raise InvalidInput.one("files", f"“{label}”不是文件内容")
         data = bytes(content)
@@ -469,6 +476,8 @@ def extend_deadline(con: Connection, *, item_id: Any, deadline: Any, reason: Any
     access.require(con, access.ENTER, unit_id=item["unit_id"], what="延长整改时限")
     if item["status"] == "closed":
         raise InvalidInput.one("item_id", "该事项已销号，不能延期")
+    if day > add_months(con.now.date(), 60):
+        raise InvalidInput.one("deadline", "“新的整改时限”不能超过 5 年")
     if day <= item["deadline"]:
         raise InvalidInput.one("deadline", f"“新的整改时限”必须晚于现时限 {item['deadline'].isoformat()}")
     update_id = _add_update(con, item, kind="extension", body=text, action="延长整改时限", deadline=day)
@@ -761,6 +770,8 @@ def handover_for_change(con: Connection, *, unit_id: Any, on: Any) -> int | None
         raise InvalidInput.one("on", "该日期没有在任的一把手，无法交接整改事项")
     # Nobody can have held the post before the first day a date can hold.
     predecessor = registry._holder_at(con, unit, "principal", day - timedelta(days=1)) if day > date.min else None
+    if predecessor is not None and predecessor.person_id == successor.person_id:
+        return None  # the same 一把手 on both days: nothing changed hands
     items = con.records(
         "SELECT i.id, i.leader_id FROM rectification_items i JOIN findings f ON f.id = i.finding_id"
         " WHERE f.unit_id = ? AND i.status <> 'closed' ORDER BY i.id",

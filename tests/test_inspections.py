@@ -158,6 +158,8 @@ def test_a_group_user_gets_the_groups_units_for_the_rounds_dates(
     assert {(r["valid_from"], r["valid_until"], r["note"]) for r in rows} == {
         (date(2024, 3, 1), date(2024, 5, 31), "第一轮巡察第一巡察组")
     }
+    with db.write(inspected["db"], action="再授权") as con:  # twice: nothing more
+        assert inspections.grant_group_scope(con, group_id=inspected["group"], user_name="xuncha") == []
 
 
 # --- findings ---------------------------------------------------------------------------------

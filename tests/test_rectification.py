@@ -420,3 +420,30 @@ def test_overview_counts_completion_per_unit(inspected: dict[str, Any], monkeypa
         ("甲县委", 1, 1, 0, 100.0),
         ("乙县委", 1, 0, 1, 0.0),
     ]
+
+
+@pytest.mark.parametrize("name", ["报告\u202efdp.exe", "../../etc/passwd", "a\\b.pdf", "\u2067名单.pdf"])
+def test_an_evidence_name_cannot_disguise_the_file(inspected: dict[str, Any], name: str) -> None:
+    error = _refused(
+        inspected["db"],
+        lambda con: rectification.update_progress(
+            con, item_id=inspected["items"]["a"], body="进展", files=[(name, b"x")]
+        ),
+    )
+    assert error.errors == {"files": "“佐证材料1的文件名”不能含路径符号或改变文字方向的字符"}
+
+
+def test_a_deadline_cannot_be_pushed_beyond_five_years(inspected: dict[str, Any]) -> None:
+    error = _refused(
+        inspected["db"],
+        lambda con: rectification.extend_deadline(
+            con, item_id=inspected["items"]["a"], deadline="2099-12-31", reason="无限期"
+        ),
+    )
+    assert error.errors == {"deadline": "“新的整改时限”不能超过 5 年"}
+
+
+def test_no_handover_when_the_same_leader_holds_the_post(inspected: dict[str, Any]) -> None:
+    with db.write(inspected["db"], action="交接") as con:
+        assert rectification.handover_for_change(con, unit_id=inspected["a"], on="2024-08-01") is None
+        assert rectification.list_handovers(con) == []
