@@ -1,9 +1,17 @@
-"""The only door to the DuckDB file: short-lived connections, one transaction per action.
+"""The only way to the DuckDB file: one connection, one transaction per action.
 
-Every action takes the sidecar lock (`kit.lock`), attaches the file, works inside
-one transaction, commits and detaches, so no process keeps the file between actions
-(DESIGN.md, decision 1). This module is also the only one that sees DuckDB's
-exceptions: it turns them into `kit.errors` at the boundary.
+`read()` and `write()` give a connection for one action, reached one of three ways
+(DESIGN.md, decision 1):
+
+- in the data service, which holds the file open: a cursor of its connection, the
+  write turn for writers (kit.service.owner installs itself here);
+- in a process that reaches the file through the service (kit.config.mode): a
+  `RemoteConnection`, whose public functions run in the service (kit.door);
+- embedded (no service runs: a stopped office, a copy on a laptop): the sidecar lock
+  (`kit.lock`), the file attached for one transaction, then detached.
+
+This module is also the only one that sees DuckDB's exceptions: it turns them into
+`kit.errors` at the boundary.
 """
 
 from __future__ import annotations
@@ -16,10 +24,12 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,18 +38,32 @@ import duckdb
 import pandas as pd
 
 from kit import config, identity
-from kit.errors import Busy, DatabaseError, KitError, NotFound, PermissionDenied, SchemaError
+from kit.errors import (
+    Busy,
+    DatabaseError,
+    InvalidInput,
+    KitError,
+    NotFound,
+    OutcomeUnknown,
+    PermissionDenied,
+    SchemaError,
+)
 from kit.lock import FileLock
+from kit.service import client
 
 log = logging.getLogger(__name__)
 
 Params = Sequence[Any] | Mapping[str, Any]
 
 # Extensions must never be fetched: the offices are offline.
-_DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+DUCKDB_SETTINGS: dict[str, str | bool | int | float | list[str]] = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
 }
+# A COMMIT only writes the log: merging it into the file happens apart (at DETACH here,
+# by the data service's own schedule there), so a failed merge is never reported as a
+# failed save of something that was in fact kept.
+_EMBEDDED_SETTINGS = {**DUCKDB_SETTINGS, "checkpoint_threshold": "1000GB"}
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
@@ -94,7 +118,7 @@ class Connection:
         try:
             return self.raw.execute(sql, params) if params is not None else self.raw.execute(sql)
         except duckdb.Error as e:
-            raise DatabaseError(f"数据库操作失败：{_first_line(e)}") from e
+            raise DatabaseError(f"数据库操作失败：{first_line(e)}") from e
 
     def insert_rows(self, table: str, rows: Sequence[Sequence[Any]]) -> None:
         """Insert many rows with one statement (`table` comes from code, never from input).
@@ -148,10 +172,127 @@ class Connection:
         try:
             return self.execute(sql, params).df()
         except duckdb.Error as e:
-            raise DatabaseError(f"数据库操作失败：{_first_line(e)}") from e
+            raise DatabaseError(f"数据库操作失败：{first_line(e)}") from e
 
 
-def _first_line(e: BaseException) -> str:
+class RemoteConnection(Connection):
+    """A connection to the data service: kit's public functions sent to it run there (kit.door).
+
+    Free SQL goes as one read-only SELECT, answered only for users who see every unit.
+    """
+
+    def __init__(self, session: client.Session) -> None:  # no local handle: `raw` stays unset
+        self.session = session
+        self.actor = session.actor
+        self.writable = session.writable
+        self.now = session.now
+        self.trace_tail = None
+        self.cache = {}
+
+    def forward(self, name: str, args: Sequence[Any], kwargs: Mapping[str, Any], by: str = "arg") -> Any:
+        """Run the public function `name` in the service, in this connection's transaction.
+
+        `args` and `kwargs` leave the connection out; `by` says how it was passed ("arg" or "kw").
+        """
+        result, tail = self.session.call(name, args, kwargs, by)
+        if tail is not None:
+            self.trace_tail = (int(tail[0]), str(tail[1]))
+        return result
+
+    def execute(self, sql: str, params: Params | None = None) -> Any:
+        names, rows = self.session.sql(sql, _plain(params), frame=False)
+        return _Rows(list(names), [tuple(r) for r in rows])
+
+    def df(self, sql: str, params: Params | None = None) -> pd.DataFrame:
+        frame: pd.DataFrame = self.session.sql(sql, _plain(params), frame=True)
+        return frame
+
+    def insert_rows(self, table: str, rows: Sequence[Sequence[Any]]) -> None:
+        raise PermissionDenied("通过数据服务不能直接写入数据表，请使用监督台的函数。", action="直接写表")
+
+    def insert_columns(self, table: str, columns: Mapping[str, Sequence[Any]]) -> None:
+        raise PermissionDenied("通过数据服务不能直接写入数据表，请使用监督台的函数。", action="直接写表")
+
+
+def _plain(params: Params | None) -> Any:
+    if params is None:
+        return None
+    return dict(params) if isinstance(params, Mapping) else list(params)
+
+
+class _Rows:
+    """The rows of a SELECT the service ran, read like a DuckDB cursor's."""
+
+    def __init__(self, names: list[str], rows: list[tuple[Any, ...]]) -> None:
+        self.description = [(n, None, None, None, None, None, None) for n in names]
+        self._rows = rows
+        self._at = 0
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        rest, self._at = self._rows[self._at :], len(self._rows)
+        return rest
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        if self._at >= len(self._rows):
+            return None
+        self._at += 1
+        return self._rows[self._at - 1]
+
+    def fetchmany(self, size: int = 1) -> list[tuple[Any, ...]]:
+        part = self._rows[self._at : self._at + size]
+        self._at += len(part)
+        return part
+
+    def df(self) -> pd.DataFrame:
+        return pd.DataFrame(self.fetchall(), columns=[d[0] for d in self.description])
+
+
+def require_select(con: Connection, sql: str) -> None:
+    """Free SQL is for reading: refuse anything but one SELECT statement.
+
+    Raises:
+        InvalidInput: more than one statement, or one that is not a SELECT.
+        DatabaseError: the SQL cannot be parsed.
+    """
+    try:
+        statements = con.raw.extract_statements(sql)
+    except duckdb.Error as e:
+        raise DatabaseError(f"SQL 有误：{first_line(e)}") from e
+    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+        raise InvalidInput.one("sql", "自由 SQL 查询只能是一条 SELECT 语句（只读），不能修改数据或设置")
+
+
+def through_service(path: str | Path | None) -> bool:
+    """Whether this process reaches the file through the data service (never, inside the service)."""
+    return _owner.get() is None and client.through_service(config.db_path(path))
+
+
+class Owner:
+    """What the data service installs here: connections on the file it holds open (kit.service.owner)."""
+
+    path: Path
+
+    def read(self, *, wait_s: float) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+    def write(self, *, action: str, actor: str | None, wait_s: float) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+
+_owner: ContextVar[Owner | None] = ContextVar("kit_owner", default=None)
+
+
+@contextmanager
+def owned_by(owner: Owner) -> Iterator[None]:
+    """Within this block (one request in the data service), every action uses `owner`."""
+    token = _owner.set(owner)
+    try:
+        yield
+    finally:
+        _owner.reset(token)
+
+
+def first_line(e: BaseException) -> str:
     return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
 
 
@@ -169,7 +310,7 @@ _local = threading.local()
 def _get_engine() -> duckdb.DuckDBPyConnection:
     global _engine, _engine_pid
     if _engine is None or _engine_pid != os.getpid():  # a forked child needs its own
-        _engine = duckdb.connect(":memory:", config=_DUCKDB_CONFIG)
+        _engine = duckdb.connect(":memory:", config=_EMBEDDED_SETTINGS)
         _engine_pid = os.getpid()
     return _engine
 
@@ -209,7 +350,7 @@ def _attached(path: Path, *, read_only: bool, deadline: float) -> Iterator[duckd
                 break
             except duckdb.IOException as e:
                 if "lock" not in str(e).lower():
-                    raise DatabaseError(f"无法打开数据库文件 {path.name}：{_first_line(e)}") from e
+                    raise DatabaseError(f"无法打开数据库文件 {path.name}：{first_line(e)}") from e
                 if time.monotonic() >= deadline:
                     raise Busy(
                         f"数据库文件 {path.name} 被监督台以外的程序占用（例如直接打开文件的 DuckDB），"
@@ -217,7 +358,7 @@ def _attached(path: Path, *, read_only: bool, deadline: float) -> Iterator[duckd
                     ) from e
                 time.sleep(0.05)
             except duckdb.Error as e:
-                raise DatabaseError(f"无法打开数据库文件 {path.name}：{_first_line(e)}") from e
+                raise DatabaseError(f"无法打开数据库文件 {path.name}：{first_line(e)}") from e
         try:
             raw.execute(f"USE {_ALIAS}")
             yield raw
@@ -271,9 +412,7 @@ def _migrate(raw: duckdb.DuckDBPyConnection, path: Path) -> int:
             raw.execute("COMMIT")
         except duckdb.Error as e:
             raw.execute("ROLLBACK")
-            raise DatabaseError(
-                f"数据库升级到版本 {migration.version}（{migration.name}）失败：{_first_line(e)}"
-            ) from e
+            raise DatabaseError(f"数据库升级到版本 {migration.version}（{migration.name}）失败：{first_line(e)}") from e
     return latest_version()
 
 
@@ -301,6 +440,17 @@ def init(path: str | Path | None = None, *, admin: str | None = None, wait_s: fl
         return version
 
 
+def prepare_held(raw: duckdb.DuckDBPyConnection, db: Path) -> int:
+    """Bring a file the data service has just opened up to date, as `init` does for an attached one.
+
+    Raises:
+        SchemaError: the file was written by a newer program.
+    """
+    version = _migrate(raw, db)
+    _bootstrap(raw, config.operator(), db)
+    return version
+
+
 def _bootstrap(raw: duckdb.DuckDBPyConnection, name: str, db: Path) -> None:
     from kit import access  # access builds on this module
 
@@ -312,9 +462,9 @@ def _bootstrap(raw: duckdb.DuckDBPyConnection, name: str, db: Path) -> None:
         access.bootstrap(con, name)
         raw.execute("COMMIT")
     except BaseException:
-        _rollback(raw)
+        rollback(raw)
         raise
-    _write_anchor(db, con.trace_tail)
+    write_anchor_after_commit(db, con.trace_tail)
 
 
 def _require_file(db: Path) -> None:
@@ -335,9 +485,18 @@ def read(path: str | Path | None = None, *, wait_s: float | None = None) -> Iter
         Busy: a writer held the file past the wait.
         PermissionDenied: the acting user cannot be determined (or was refused inside).
     """
-    db = config.db_path(path)
-    _require_file(db)
     wait = config.lock_wait_s() if wait_s is None else wait_s
+    owner = _owner.get()
+    if owner is not None:
+        with owner.read(wait_s=wait) as con:
+            yield con
+        return
+    db = config.db_path(path)
+    if client.through_service(db):
+        with client.session(db, kind="read", action="查看", actor=None, wait_s=wait) as remote:
+            yield RemoteConnection(remote)
+        return
+    _require_file(db)
     who = identity.UNKNOWN
     try:
         who = identity.current()
@@ -379,47 +538,120 @@ def write(
         Busy: the file stayed locked past the wait.
         PermissionDenied: the acting user cannot be determined (or was refused inside).
     """
-    db = config.db_path(path)
-    _require_file(db)
     wait = config.lock_wait_s() if wait_s is None else wait_s
+    owner = _owner.get()
+    if owner is not None:
+        with owner.write(action=action, actor=actor, wait_s=wait) as con:
+            yield con
+        return
+    db = config.db_path(path)
+    if client.through_service(db):
+        with client.session(db, kind="write", action=action, actor=actor, wait_s=wait) as remote:
+            yield RemoteConnection(remote)
+        return
+    _require_file(db)
     who = actor or identity.UNKNOWN
     try:
         who = actor or identity.current()
         deadline = time.monotonic() + wait
+        request = uuid.uuid4().hex
         with (
             _process_turn(deadline),
             FileLock(db, exclusive=True, wait_s=wait, actor=who, action=action),
-            _attached(db, read_only=False, deadline=deadline) as raw,
         ):
             try:
-                if _schema_version(raw) != latest_version():
-                    _migrate(raw, db)
-                    _bootstrap(raw, config.operator(), db)
-                raw.execute("BEGIN TRANSACTION")
-                con = Connection(raw, actor=who, writable=True)
-                try:
-                    yield con
-                    raw.execute("COMMIT")
-                except BaseException:
-                    _rollback(raw)
-                    raise
-            except duckdb.Error as e:
-                raise DatabaseError(f"保存失败，未写入任何数据：{_first_line(e)}") from e
+                with _attached(db, read_only=False, deadline=deadline) as raw:
+                    try:
+                        if _schema_version(raw) != latest_version():
+                            _migrate(raw, db)
+                            _bootstrap(raw, config.operator(), db)
+                        raw.execute("BEGIN TRANSACTION")
+                        con = Connection(raw, actor=who, writable=True)
+                        try:
+                            yield con
+                            _note_outcome(raw, request, who, action, con.now)
+                        except BaseException:
+                            rollback(raw)
+                            raise
+                        _commit(raw, request)
+                    except duckdb.Error as e:
+                        raise DatabaseError(f"{NOT_SAVED}：{first_line(e)}") from e
+            except _InDoubt as doubt:
+                _settle_embedded(db, doubt, deadline)
             # Still under the exclusive lock, so anchors are written in commit order.
-            _write_anchor(db, con.trace_tail)
+            write_anchor_after_commit(db, con.trace_tail)
     except PermissionDenied as e:
         _record_refusal(db, who, e)
         raise
 
 
+NOT_SAVED = "未保存，未写入任何数据"
+
+
+class _InDoubt(Exception):
+    """COMMIT failed in a way that leaves DuckDB unusable: whether it reached the log must be read back."""
+
+    def __init__(self, request: str, cause: BaseException) -> None:
+        super().__init__(request)
+        self.request, self.cause = request, cause
+
+
+def _note_outcome(raw: duckdb.DuckDBPyConnection, request: str, who: str, action: str, when: datetime) -> None:
+    """Leave the request id in the transaction, so its commit can be looked up (migration 0004)."""
+    raw.execute("INSERT INTO write_outcomes VALUES (?, ?, ?, ?)", [request, who, action, when])
+    if request.startswith("00"):  # now and then, forget outcomes nobody will ask about any more
+        raw.execute("DELETE FROM write_outcomes WHERE committed_at < ?", [when - timedelta(days=2)])
+
+
+def _commit(raw: duckdb.DuckDBPyConnection, request: str) -> None:
+    try:
+        raw.execute("COMMIT")
+    except duckdb.FatalException as e:
+        raise _InDoubt(request, e) from e
+    except duckdb.Error:
+        rollback(raw)
+        found = raw.execute("SELECT count(*) FROM write_outcomes WHERE request_id = ?", [request]).fetchone()
+        if found != (0,):
+            log.error("COMMIT failed, yet request %s is in the file", request)
+            return
+        raise
+
+
+def _settle_embedded(db: Path, doubt: _InDoubt, deadline: float) -> None:
+    """Read the file again (still holding its lock) to learn whether the failed COMMIT landed.
+
+    Raises:
+        DatabaseError: it did not: nothing was written.
+        OutcomeUnknown: the file cannot be read now.
+    """
+    _drop_engine()
+    try:
+        with _attached(db, read_only=True, deadline=deadline) as raw:
+            found = raw.execute("SELECT count(*) FROM write_outcomes WHERE request_id = ?", [doubt.request]).fetchone()
+    except (duckdb.Error, KitError) as e:
+        raise OutcomeUnknown(
+            "结果不明，请刷新核对：保存时数据库发生严重错误，暂时无法确认是否已写入。请稍后刷新页面核对后再决定是否重新录入。"
+        ) from e
+    if found == (0,):
+        raise DatabaseError(f"{NOT_SAVED}：{first_line(doubt.cause)}") from doubt.cause
+    log.warning("COMMIT reported a fatal error, yet request %s reached the file", doubt.request)
+
+
 def _record_refusal(db: Path, who: str, refusal: PermissionDenied) -> None:
     """Leave a trace entry for a refused action, in an action of its own (the refused one wrote nothing)."""
-    from kit import trace  # trace builds on this module
-
     if getattr(_local, "active", False):
         return  # only the outermost action records (actions are never nested)
+    record_refusal_with(lambda: write(db, action="记录拒绝访问", actor=who), who, refusal)
+
+
+def record_refusal_with(
+    transaction: Callable[[], AbstractContextManager[Connection]], who: str, refusal: PermissionDenied
+) -> None:
+    """Write the trace entry of a refusal in the write transaction `transaction()` opens."""
+    from kit import trace  # trace builds on this module
+
     try:
-        with write(db, action="记录拒绝访问", actor=who) as con:
+        with transaction() as con:
             trace.record(
                 con,
                 action="拒绝访问",
@@ -458,9 +690,9 @@ def open_private(path: Path) -> Iterator[Connection]:
         DatabaseError: the file is not a DuckDB database or cannot be read.
     """
     try:
-        raw = duckdb.connect(str(path), read_only=True, config=_DUCKDB_CONFIG)
+        raw = duckdb.connect(str(path), read_only=True, config=DUCKDB_SETTINGS)
     except duckdb.Error as e:
-        raise DatabaseError(f"无法打开文件 {path.name}：{_first_line(e)}") from e
+        raise DatabaseError(f"无法打开文件 {path.name}：{first_line(e)}") from e
     try:
         yield Connection(raw, actor=identity.current(), writable=False)
     finally:
@@ -499,7 +731,7 @@ def write_anchor(db: Path, tail: tuple[int, str] | None) -> None:
     os.replace(aside, target)
 
 
-def _write_anchor(db: Path, tail: tuple[int, str] | None) -> None:
+def write_anchor_after_commit(db: Path, tail: tuple[int, str] | None) -> None:
     # The commit has happened: a failure here must not turn it into an error.
     # A lagging anchor only weakens the truncation check until the next write.
     try:
@@ -508,7 +740,7 @@ def _write_anchor(db: Path, tail: tuple[int, str] | None) -> None:
         log.warning("could not update the trace anchor", exc_info=True)
 
 
-def _rollback(raw: duckdb.DuckDBPyConnection) -> None:
+def rollback(raw: duckdb.DuckDBPyConnection) -> None:
     # The transaction may already be aborted by DuckDB itself.
     with contextlib.suppress(duckdb.Error):
         raw.execute("ROLLBACK")

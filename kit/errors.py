@@ -65,6 +65,18 @@ class PermissionDenied(KitError):
         self.target = target
 
 
+class ServiceUnavailable(Busy):
+    """The data service could not be reached within the wait (it may be restarting); nothing was done."""
+
+    title = "数据服务暂不可用"
+
+
+class OutcomeUnknown(KitError):
+    """A save was handed to the data service, which went away before saying whether it was kept."""
+
+    title = "结果不明"
+
+
 class SchemaError(KitError):
     """The database file's schema does not match this program."""
 

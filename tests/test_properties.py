@@ -262,6 +262,7 @@ def attempt(path: Path, function: str, call: Callable[[db.Connection], Any], *, 
         if isinstance(refusal, PermissionDenied):  # its one trace row, by design
             after, before = dict(after), dict(before)
             assert after.pop("trace_log")["rows"] == before.pop("trace_log")["rows"] + 1
+            assert after.pop("write_outcomes")["rows"] == before.pop("write_outcomes")["rows"] + 1
         assert after == before, f"{function} 拒绝了本次操作（{refusal}），却改动了数据"
         return None
     COUNTS[function, "accepted"] += 1
