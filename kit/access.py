@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from kit import trace, validate
+from kit import door, trace, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound, PermissionDenied
 
@@ -65,6 +65,7 @@ class User:
         return f"{self.display_name}（{self.role_text}）"
 
 
+@door.public
 def user(con: Connection) -> User:
     """The acting user of this action, with roles and the units their scopes cover today.
 
@@ -229,6 +230,7 @@ def _record_user(con: Connection, action: str, name: str, before: dict[str, Any]
     trace.record(con, action=action, table="users", key=name, before=before, after=_user_state(con, name))
 
 
+@door.public
 def bootstrap(con: Connection, name: str) -> None:
     """Register the first user with every role over every unit; only a file without users.
 
@@ -248,6 +250,7 @@ def bootstrap(con: Connection, name: str) -> None:
     _insert_scope(con, clean, "all", None, None, None, "首位管理员")
 
 
+@door.public
 def add_user(con: Connection, *, name: Any, display_name: Any = None, roles: Sequence[Any] = ()) -> None:
     """Register a user (the name the deployment gives them), optionally with roles.
 
@@ -286,6 +289,7 @@ def _keep_an_admin(con: Connection, doing: str) -> None:
         )
 
 
+@door.public
 def set_active(con: Connection, *, name: Any, active: Any) -> None:
     """Disable a user (they can no longer do anything) or enable them again.
 
@@ -306,6 +310,7 @@ def set_active(con: Connection, *, name: Any, active: Any) -> None:
     _record_user(con, "启用用户" if active else "停用用户", before["name"], before)
 
 
+@door.public
 def grant_role(con: Connection, *, name: Any, role: Any) -> None:
     """Give a user a role (录入员, 审核员, 分析员 or 管理员).
 
@@ -323,6 +328,7 @@ def grant_role(con: Connection, *, name: Any, role: Any) -> None:
     _record_user(con, "授予角色", before["name"], before)
 
 
+@door.public
 def revoke_role(con: Connection, *, name: Any, role: Any) -> None:
     """Take a role from a user.
 
@@ -371,6 +377,7 @@ def _insert_scope(
     return scope_id
 
 
+@door.public
 def grant_scope(
     con: Connection,
     *,
@@ -419,6 +426,7 @@ def grant_scope(
     return _insert_scope(con, target["name"], clean_kind, unit_id, start, end, clean_note)
 
 
+@door.public
 def revoke_scope(con: Connection, *, scope_id: int) -> None:
     """Remove one scope of a user.
 
@@ -452,6 +460,7 @@ def _scope_text(row: dict[str, Any]) -> str:
     return text
 
 
+@door.public
 def list_users(con: Connection) -> list[dict[str, Any]]:
     """Every user with roles and scopes, for administrators.
 
@@ -472,6 +481,7 @@ def list_users(con: Connection) -> list[dict[str, Any]]:
     return users
 
 
+@door.public
 def who_can_see(con: Connection, *, unit_id: int) -> list[dict[str, Any]]:
     """Active users whose roles and scope today let them see a unit, with their roles.
 

@@ -13,10 +13,11 @@ from typing import Any
 
 import pandas as pd
 
-from kit import access, db, followups, inspections, rankings, rectification, registry
+from kit import access, db, door, followups, inspections, rankings, rectification, registry
 from kit.db import Params
 
 
+@door.action("db_path")
 def query(sql: str, params: Params | None = None, *, db_path: str | Path | None = None) -> pd.DataFrame:
     """Run one read-only SQL query and return its rows.
 
@@ -32,6 +33,7 @@ def query(sql: str, params: Params | None = None, *, db_path: str | Path | None 
         return con.df(sql, params)
 
 
+@door.action("db_path")
 def ranking(*, scheme_code: str, year: int, db_path: str | Path | None = None) -> pd.DataFrame:
     """The ranking of a scheme in a year, as the results app shows it (units in the user's scope)."""
     with db.read(db_path) as con:
@@ -54,6 +56,7 @@ ORDER BY sc.code, u.sort_order, u.code
 """
 
 
+@door.action("db_path")
 def sheets(*, year: int, scheme_code: str | None = None, db_path: str | Path | None = None) -> pd.DataFrame:
     """Score sheets of a year (one scheme or all) for the units in the user's scope, with unit kinds in Chinese."""
     with db.read(db_path) as con:
@@ -64,6 +67,7 @@ def sheets(*, year: int, scheme_code: str | None = None, db_path: str | Path | N
     return _frame(rows, columns=[*_SHEET_COLUMNS, "kind_label"])
 
 
+@door.action("db_path")
 def followups_of(*, year: int, db_path: str | Path | None = None) -> pd.DataFrame:
     """Follow-ups (open and done) a year's grades raised, for the units in the user's scope."""
     with db.read(db_path) as con:
@@ -126,6 +130,7 @@ def _round_ids(con: db.Connection, rounds: list[str] | None) -> list[int] | None
     return None if rounds is None else [inspections.round_id(con, code) for code in rounds]
 
 
+@door.action("db_path")
 def findings(*, rounds: list[str] | None = None, db_path: str | Path | None = None) -> pd.DataFrame:
     """Problems found (巡察 and 中期监督检查) in the given rounds (codes, e.g. ["2025-8"]; None: all),
     units in the user's scope, with labels and the 一把手 on the day each was found.
@@ -138,6 +143,7 @@ def findings(*, rounds: list[str] | None = None, db_path: str | Path | None = No
     return _frame(rows, columns=_FINDING_COLUMNS)
 
 
+@door.action("db_path")
 def ledger(
     *, rounds: list[str] | None = None, today: date | None = None, db_path: str | Path | None = None
 ) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from kit import access, followups, registry, trace, validate
+from kit import access, door, followups, registry, trace, validate
 from kit.db import Connection
 from kit.errors import Conflict, InvalidInput
 from kit.schemes import SCORING_LABELS, Band, Indicator, Scheme, add_scheme, get_scheme, list_schemes
@@ -58,6 +58,7 @@ def sheet_key(scheme: Scheme, unit: Mapping[str, Any], year: int) -> str:
     return f"{scheme.code}/{unit['code']}/{year}"
 
 
+@door.public
 def load_sheet(con: Connection, *, scheme_id: int, unit_id: int, year: int) -> Sheet | None:
     """The saved sheet, or None if the unit has not been scored that year.
 
@@ -145,6 +146,7 @@ def assessment_day(year: int, today: date) -> date:
     return min(date(year, 12, 31), today)
 
 
+@door.public
 def save_sheet(
     con: Connection,
     *,
@@ -256,6 +258,7 @@ def _check_version(old: Sheet | None, expected: int | None) -> None:
         raise Conflict(f"该评分表已被{when}保存过，您看到的不是最新内容。请重新打开该单位后再修改，本次未保存。")
 
 
+@door.public
 def sheet_history(con: Connection, *, scheme_id: int, unit_id: int, year: int) -> list[dict[str, Any]]:
     """The trace of one sheet, oldest first: who saved it when, and what changed.
 

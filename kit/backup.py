@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kit import access, config, db, trace
+from kit import access, config, db, door, trace
 from kit.db import Connection
 from kit.errors import DatabaseError, InvalidInput, NotFound
 
@@ -91,6 +91,7 @@ def manifest_path(file: Path) -> Path:
     return file.with_suffix(".json")
 
 
+@door.action("path")
 def backup(path: str | Path | None, folder: str | Path, *, keep: int | None = None) -> BackupInfo:
     """Copy the database into `folder` with its manifest; keep only the newest `keep` copies.
 

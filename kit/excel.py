@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from kit import access, db, inspections, rectification, registry, validate
+from kit import access, db, door, inspections, rectification, registry, validate
 from kit.db import Connection
 from kit.errors import InvalidInput
 
@@ -357,6 +357,7 @@ def _check_rows(
     return good, errors
 
 
+@door.public
 def import_rows(
     con: Connection,
     kind: str,
@@ -526,6 +527,7 @@ def _guide(book: Any, kind: str, choices: dict[str, list[str]]) -> None:
             cell.font = Font(bold=cell.row == 1)
 
 
+@door.public
 def template(kind: str, *, con: Connection | None = None, round_id: int | None = None) -> bytes:
     """An .xlsx import template: the header row, dropdowns, a 填写说明 sheet; optionally prefilled.
 
@@ -696,6 +698,7 @@ OVERVIEW_COLUMNS = {
 }
 
 
+@door.public
 def export(con: Connection, what: str, *, round_ids: Sequence[int] | None = None) -> bytes:
     """The findings, ledger, clues or per-unit overview (all rounds, or `round_ids`) as .xlsx.
 

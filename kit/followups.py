@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from kit import access, registry, trace, validate
+from kit import access, door, registry, trace, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
 
@@ -18,6 +18,7 @@ def _key(sheet_key: str, kind: str, person_id: int | None) -> str:
     return f"{sheet_key}/{kind}" + (f"/{person_id}" if person_id is not None else "")
 
 
+@door.public
 def sync_for_sheet(
     con: Connection, *, sheet_id: int, sheet_key: str, unit: Mapping[str, Any], triggered: bool, on: date
 ) -> None:
@@ -89,6 +90,7 @@ ORDER BY s.total, u.sort_order, u.code, f.kind, p.id
 """
 
 
+@door.public
 def list_followups(
     con: Connection, *, year: int, scheme_id: int | None = None, statuses: tuple[str, ...] = ("open",)
 ) -> list[dict[str, Any]]:
@@ -105,6 +107,7 @@ def list_followups(
     return rows
 
 
+@door.public
 def complete(con: Connection, *, followup_id: int, note: Any) -> None:
     """Mark an open follow-up as done, with a note of what was done.
 
@@ -145,6 +148,7 @@ def complete(con: Connection, *, followup_id: int, note: Any) -> None:
     )
 
 
+@door.public
 def stats(con: Connection, *, year: int, scheme_id: int | None = None) -> dict[str, int]:
     """How many units (in the user's scope) a year's grades sent to follow-up, and 一把手 to 诫勉谈话."""
     scope, scope_params = access.scope_sql(con, "s.unit_id")

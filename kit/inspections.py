@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from kit import access, registry, trace, validate
+from kit import access, door, registry, trace, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
 
@@ -101,6 +101,7 @@ def _require_round_admin(con: Connection, what: str) -> None:
 # --- pools, rounds, groups -----------------------------------------------------------
 
 
+@door.public
 def add_to_pool(con: Connection, *, person_id: Any, pool: Any) -> None:
     """Put a registered person into the 组长库, 副组长库 or 联络员库.
 
@@ -122,6 +123,7 @@ def add_to_pool(con: Connection, *, person_id: Any, pool: Any) -> None:
     _record(con, "入库", "inspector_pool", key, None)
 
 
+@door.public
 def remove_from_pool(con: Connection, *, person_id: Any, pool: Any) -> None:
     """动态调整: take a person out of a pool (groups already formed keep them).
 
@@ -142,6 +144,7 @@ def remove_from_pool(con: Connection, *, person_id: Any, pool: Any) -> None:
     trace.record(con, action="出库", table="inspector_pool", key=key, before=before, after=None)
 
 
+@door.public
 def list_pool(con: Connection) -> list[dict[str, Any]]:
     """Everyone in the pools, with pool labels (names only: the pools hold no unit's records)."""
     access.require(con, access.READ, what="查看巡察人员库")
@@ -154,6 +157,7 @@ def list_pool(con: Connection) -> list[dict[str, Any]]:
     return rows
 
 
+@door.public
 def add_round(con: Connection, *, code: Any, name: Any, kind: Any, start: Any, end: Any, note: Any = None) -> int:
     """Set up a round (e.g. code 2024-1, name 十四届市委第一轮巡察); returns its id.
 
@@ -194,6 +198,7 @@ def _round(con: Connection, round_id: int) -> dict[str, Any]:
     return row
 
 
+@door.public
 def get_round(con: Connection, round_id: Any) -> dict[str, Any]:
     """One round with its kind label (rounds are office-wide: any registered user may read them).
 
@@ -206,6 +211,7 @@ def get_round(con: Connection, round_id: Any) -> dict[str, Any]:
     return _round(con, ident)
 
 
+@door.public
 def round_id(con: Connection, code: Any) -> int:
     """The id of the round with this code.
 
@@ -220,6 +226,7 @@ def round_id(con: Connection, code: Any) -> int:
     return int(found)
 
 
+@door.public
 def list_rounds(con: Connection) -> list[dict[str, Any]]:
     """Every round, latest first, with labels and how many units each inspects."""
     access.require(con, access.READ)
@@ -232,6 +239,7 @@ def list_rounds(con: Connection) -> list[dict[str, Any]]:
     return rows
 
 
+@door.public
 def add_group(con: Connection, *, round_id: Any, name: Any) -> int:
     """A 巡察组 of a round (e.g. 第一巡察组); returns its id.
 
@@ -275,6 +283,7 @@ def _person_name(con: Connection, person_id: int) -> str:
     return str(name)
 
 
+@door.public
 def recusal_conflicts(con: Connection, *, person_ids: Iterable[int], unit_ids: Iterable[int]) -> list[str]:
     """回避: who of `person_ids` holds or held a post in one of `unit_ids` — each as a Chinese sentence."""
     people, units = sorted(set(person_ids)), sorted(set(unit_ids))
@@ -297,6 +306,7 @@ def recusal_conflicts(con: Connection, *, person_ids: Iterable[int], unit_ids: I
     return out
 
 
+@door.public
 def add_member(con: Connection, *, group_id: Any, person_id: Any, role: Any) -> None:
     """Put a person into a group: 组长/副组长/联络员 must come from their pool, and nobody may
     inspect a unit where they hold or held a post (回避).
@@ -335,6 +345,7 @@ def add_member(con: Connection, *, group_id: Any, person_id: Any, role: Any) -> 
     _record(con, "设置巡察组成员", "group_members", f"{group}/{person}", None)
 
 
+@door.public
 def assign_unit(con: Connection, *, group_id: Any, unit_id: Any) -> None:
     """The group inspects the unit in its round (one group per unit and round; recusal checked).
 
@@ -362,6 +373,7 @@ def assign_unit(con: Connection, *, group_id: Any, unit_id: Any) -> None:
     _record(con, "确定巡察对象", "inspection_targets", f"{info['round_id']}/{unit}", None)
 
 
+@door.public
 def round_groups(con: Connection, *, round_id: Any) -> list[dict[str, Any]]:
     """A round's groups with their members and the units (in the user's scope) each inspects."""
     ident = validate.ident(round_id, field="round_id", label="轮次编号")
@@ -386,6 +398,7 @@ def round_groups(con: Connection, *, round_id: Any) -> list[dict[str, Any]]:
     return groups
 
 
+@door.public
 def grant_group_scope(con: Connection, *, group_id: Any, user_name: Any) -> list[int]:
     """Let a user of a group enter findings for the group's units during the round (dated scopes).
 
@@ -432,6 +445,7 @@ def grant_group_scope(con: Connection, *, group_id: Any, user_name: Any) -> list
 # --- categories --------------------------------------------------------------------------
 
 
+@door.public
 def add_category(con: Connection, *, name: Any, area: Any, department_id: Any = None) -> int:
     """A problem category (问题类别) and the department its 共性问题 交办单 goes to; returns its id.
 
@@ -462,6 +476,7 @@ def add_category(con: Connection, *, name: Any, area: Any, department_id: Any = 
     return new_id
 
 
+@door.public
 def list_categories(con: Connection) -> list[dict[str, Any]]:
     """Problem categories with area labels and responsible departments."""
     access.require(con, access.READ)
@@ -489,6 +504,7 @@ class FindingContext:
     unit_names: dict[int, str] = field(default_factory=dict)
 
 
+@door.public
 def finding_context(con: Connection) -> FindingContext:
     """Look-ups for `check_finding`, in the acting user's scope."""
     access.require(con, access.READ)
@@ -588,6 +604,7 @@ def check_finding(raw: Mapping[str, Any], ctx: FindingContext) -> dict[str, Any]
     }
 
 
+@door.public
 def add_findings(con: Connection, rows: Sequence[Mapping[str, Any]], *, action: str = "录入发现问题") -> list[int]:
     """Store findings already parsed by `check_finding`, in bulk; returns their ids in order.
 
@@ -604,6 +621,7 @@ def add_findings(con: Connection, rows: Sequence[Mapping[str, Any]], *, action: 
     return trace.insert_many(con, table="findings", sequence="findings_id_seq", columns=columns, action=action)
 
 
+@door.public
 def add_finding(con: Connection, **raw: Any) -> int:
     """Record one problem found (keyword arguments as FINDING_FIELDS); returns its id.
 
@@ -637,6 +655,7 @@ ORDER BY f.found_on, f.id
 """
 
 
+@door.public
 def list_findings(
     con: Connection, *, round_ids: Sequence[int] | None = None, unit_id: int | None = None, stage: str | None = None
 ) -> list[dict[str, Any]]:
@@ -662,6 +681,7 @@ def _finding_unit(con: Connection, finding_id: int) -> int:
     return int(unit)
 
 
+@door.public
 def top_leader_when_found(con: Connection, *, finding_id: Any) -> registry.Leader | None:
     """The unit's 一把手 on the day the problem was found (from tenures)."""
     ident = validate.ident(finding_id, field="finding_id", label="问题编号")
@@ -674,6 +694,7 @@ def top_leader_when_found(con: Connection, *, finding_id: Any) -> registry.Leade
 # --- clues -----------------------------------------------------------------------------------
 
 
+@door.public
 def transfer_clue(con: Connection, *, finding_id: Any, receiver: Any, transferred_on: Any, note: Any = None) -> int:
     """移交: a finding becomes a clue handed to 纪委监委 or 组织部; returns the clue id.
 
@@ -708,6 +729,7 @@ def transfer_clue(con: Connection, *, finding_id: Any, receiver: Any, transferre
     return new_id
 
 
+@door.public
 def record_outcome(
     con: Connection, *, clue_id: Any, outcome: Any, people: Any = 0, decided_on: Any, note: Any = None
 ) -> int:
@@ -752,6 +774,7 @@ def record_outcome(
     return new_id
 
 
+@door.public
 def list_clues(con: Connection, *, round_ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
     """Clues in the user's scope with their finding, receiver and every outcome so far."""
     access.require(con, access.READ)
@@ -778,6 +801,7 @@ def list_clues(con: Connection, *, round_ids: Sequence[int] | None = None) -> li
 # --- feedback ----------------------------------------------------------------------------------
 
 
+@door.public
 def record_feedback(
     con: Connection, *, round_id: Any, unit_id: Any, mode: Any, held_on: Any, leader_id: Any, note: Any = None
 ) -> int:
@@ -816,6 +840,7 @@ def record_feedback(
     return new_id
 
 
+@door.public
 def list_feedbacks(con: Connection, *, round_id: Any) -> list[dict[str, Any]]:
     """A round's feedback meetings in the user's scope, with the attending 分管领导."""
     rnd = validate.ident(round_id, field="round_id", label="轮次编号")
@@ -834,6 +859,7 @@ def list_feedbacks(con: Connection, *, round_id: Any) -> list[dict[str, Any]]:
 # --- statistics ---------------------------------------------------------------------------------
 
 
+@door.public
 def stats(con: Connection, *, round_ids: Sequence[Any]) -> dict[str, Any]:
     """The figures offices publish for a set of rounds, counted from the data in the user's scope.
 
@@ -932,6 +958,7 @@ STAT_LABELS = {
 }
 
 
+@door.public
 def common_problems(con: Connection, *, round_ids: Sequence[Any], min_units: int = 3) -> list[dict[str, Any]]:
     """共性问题: categories found in at least `min_units` units across the rounds, with their departments.
 
@@ -956,6 +983,7 @@ def common_problems(con: Connection, *, round_ids: Sequence[Any], min_units: int
     return rows
 
 
+@door.public
 def assignment_sheets(con: Connection, *, round_ids: Sequence[Any], min_units: int = 3) -> list[dict[str, Any]]:
     """共性问题交办单: the common problems grouped by the department responsible for them."""
     sheets: dict[str, dict[str, Any]] = {}

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from kit import access, config, db, inspections, rectification, trace
+from kit import access, config, db, door, inspections, rectification, trace
 from kit.db import Connection
 
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
@@ -88,6 +88,7 @@ TABLE_LABELS = {
 }
 
 
+@door.action("path")
 def check(path: str | Path | None = None) -> IntegrityReport:
     """Check one database file: chain, anchor and data (an administrator of all units only).
 
@@ -229,6 +230,7 @@ def _sheets(con: Connection) -> dict[str, dict[str, Any]]:
     return found
 
 
+@door.public
 def compare(con: Connection) -> tuple[int, list[Finding]]:
     """Every traced record against its latest trace entry; returns (records checked, findings).
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from kit import access, assessments
+from kit import access, assessments, door
 from kit.db import Connection
 
 # Ranks are the office's official ones, over every scored unit; a user sees the rows of their scope.
@@ -28,6 +28,7 @@ ORDER BY rank, sort_order, unit_code
 """
 
 
+@door.public
 def ranking(con: Connection, *, scheme_id: int, year: int) -> list[dict[str, Any]]:
     """Scored units in the user's scope by total, highest first; equal totals share a rank (1, 2, 2, 4)."""
     day = assessments.assessment_day(year, con.now.date())
@@ -42,6 +43,7 @@ def ranking(con: Connection, *, scheme_id: int, year: int) -> list[dict[str, Any
     return rows
 
 
+@door.public
 def grade_distribution(con: Connection, *, scheme_id: int, year: int) -> list[dict[str, Any]]:
     """How many units in the user's scope got each grade, every band of the scheme listed, highest first."""
     scope, scope_params = access.scope_sql(con, "s.unit_id")
@@ -54,6 +56,7 @@ def grade_distribution(con: Connection, *, scheme_id: int, year: int) -> list[di
     )
 
 
+@door.public
 def coverage(con: Connection, *, scheme_id: int, year: int) -> dict[str, Any]:
     """Units in the user's scope the scheme applies to, and which of them have no sheet for the year yet."""
     scheme = assessments.get_scheme(con, scheme_id)
@@ -73,6 +76,7 @@ def coverage(con: Connection, *, scheme_id: int, year: int) -> dict[str, Any]:
     return {"expected": expected, "scored": expected - len(missing), "missing": missing}
 
 
+@door.public
 def years(con: Connection, *, today: date) -> list[int]:
     """Years to offer: every year with sheets, plus this year and the last one, newest first."""
     access.require(con, access.READ)

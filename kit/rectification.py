@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from kit import access, inspections, registry, trace, validate
+from kit import access, door, inspections, registry, trace, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
 
@@ -113,6 +113,7 @@ def deadline_flag(
     return Flag("overdue", days, f"逾期 {days} 天")
 
 
+@door.public
 def reminder_offsets(con: Connection) -> tuple[int, ...]:
     """The office's reminder offsets in days around a deadline (default −7, 0, 7, 30)."""
     access.require(con, access.READ)
@@ -122,6 +123,7 @@ def reminder_offsets(con: Connection) -> tuple[int, ...]:
     return tuple(int(v) for v in str(raw).split(","))
 
 
+@door.public
 def set_reminder_offsets(con: Connection, *, offsets: Any) -> tuple[int, ...]:
     """Change the reminder offsets (e.g. "-7,0,7,30"); returns them sorted.
 
@@ -180,6 +182,7 @@ class ItemContext:
     today: date
 
 
+@door.public
 def item_context(con: Connection, finding_ids: Iterable[int] | None = None) -> ItemContext:
     """Look-ups for `check_item` (all findings, or only `finding_ids`), in the acting user's scope."""
     access.require(con, access.READ)
@@ -284,6 +287,7 @@ def check_item(raw: Mapping[str, Any], ctx: ItemContext) -> dict[str, Any]:
     }
 
 
+@door.public
 def add_items(con: Connection, rows: Sequence[Mapping[str, Any]], *, action: str = "录入整改事项") -> list[int]:
     """Store ledger rows already parsed by `check_item`, in bulk; returns their ids in order.
 
@@ -324,6 +328,7 @@ def add_items(con: Connection, rows: Sequence[Mapping[str, Any]], *, action: str
     return trace.insert_many(con, table="rectification_items", sequence="items_id_seq", columns=columns, action=action)
 
 
+@door.public
 def add_item(con: Connection, **raw: Any) -> int:
     """Add one ledger item (keyword arguments as ITEM_FIELDS); returns its id.
 
@@ -431,6 +436,7 @@ def _set_item(con: Connection, item: dict[str, Any], action: str, **changes: Any
     _record(con, action, "rectification_items", key, before)
 
 
+@door.public
 def update_progress(
     con: Connection, *, item_id: Any, body: Any, progress: Any = None, files: Iterable[tuple[Any, Any]] | None = None
 ) -> int:
@@ -460,6 +466,7 @@ def update_progress(
     return update_id
 
 
+@door.public
 def extend_deadline(con: Connection, *, item_id: Any, deadline: Any, reason: Any) -> int:
     """延期: move an open item's deadline later, with a reason; the extensions are counted.
 
@@ -485,6 +492,7 @@ def extend_deadline(con: Connection, *, item_id: Any, deadline: Any, reason: Any
     return update_id
 
 
+@door.public
 def request_close(con: Connection, *, item_id: Any, body: Any, files: Iterable[tuple[Any, Any]] | None = None) -> int:
     """申请销号: the unit says the item is done; needs evidence (now or uploaded earlier).
 
@@ -508,6 +516,7 @@ def request_close(con: Connection, *, item_id: Any, body: Any, files: Iterable[t
     return update_id
 
 
+@door.public
 def review_close(con: Connection, *, item_id: Any, approve: Any, note: Any) -> int:
     """审核销号: a 审核员 other than the one who asked approves (closed) or returns it (open again).
 
@@ -556,6 +565,7 @@ ORDER BY u.sort_order, u.code, i.deadline, i.id
 """
 
 
+@door.public
 def list_items(
     con: Connection,
     *,
@@ -580,6 +590,7 @@ def list_items(
     return rows
 
 
+@door.public
 def item_history(con: Connection, *, item_id: Any) -> list[dict[str, Any]]:
     """Every step of an item, oldest first, each with its evidence files (names and sizes)."""
     item = _item(con, item_id)
@@ -600,6 +611,7 @@ def item_history(con: Connection, *, item_id: Any) -> list[dict[str, Any]]:
     return steps
 
 
+@door.public
 def evidence(con: Connection, *, evidence_id: Any) -> tuple[str, bytes]:
     """One evidence file's name and bytes.
 
@@ -622,6 +634,7 @@ def evidence(con: Connection, *, evidence_id: Any) -> tuple[str, bytes]:
 # --- 双向抄告 -----------------------------------------------------------------------------------
 
 
+@door.public
 def leaders_in_charge(con: Connection) -> list[dict[str, Any]]:
     """The 分管领导 who attended a feedback of a unit in the user's scope, and their unread copies."""
     scope, params = access.scope_sql(con, "fb.unit_id")
@@ -633,6 +646,7 @@ def leaders_in_charge(con: Connection) -> list[dict[str, Any]]:
     )
 
 
+@door.public
 def copies_for(con: Connection, *, person_id: Any, unread_only: bool = False) -> list[dict[str, Any]]:
     """What was copied to a 分管领导, newest first, limited to units in the user's scope."""
     person = validate.ident(person_id, field="person_id", label="人员编号")
@@ -651,6 +665,7 @@ def copies_for(con: Connection, *, person_id: Any, unread_only: bool = False) ->
     return rows
 
 
+@door.public
 def mark_copies_read(con: Connection, *, copy_ids: Sequence[Any]) -> int:
     """已阅: mark copies as read; returns how many changed.
 
@@ -689,6 +704,7 @@ def grade_for(score: Decimal) -> str:
     return next(label for floor, label in EVALUATION_BANDS if score >= floor)
 
 
+@door.public
 def evaluate(con: Connection, *, round_id: Any, unit_id: Any, score: Any, note: Any = None, on: Any = None) -> str:
     """整改评估: score a unit's rectification in a round (0–100); returns the grade. A new score replaces the old.
 
@@ -717,6 +733,7 @@ def evaluate(con: Connection, *, round_id: Any, unit_id: Any, score: Any, note: 
     return grade
 
 
+@door.public
 def overview(con: Connection, *, round_ids: Sequence[Any], today: date | None = None) -> list[dict[str, Any]]:
     """Per unit of the rounds (in scope): items, closed, overdue, completion rate, evaluation, 一把手 today."""
     items = list_items(con, round_ids=round_ids, today=today)
@@ -742,6 +759,7 @@ def overview(con: Connection, *, round_ids: Sequence[Any], today: date | None = 
     return units
 
 
+@door.public
 def poor_units(con: Connection, *, round_id: Any, today: date | None = None) -> list[dict[str, Any]]:
     """整改不力: units of a round graded 差, for the 通报, with their open and overdue items."""
     return [u for u in overview(con, round_ids=[round_id], today=today) if u["grade"] == POOR_GRADE]
@@ -750,6 +768,7 @@ def poor_units(con: Connection, *, round_id: Any, today: date | None = None) -> 
 # --- 整改交接 ------------------------------------------------------------------------------------
 
 
+@door.public
 def handover_for_change(con: Connection, *, unit_id: Any, on: Any) -> int | None:
     """When the unit's 一把手 changed on `on`: hand every open item to the new one; returns the handover id.
 
@@ -803,6 +822,7 @@ def handover_for_change(con: Connection, *, unit_id: Any, on: Any) -> int | None
 SIDE_LABELS = {"outgoing": "交出方", "incoming": "接收方"}
 
 
+@door.public
 def sign_handover(con: Connection, *, handover_id: Any, side: Any, on: Any = None) -> None:
     """A leader signs the handover: side 'outgoing' (交出) or 'incoming' (接收).
 
@@ -833,6 +853,7 @@ def sign_handover(con: Connection, *, handover_id: Any, side: Any, on: Any = Non
     _record(con, "整改交接签字", "rectification_handovers", str(ident), before)
 
 
+@door.public
 def list_handovers(con: Connection) -> list[dict[str, Any]]:
     """Handovers of units in scope, newest first, with both leaders' names and whether both signed."""
     scope, params = access.scope_sql(con, "h.unit_id")
@@ -858,6 +879,7 @@ PAPER_REASONS = {
 }
 
 
+@door.public
 def paper_flags(con: Connection, *, round_ids: Sequence[Any] | None = None) -> list[dict[str, Any]]:
     """纸面整改: items that look rectified on paper only, each with every reason that applies."""
     items = list_items(con, round_ids=round_ids)

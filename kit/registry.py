@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from kit import access, trace, validate
+from kit import access, door, trace, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
 
@@ -45,6 +45,7 @@ _LEADER_COLUMNS = "t.id, p.id, p.name, t.post, t.role, t.start_date, t.end_date"
 _MAX_SORT = 1_000_000
 
 
+@door.public
 def add_unit(
     con: Connection,
     *,
@@ -118,6 +119,7 @@ def add_unit(
     return unit_id
 
 
+@door.public
 def get_unit(con: Connection, unit_id: int) -> dict[str, Any]:
     """One unit as a dict.
 
@@ -132,6 +134,7 @@ def get_unit(con: Connection, unit_id: int) -> dict[str, Any]:
     return rows[0]
 
 
+@door.public
 def unit_id(con: Connection, code: str) -> int:
     """The id of the unit with this code.
 
@@ -146,6 +149,7 @@ def unit_id(con: Connection, code: str) -> int:
     return int(found)
 
 
+@door.public
 def list_units(con: Connection, *, kinds: list[str] | None = None) -> list[dict[str, Any]]:
     """Active units the user may see, in display order, optionally of some kinds only."""
     scope, params = access.scope_sql(con, "id")
@@ -156,6 +160,7 @@ def list_units(con: Connection, *, kinds: list[str] | None = None) -> list[dict[
     return con.records(sql + " ORDER BY sort_order, code", params)
 
 
+@door.public
 def add_person(
     con: Connection,
     *,
@@ -212,6 +217,7 @@ def _require_person(con: Connection, person_id: int) -> str:
     return str(name)
 
 
+@door.public
 def start_tenure(
     con: Connection,
     *,
@@ -295,6 +301,7 @@ def _check_no_overlap(
         raise InvalidInput.one("start", f"该人员在该期间已在{unit['name']}任职，任职时间不能重叠")
 
 
+@door.public
 def end_tenure(con: Connection, *, tenure_id: int, end: date | str) -> None:
     """Close a tenure on `end` (its last day in office).
 
@@ -327,6 +334,7 @@ def end_tenure(con: Connection, *, tenure_id: int, end: date | str) -> None:
     )
 
 
+@door.public
 def change_leader(con: Connection, *, unit_id: int, role: str, person_id: int, post: str, on: date | str) -> int:
     """职务调整: the unit's holder of `role` leaves the day before `on`; `person_id` starts on `on`.
 
@@ -368,12 +376,14 @@ def _holder_at(con: Connection, unit_id: int, role: str, on: date) -> Leader | N
     return Leader(*row) if row else None
 
 
+@door.public
 def top_leader_at(con: Connection, unit_id: int, on: date) -> Leader | None:
     """The unit's 一把手 (party principal) on a date, from tenures."""
     access.require(con, access.READ, unit_id=unit_id)
     return _holder_at(con, unit_id, "principal", on)
 
 
+@door.public
 def principal_leaders_at(con: Connection, unit_id: int, on: date) -> list[Leader]:
     """The unit's 党政一把手 on a date: the 一把手 first, then the administrative principal."""
     access.require(con, access.READ, unit_id=unit_id)
@@ -381,6 +391,7 @@ def principal_leaders_at(con: Connection, unit_id: int, on: date) -> list[Leader
     return [leader for leader in found if leader is not None]
 
 
+@door.public
 def leadership_at(con: Connection, unit_id: int, on: date) -> list[Leader]:
     """Everyone in the unit's leadership team on a date, principals first."""
     access.require(con, access.READ, unit_id=unit_id)
@@ -393,6 +404,7 @@ def leadership_at(con: Connection, unit_id: int, on: date) -> list[Leader]:
     return [Leader(*row) for row in rows]
 
 
+@door.public
 def principal_changes(con: Connection, unit_id: int, start: date, end: date) -> list[Leader]:
     """Principal tenures that began within [start, end]: the changes of 一把手 in a period."""
     access.require(con, access.READ, unit_id=unit_id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from kit import access, registry, trace, validate
+from kit import access, door, registry, trace, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
 
@@ -70,6 +70,7 @@ class Scheme:
         return sum((scores[i.id] for i in self.indicators), Decimal(0)).quantize(CENT)
 
 
+@door.public
 def add_scheme(
     con: Connection,
     *,
@@ -248,6 +249,7 @@ def _check_bands(check: validate.Checker, bands: list[Any]) -> list[dict[str, An
     return clean
 
 
+@door.public
 def get_scheme(con: Connection, scheme_id: int) -> Scheme:
     """A scheme with its indicators and bands.
 
@@ -277,6 +279,7 @@ def get_scheme(con: Connection, scheme_id: int) -> Scheme:
     return Scheme(row[0], row[1], row[2], row[3], list(row[4]), indicators, bands)
 
 
+@door.public
 def list_schemes(con: Connection) -> list[dict[str, Any]]:
     """Every scheme (schemes are not tied to units: every user with a role reads them)."""
     access.require(con, access.READ)

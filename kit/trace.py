@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from kit import door
 from kit.db import Connection
 
 GENESIS = "0" * 64
@@ -152,6 +153,7 @@ class ChainReport:
         return self.first_broken is None
 
 
+@door.public
 def verify(con: Connection) -> ChainReport:
     """Walk the whole log in order and recompute every link.
 
@@ -178,6 +180,7 @@ def verify(con: Connection) -> ChainReport:
     return ChainReport(checked)
 
 
+@door.public
 def history(con: Connection, *, table: str, key: str, unit_id: int | None = None) -> list[dict[str, Any]]:
     """Every entry for one record, oldest first, with before/after decoded.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kit import access, assessments, charts, followups, rankings
+from kit import access, assessments, charts, door, followups, rankings
 from kit.db import Connection
 from kit.formats import number
 from kit.reports import render
@@ -25,6 +25,7 @@ def band_text(scheme: assessments.Scheme) -> str:
     return "；".join(parts)
 
 
+@door.public
 def section(con: Connection, *, scheme_id: int, year: int) -> dict[str, Any]:
     """Everything the report shows for one scheme in one year, for the units in the user's scope."""
     access.require(con, access.READ, what="生成报告")
@@ -43,6 +44,7 @@ def section(con: Connection, *, scheme_id: int, year: int) -> dict[str, Any]:
     }
 
 
+@door.public
 def build(con: Connection, *, year: int, scheme_id: int | None = None) -> str:
     """The whole report as one HTML document (schemes without sheets that year are left out)."""
     access.require(con, access.READ, what="生成报告")
@@ -61,6 +63,7 @@ def build(con: Connection, *, year: int, scheme_id: int | None = None) -> str:
     )
 
 
+@door.public
 def page(con: Connection, *, year: int, sections: list[dict[str, Any]], one_scheme: bool) -> str:
     """Render sections already computed into the report document."""
     who = access.require(con, access.READ, what="生成报告")

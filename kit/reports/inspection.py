@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from kit import access, charts, inspections, rectification, validate
+from kit import access, charts, door, inspections, rectification, validate
 from kit.db import Connection
 from kit.errors import InvalidInput
 from kit.reports import render
@@ -103,6 +103,7 @@ def _rectification_section(con: Connection, round_ids: list[int], today: date | 
     }
 
 
+@door.public
 def round_report(con: Connection, *, round_ids: Sequence[int], today: date | None = None) -> str:
     """巡察情况报告 of one or more rounds, as one self-contained HTML document.
 
@@ -154,6 +155,7 @@ def _issuer(con: Connection, who: access.User) -> str:
     return DEFAULT_ISSUER
 
 
+@door.public
 def notice(con: Connection, *, round_id: int, today: date | None = None, issuer: str | None = None) -> str:
     """关于……巡察整改情况的通报: the units of a round graded 差 in 整改评估, as an official notice.
 
