@@ -172,6 +172,15 @@ def save_sheet(
     check = validate.Checker()
     scheme_id = check(validate.ident, scheme_id, field="scheme_id", label="考核方案编号")
     unit_id = check(validate.ident, unit_id, field="unit", label="单位编号")
+    expected_version = check(
+        validate.integer,
+        expected_version,
+        field="expected_version",
+        label="打开时的版本",
+        minimum=0,
+        maximum=validate.MAX_ID,
+        required=False,
+    )
     check.done()
     access.require(con, access.ENTER, unit_id=unit_id, what="录入评分")
     scheme = get_scheme(con, scheme_id)
