@@ -1,5 +1,5 @@
-"""`kit …` on the command line: init, demo, serve, report, stats, import, export, template, check, user, backup,
-restore."""
+"""`kit …` on the command line: init, demo, serve, service, report, stats, import, export, template, check, user,
+backup, restore."""
 
 from __future__ import annotations
 
@@ -105,8 +105,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         if not args.force:
             print(f"数据库文件已存在：{path}。如需重建演示数据，请加 --force（将删除该文件）。", file=sys.stderr)
             return 2
-        for stale in (path, path.with_name(path.name + ".wal")):
-            stale.unlink(missing_ok=True)
+        with db.embedded(path):  # refused while a data service holds the file
+            for stale in (path, path.with_name(path.name + ".wal")):
+                stale.unlink(missing_ok=True)
     summary = demo.build(path)
     print(f"演示数据库已生成：{path}")
     print(
@@ -122,16 +123,34 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return serve.run(db_path=config.db_path(args.db), port=args.port, preheat=not args.no_preheat, open_browser=False)
 
 
+def _cmd_service(args: argparse.Namespace) -> int:
+    from kit.service import client, server
+
+    path = config.db_path(args.db)
+    if not args.status:
+        return server.main(["--db", str(path), "--port", str(args.port)])
+    info = client.ping(path.resolve(), wait_s=0)
+    service = client.found(path.resolve())
+    print(
+        f"数据服务运行中：{service.address if service else ''}\n"
+        f"  文件 {info['file']}，结构版本 {info['schema_version']}，进程 {info['pid']}，"
+        f"已运行 {info['uptime_s'] / 60:.0f} 分钟，未合并日志 {info['wal_bytes'] / 1024:.0f} KB，"
+        f"写入排队 {info['waiting']} 个\n  您的身份：{info['user']}"
+    )
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
+    from kit import schemes
     from kit.reports import assessment
 
     with db.read(args.db) as con:
         scheme_id = None
         if args.scheme:
-            found = con.scalar("SELECT id FROM assessment_schemes WHERE code = ?", [args.scheme])
-            if found is None:
+            found = [s["id"] for s in schemes.list_schemes(con) if s["code"] == args.scheme]
+            if not found:
                 raise NotFound(f"考核方案编码“{args.scheme}”不存在")
-            scheme_id = int(found)
+            scheme_id = int(found[0])
         html = assessment.build(con, year=args.year, scheme_id=scheme_id)
     out = Path(args.out) if args.out else Path(assessment.filename(args.year))
     out.write_text(html, encoding="utf-8")
@@ -321,6 +340,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = add("serve", _cmd_serve, "在 127.0.0.1 上启动各应用")
     serve.add_argument("--port", type=int, default=8866, metavar="端口", help="端口（默认 8866）")
     serve.add_argument("--no-preheat", action="store_true", help="不预热内核（调试用）")
+    service = add("service", _cmd_service, "在前台运行数据服务（唯一打开数据库文件的进程；供 systemd 使用）")
+    service.add_argument("--port", type=int, default=0, metavar="端口", help="监听 127.0.0.1 上的端口（默认任选）")
+    service.add_argument("--status", action="store_true", help="只查看正在运行的数据服务")
     report = add("report", _cmd_report, "生成离线 HTML 报告")
     kinds = report.add_subparsers(dest="name", required=True, metavar="报告名称")
 

@@ -82,3 +82,19 @@ def years(con: Connection, *, today: date) -> list[int]:
     access.require(con, access.READ)
     found = {int(r[0]) for r in con.all("SELECT DISTINCT year FROM score_sheets")}
     return sorted(found | {today.year, today.year - 1}, reverse=True)
+
+
+@door.public
+def scored_units(con: Connection, *, scheme_id: int, year: int) -> set[int]:
+    """The units in the user's scope that have a sheet of this scheme and year."""
+    scope, params = access.scope_sql(con, "unit_id")
+    sql = f"SELECT unit_id FROM score_sheets WHERE scheme_id = ? AND year = ? AND {scope}"
+    return {int(r[0]) for r in con.all(sql, [scheme_id, year, *params])}
+
+
+@door.public
+def latest_year(con: Connection) -> int | None:
+    """The latest year with a sheet of a unit in the user's scope, if any."""
+    scope, params = access.scope_sql(con, "unit_id")
+    found = con.scalar(f"SELECT max(year) FROM score_sheets WHERE {scope}", params)
+    return int(found) if found is not None else None

@@ -161,6 +161,13 @@ def list_units(con: Connection, *, kinds: list[str] | None = None) -> list[dict[
 
 
 @door.public
+def list_people(con: Connection) -> list[dict[str, Any]]:
+    """Everyone registered, by id: id and name (people are not tied to a unit, so every role reads them)."""
+    access.require(con, access.READ)
+    return con.records("SELECT id, name FROM people ORDER BY id")
+
+
+@door.public
 def add_person(
     con: Connection,
     *,

@@ -8,7 +8,6 @@ function appears without an entry, so no function can ship without its check.
 from __future__ import annotations
 
 import inspect
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
@@ -25,6 +24,7 @@ from kit import (
     backup,
     db,
     demo,
+    door,
     excel,
     followups,
     inspections,
@@ -38,7 +38,8 @@ from kit import (
 from kit.errors import InvalidInput, NotFound, PermissionDenied
 from kit.reports import assessment as assessment_report
 from kit.reports import inspection as inspection_report
-from tests.conftest import SMALL_BANDS, SMALL_INDICATORS, build_inspection, build_office, save
+from kit.service import server
+from tests.conftest import SMALL_BANDS, SMALL_INDICATORS, build_inspection, build_office, copy_database, save
 
 MODULES: list[ModuleType] = [
     access,
@@ -176,6 +177,7 @@ CASES: dict[str, Case] = {
     "registry.unit_id": Case(lambda con, w: registry.unit_id(con, "B")),
     "registry.list_units": Case(lambda con, w: registry.list_units(con), filtered=_no_b),
     "registry.add_person": Case(lambda con, w: registry.add_person(con, name="某人"), who="clerk", writes=True),
+    "registry.list_people": Case(lambda con, w: registry.list_people(con), who="stranger"),
     "registry.start_tenure": Case(
         lambda con, w: registry.start_tenure(
             con,
@@ -277,6 +279,11 @@ CASES: dict[str, Case] = {
         filtered=lambda c: c["expected"] == 1 and [u["code"] for u in c["missing"]] == ["A"],
     ),
     "rankings.years": Case(lambda con, w: rankings.years(con, today=date(2025, 1, 1)), who="stranger"),
+    "rankings.scored_units": Case(
+        lambda con, w: rankings.scored_units(con, scheme_id=w.office["scheme"], year=2024),
+        filtered=lambda units: len(units) == 1,
+    ),
+    "rankings.latest_year": Case(lambda con, w: rankings.latest_year(con), who="stranger"),
     # analysts' helpers (open the file themselves)
     "analysis.query": Case(lambda path, w: analysis.query("SELECT * FROM units", db_path=path), by_path=True),
     "analysis.sheets": Case(
@@ -569,6 +576,25 @@ def test_every_public_function_is_in_the_table() -> None:
     assert stale == [], f"these entries name no function: {stale}"
 
 
+# Checked functions that are not run by the data service, and why.
+NOT_THROUGH_THE_DOOR = {
+    "excel.import_file": "reads the workbook where it was uploaded; the rows go through excel.import_rows",
+    "backup.verify": "reads a backup file and its manifest, not the database",
+    "backup.restore": "replaces the file: refused while a data service holds it",
+}
+# The checks themselves, run by the data service so that a refusal is traced where the file is.
+CHECKS = {"access.require", "access.require_all_units", "access.visible_units", "access.scope_sql"}
+
+
+def test_the_data_service_runs_every_checked_function_and_nothing_else() -> None:
+    server.load_served()
+    # kit.demo builds a new file before any service serves it.
+    assert sorted(server.SERVED) == sorted(m.__name__ for m in MODULES if m is not demo)
+    exposed = {name.rsplit(".", 2)[-2] + "." + name.rsplit(".", 1)[-1] for name in [*door.FUNCTIONS, *door.ACTIONS]}
+    assert exposed == (set(CASES) - set(NOT_THROUGH_THE_DOOR)) | CHECKS
+    assert not exposed & (set(EXEMPT) - CHECKS), "a helper that trusts its arguments must not be callable from outside"
+
+
 @pytest.fixture(scope="module")
 def _world_master(tmp_path_factory: pytest.TempPathFactory) -> World:
     """Units A and B scored (B low, with follow-ups); users of every kind; a backup."""
@@ -638,8 +664,7 @@ def _inspection_world(path: Path, office: dict[str, Any]) -> dict[str, Any]:
 def world(_world_master: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
     """A private copy of the world (its file and anchor); the backup is shared, read only."""
     path = tmp_path / "kit.duckdb"
-    shutil.copyfile(_world_master.path, path)
-    shutil.copyfile(db.anchor_path(_world_master.path), db.anchor_path(path))
+    copy_database(_world_master.path, path)
     return replace(_world_master, path=path, office={**_world_master.office, "db": path})
 
 
@@ -660,7 +685,7 @@ def _refusals(path: Path) -> int:
 
 
 def _data(path: Path) -> dict[str, Any]:
-    with db.open_private(path) as con:
+    with db.read(path) as con:
         digests = backup.table_digests(con)
     digests.pop("trace_log")
     digests.pop("write_outcomes")  # a refusal's trace entry is a write of its own

@@ -47,8 +47,8 @@ class ResultsModel(app.AppModel):
             years = rankings.years(con, today=con.now.date())
             self.scheme_options = [(s["name"], s["id"]) for s in schemes]
             self.year_options = [(f"{y}年度", y) for y in years]
-            latest = con.scalar("SELECT max(year) FROM score_sheets")
-            self._select(con, int(latest) if latest else years[0], schemes[0]["id"] if schemes else None)
+            latest = rankings.latest_year(con)
+            self._select(con, latest or years[0], schemes[0]["id"] if schemes else None)
 
     def select(self, *, year: int, scheme_id: int | None) -> None:
         with db.read(self.db_path) as con:

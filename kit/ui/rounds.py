@@ -65,7 +65,7 @@ class RoundsModel(app.AppModel):
         self.round_id = chosen
         self.pool = inspections.list_pool(con)
         self.units = [(f"{u['name']}（{u['code']}）", u["id"]) for u in registry.list_units(con)]
-        self.people = [(f"{p[1]}（编号 {p[0]}）", p[0]) for p in con.all("SELECT id, name FROM people ORDER BY id")]
+        self.people = [(f"{p['name']}（编号 {p['id']}）", p["id"]) for p in registry.list_people(con)]
         self.leaders = self._leaders(con)
         if chosen is None:
             self.groups, self.targets, self.clues, self.exports = [], [], [], {}
@@ -83,9 +83,9 @@ class RoundsModel(app.AppModel):
         """分管领导 to choose from: the teams of the top units today, and whoever attended a feedback."""
         today = con.now.date()
         found: dict[int, str] = {}
-        for (unit,) in con.all("SELECT id FROM units WHERE parent_id IS NULL ORDER BY sort_order, id"):
-            if access.user(con).sees(int(unit)):
-                for leader in registry.leadership_at(con, int(unit), today):
+        for unit in registry.list_units(con):  # those the user sees
+            if unit["parent_id"] is None:
+                for leader in registry.leadership_at(con, unit["id"], today):
                     found.setdefault(leader.person_id, f"{leader.name}（{leader.post}）")
         for row in rectification.leaders_in_charge(con):
             found.setdefault(row["person_id"], row["name"])

@@ -15,7 +15,7 @@ from typing import Any
 import ipywidgets as w
 import traitlets as t
 
-from kit import access, assessments, db, registry, validate
+from kit import access, assessments, db, followups, rankings, registry, validate
 from kit.db import Connection
 from kit.errors import InvalidInput
 from kit.formats import number
@@ -50,7 +50,7 @@ class ScoreEntryModel(app.AppModel):
             schemes = assessments.list_schemes(con)
             self.year_options = [(f"{y}年度", y) for y in years]
             self.scheme_options = [(s["name"], s["id"]) for s in schemes]
-            year = _latest_scored_year(con) or years[0]
+            year = rankings.latest_year(con) or years[0]
             self._select(con, year, schemes[0]["id"] if schemes else None, None)
 
     def select(self, *, year: int, scheme_id: int | None, unit_id: int | None) -> None:
@@ -60,10 +60,7 @@ class ScoreEntryModel(app.AppModel):
     def _select(self, con: Connection, year: int, scheme_id: int | None, unit_id: int | None) -> None:
         scheme = assessments.get_scheme(con, scheme_id) if scheme_id is not None else None
         units = registry.list_units(con, kinds=scheme.unit_kinds) if scheme else []
-        scored = {
-            int(r[0])
-            for r in con.all("SELECT unit_id FROM score_sheets WHERE scheme_id = ? AND year = ?", [scheme_id, year])
-        }
+        scored = rankings.scored_units(con, scheme_id=scheme_id, year=year) if scheme_id is not None else set()
         options = [(u["name"] + ("（已评分）" if u["id"] in scored else ""), u["id"]) for u in units]
         if unit_id not in {u["id"] for u in units}:
             unit_id = None
@@ -131,7 +128,9 @@ class ScoreEntryModel(app.AppModel):
                 note=values.get("note"),
                 expected_version=version,
             )
-            opened = con.scalar("SELECT count(*) FROM followups WHERE sheet_id = ? AND status = 'open'", [sheet.id])
+            opened = sum(
+                f["unit_id"] == self.unit_id for f in followups.list_followups(con, year=self.year, scheme_id=scheme.id)
+            )
             self._select(con, self.year, scheme.id, self.unit_id)
         if sheet.version == version:
             return f"内容没有变化，无需保存（仍为第 {version} 版）"
@@ -142,14 +141,7 @@ class ScoreEntryModel(app.AppModel):
 
 
 def _years(con: Connection) -> list[int]:
-    from kit import rankings
-
     return rankings.years(con, today=con.now.date())
-
-
-def _latest_scored_year(con: Connection) -> int | None:
-    found = con.scalar("SELECT max(year) FROM score_sheets")
-    return int(found) if found is not None else None
 
 
 def _leaders_text(con: Connection, unit_id: int, year: int) -> str:
