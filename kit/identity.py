@@ -58,11 +58,19 @@ def current() -> str:
     if how == "local":
         return config.operator()
     source = "JUPYTERHUB_USER" if how == "hub" else header_env()
-    # Proxies send non-ASCII names percent-encoded (headers are Latin-1 on the wire).
-    name = unicodedata.normalize("NFC", unquote(os.environ.get(source, ""))).strip()
-    if not name or any(unicodedata.category(ch).startswith("C") for ch in name) or len(name) > 100:
+    name = clean(os.environ.get(source, ""))
+    if name is None:
         where = "JupyterHub" if how == "hub" else f"反向代理的请求头 {header_name()}"
         raise PermissionDenied(f"未能从{where}确定当前用户，操作未执行。请重新登录；如仍不行，请联系管理员。")
+    return name
+
+
+def clean(raw: str) -> str | None:
+    """A user name as a proxy or JupyterHub sends it, or None if it cannot be one."""
+    # Proxies send non-ASCII names percent-encoded (headers are Latin-1 on the wire).
+    name = unicodedata.normalize("NFC", unquote(raw)).strip()
+    if not name or any(unicodedata.category(ch).startswith("C") for ch in name) or len(name) > 100:
+        return None
     return name
 
 

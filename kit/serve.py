@@ -1,4 +1,9 @@
-"""`kit serve`: the apps in Voilà, on 127.0.0.1, offline, with preheated kernels."""
+"""`kit serve`: the data service and the apps in Voilà, on 127.0.0.1, offline, with preheated kernels.
+
+The data service owns the file (DESIGN.md, decision 1): `kit serve` starts it (or uses
+the one already running for the file, e.g. under systemd), restarts it if it dies, and
+points every kernel at it. Kernels never open the file themselves (`KIT_MODE=service`).
+"""
 
 from __future__ import annotations
 
@@ -10,15 +15,24 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from kit import identity
+from kit import config, db, identity
+from kit.service import client, tokens
+from kit.service.supervisor import Supervisor
 
 SHARE = Path(__file__).with_name("share")
 SITE_TITLE = "监督台"
 SITE_LEAD = "对“一把手”和领导班子监督的工作台：考核评分、考核结果与报告、巡察组织、巡察整改。"
 FOLDER_TITLES = {"analysis": ("分析笔记本", "分析员的示例笔记本（只读查询，展示结果）")}
+# The header by which the serving layer hands a page's verified user to its kernel (kit.voila_auth).
+SESSION_HEADER = "X-Kit-Session"
+# In single-machine mode every page is the operator's: kernels get a token for the operator up front,
+# so that a preheated kernel can build its forms before the page is opened.
+OPERATOR_TOKEN_TTL_S = 30 * 24 * 3600
 # Kernels idle this long with no browser attached are shut down (closed or crashed tabs).
 CULL_IDLE_S = 600
 CULL_INTERVAL_S = 60
@@ -95,21 +109,51 @@ def voila_command(folder: Path, *, port: int, preheat: bool, token: str) -> list
     ]
     if preheat:
         args += ["--preheat_kernel=True", "--pool_size=1"]
-    if identity.mode() == "header":
-        # Only this header reaches the kernels; the proxy in front must overwrite it (docs/deployment.md).
-        args.append(f"--VoilaConfiguration.http_header_envs={json.dumps([identity.header_name()])}")
+    # Only these headers reach the kernels: the page's token (always set by the server itself)
+    # and, behind a proxy, the user's name, which the proxy must overwrite (docs/deployment.md).
+    headers = [SESSION_HEADER] + ([identity.header_name()] if identity.mode() == "header" else [])
+    args.append(f"--VoilaConfiguration.http_header_envs={json.dumps(headers)}")
     return args
 
 
-def server_env(db_path: Path) -> dict[str, str]:
-    """The server's environment: our template on JUPYTER_PATH, the database as an absolute path."""
+def server_env(db_path: Path, service_address: str) -> dict[str, str]:
+    """The server's environment: our template on JUPYTER_PATH, the file and its data service."""
     env = dict(os.environ)
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(SHARE / "jupyter"), env.get("JUPYTER_PATH")]))
     env["KIT_DB"] = str(db_path.resolve())
-    # The user's header reaches a kernel only from its request, never from the server's own environment.
-    env.pop(identity.header_env(), None)
+    env["KIT_MODE"] = "service"
+    env["KIT_SERVICE"] = service_address
+    # A user's header or token reaches a kernel only from its own request, never from the server's environment.
+    for name in (identity.header_env(), identity.header_env(SESSION_HEADER), "KIT_SESSION_TOKEN"):
+        env.pop(name, None)
+    if identity.mode() == "local":
+        secret = tokens.read_secret(config.secret_path(db_path.resolve()))
+        if secret is not None:
+            env["KIT_SESSION_TOKEN"] = tokens.mint(secret, config.operator(), ttl_s=OPERATOR_TOKEN_TTL_S)
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
+
+
+@contextmanager
+def data_service(db_path: Path, *, output: IO[bytes] | None = None) -> Iterator[str]:
+    """The file's data service: the one already running for it, or one started (and stopped) here.
+
+    Yields its address. A file from an older program is upgraded before the service opens it.
+
+    Raises:
+        ServiceUnavailable: the service did not start (its output says why).
+    """
+    found = client.found(db_path.resolve())
+    if found is not None and found.alive():
+        yield found.address
+        return
+    db.init(db_path)
+    supervisor = Supervisor(db_path, output=output)
+    supervisor.start()
+    try:
+        yield supervisor.address
+    finally:
+        supervisor.stop()
 
 
 def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout_s: float = 120) -> bool:
@@ -126,33 +170,34 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout_s: float = 1
 
 def run(*, db_path: Path, port: int, preheat: bool = True, open_browser: bool = False) -> int:
     """Serve until interrupted; prints the address (with its access token) once it answers."""
-    from kit import db
-
-    db.init(db_path)  # a file from an older program is upgraded before any kernel reads it
     token = os.environ.get("KIT_TOKEN") or secrets.token_hex(16)
     folder = notebooks_dir()
-    proc = subprocess.Popen(
-        voila_command(folder, port=port, preheat=preheat, token=token), env=server_env(db_path), cwd=folder
-    )
-    try:
-        if not wait_for_port(port, proc):
-            print("监督台未能启动，请查看上方日志。", file=sys.stderr)
-            return 1
-        print(
-            f"\n监督台已启动：http://127.0.0.1:{port}/?token={token}\n数据库：{db_path.resolve()}\n按 Ctrl+C 停止。\n",
-            flush=True,
+    with data_service(db_path) as address:
+        proc = subprocess.Popen(
+            voila_command(folder, port=port, preheat=preheat, token=token),
+            env=server_env(db_path, address),
+            cwd=folder,
         )
-        if open_browser:
-            import webbrowser
+        try:
+            if not wait_for_port(port, proc):
+                print("监督台未能启动，请查看上方日志。", file=sys.stderr)
+                return 1
+            print(
+                f"\n监督台已启动：http://127.0.0.1:{port}/?token={token}\n"
+                f"数据库：{db_path.resolve()}（数据服务 {address}）\n按 Ctrl+C 停止。\n",
+                flush=True,
+            )
+            if open_browser:
+                import webbrowser
 
-            webbrowser.open(f"http://127.0.0.1:{port}/?token={token}")
-        return proc.wait()
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT if os.name != "nt" else signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+                webbrowser.open(f"http://127.0.0.1:{port}/?token={token}")
+            return proc.wait()
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT if os.name != "nt" else signal.SIGTERM)
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()

@@ -1,4 +1,5 @@
-"""A real Voilà server on a free loopback port and a headless Chromium that may not leave it."""
+"""A real Voilà server and its data service on free loopback ports, and a headless Chromium that may not leave
+them."""
 
 from __future__ import annotations
 
@@ -52,8 +53,8 @@ def voila(db_path: Path, log: Path, *, notebooks: Path | None = None, preheat: b
     """`kit serve`'s Voilà command on a free port, stopped afterwards."""
     port, token = free_port(), "test-token"
     folder = notebooks or serve.notebooks_dir()
-    env = serve.server_env(db_path)
-    with log.open("wb") as out:
+    with log.open("wb") as out, serve.data_service(db_path, output=out) as address:
+        env = serve.server_env(db_path, address)
         proc = subprocess.Popen(
             serve.voila_command(folder, port=port, preheat=preheat, token=token),
             env=env,

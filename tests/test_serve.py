@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from kit import serve
+from kit import config, serve
+from kit.service import tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,16 +33,31 @@ def test_voila_listens_on_loopback_only_with_our_template_and_a_token(tmp_path: 
     assert (serve.SHARE / "voila" / "voila.py").is_file()
 
 
-def test_server_gets_the_database_as_an_absolute_path() -> None:
-    env = serve.server_env(Path("data") / "x.duckdb")
+def test_server_gets_the_database_as_an_absolute_path_and_its_data_service() -> None:
+    env = serve.server_env(Path("data") / "x.duckdb", "grpc+tcp://127.0.0.1:9")
     assert Path(env["KIT_DB"]).is_absolute()
     assert env["JUPYTER_PATH"].split(os.pathsep)[0] == str(serve.SHARE / "jupyter")
+    assert (env["KIT_MODE"], env["KIT_SERVICE"]) == ("service", "grpc+tcp://127.0.0.1:9")
 
 
-def test_behind_a_proxy_only_the_user_header_reaches_kernels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_behind_a_proxy_only_the_page_token_and_user_header_reach_kernels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HTTP_X_KIT_USER", "someone")  # must not stand in for a missing header
-    assert not any("http_header_envs" in arg for arg in serve.voila_command(tmp_path, port=1, preheat=True, token="t"))
+    monkeypatch.setenv("HTTP_X_KIT_SESSION", "kit1.forged")
+    command = serve.voila_command(tmp_path, port=1, preheat=True, token="t")
+    assert '--VoilaConfiguration.http_header_envs=["X-Kit-Session"]' in command
     monkeypatch.setenv("KIT_AUTH", "header")
     command = serve.voila_command(tmp_path, port=1, preheat=True, token="t")
-    assert '--VoilaConfiguration.http_header_envs=["X-Kit-User"]' in command
-    assert "HTTP_X_KIT_USER" not in serve.server_env(tmp_path / "x.duckdb")
+    assert '--VoilaConfiguration.http_header_envs=["X-Kit-Session", "X-Kit-User"]' in command
+    env = serve.server_env(tmp_path / "x.duckdb", "grpc+tcp://127.0.0.1:9")
+    assert "HTTP_X_KIT_USER" not in env
+    assert "HTTP_X_KIT_SESSION" not in env
+    assert "KIT_SESSION_TOKEN" not in env, "behind a proxy no kernel may act before its page's request"
+
+
+def test_on_one_machine_kernels_act_as_the_operator_from_the_start(tmp_path: Path) -> None:
+    path = tmp_path / "x.duckdb"
+    secret = tokens.load_or_create_secret(config.secret_path(path))
+    env = serve.server_env(path, "grpc+tcp://127.0.0.1:9")
+    assert tokens.verify(secret, env["KIT_SESSION_TOKEN"]) == config.operator()
