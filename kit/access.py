@@ -94,6 +94,7 @@ def user(con: Connection) -> User:
     return found
 
 
+@door.public
 def require(con: Connection, need: str, *, unit_id: int | None = None, what: str = "") -> User:
     """The acting user, if they have a role for `need` and (when given) see `unit_id`.
 
@@ -118,6 +119,7 @@ def require(con: Connection, need: str, *, unit_id: int | None = None, what: str
     return who
 
 
+@door.public
 def require_all_units(con: Connection, need: str, *, what: str) -> User:
     """The acting user, if their scope covers every unit (free SQL cannot be limited to a scope).
 
@@ -134,12 +136,14 @@ def require_all_units(con: Connection, need: str, *, what: str) -> User:
     return who
 
 
+@door.public
 def visible_units(con: Connection) -> list[int] | None:
     """Ids of the units the acting user may see (None: all), for `list_contains(?, unit_id)` filters."""
     units = require(con, READ).units
     return None if units is None else sorted(units)
 
 
+@door.public
 def scope_sql(con: Connection, column: str) -> tuple[str, list[Any]]:
     """A SQL condition limiting `column` (a unit id written by the caller) to the user's scope."""
     units = visible_units(con)

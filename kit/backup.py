@@ -1,7 +1,10 @@
 """备份与恢复: consistent copies taken while the apps run, checked before they are trusted.
 
-A backup is taken under the shared lock, the same one every reader takes: forms keep
-reading, a save waits until the copy is done (seconds for an office's file). Next to
+While the data service runs, a backup is made there: saves wait only while the log is
+merged into the file, then go on while the file is copied (kit.service.owner). Without
+the service, it is taken under the shared lock every reader takes: a save waits until
+the copy is done. Either way the manifest is read from a view of exactly what was
+copied. A restore replaces the file, so it needs the service stopped. Next to
 each copy goes a manifest with the file's SHA-256, the trace's last (seq, hash) and
 a digest of every table, so a restore can refuse a damaged or altered copy and prove
 that what it put back equals what was saved, table by table.
@@ -108,12 +111,9 @@ def backup(path: str | Path | None, folder: str | Path, *, keep: int | None = No
     with db.read(source) as con:
         access.require_all_units(con, access.ADMIN, what="备份数据库")
         stamp = con.now.strftime("%Y%m%d-%H%M%S-%f")
-        target = out / f"{source.stem}-{stamp}{SUFFIX}"
-        aside = target.with_name(target.name + ".part")
-        # Nothing can write while we hold the shared lock: the file on disk is the committed state.
-        if source.with_name(source.name + ".wal").exists():
-            raise DatabaseError(f"数据库文件 {source.name} 有未合并的日志（.wal），请先运行“kit init”合并后再备份。")
-        _copy(source, aside)
+    target = out / f"{source.stem}-{stamp}{SUFFIX}"
+    aside = target.with_name(target.name + ".part")
+    with db.copied(source, aside, _copy) as con:  # `con` sees exactly what was copied
         manifest = {
             "format": FORMAT,
             "created_at": con.now.isoformat(),
@@ -193,15 +193,20 @@ def restore(file: str | Path, path: str | Path | None = None) -> BackupInfo:
     Raises:
         NotFound, DatabaseError: the backup is missing, damaged, altered or cannot be copied (nothing was changed).
         PermissionDenied: the user is not an administrator of all units of the current database.
-        Busy: the apps kept the file past the wait.
+        Busy: a data service holds the file (stop it first), or the apps kept it past the wait.
     """
     target = config.db_path(path)
     if target.exists():
         try:
-            with db.read(target) as con:
+            with db.read(target) as con:  # through its data service, if one runs: a refusal is traced there
                 access.require_all_units(con, access.ADMIN, what="从备份恢复")
         except DatabaseError:
             pass  # a file too damaged to open is exactly what a restore is for
+    with db.embedded(target, doing="从备份恢复"):  # a restore replaces the file: no service may hold it
+        return _restore(file, target)
+
+
+def _restore(file: str | Path, target: Path) -> BackupInfo:
     info = verify(file)
     aside = target.with_name(target.name + ".restoring")
     _copy(info.file, aside)

@@ -263,8 +263,31 @@ def require_select(con: Connection, sql: str) -> None:
 
 
 def through_service(path: str | Path | None) -> bool:
-    """Whether this process reaches the file through the data service (never, inside the service)."""
-    return _owner.get() is None and client.through_service(config.db_path(path))
+    """Whether this process reaches the file through the data service (never inside the service itself)."""
+    if _owner.get() is not None or _embedded.get():
+        return False
+    return client.through_service(config.db_path(path))
+
+
+_embedded: ContextVar[bool] = ContextVar("kit_embedded", default=False)
+
+
+@contextmanager
+def embedded(path: str | Path | None = None, *, doing: str = "直接打开它") -> Iterator[None]:
+    """Within this block, open the file directly whatever the mode (building a new file, offline work).
+
+    Raises:
+        Busy: a data service holds the file.
+    """
+    db = config.db_path(path)
+    service = client.found(db)
+    if service is not None and service.alive():
+        raise Busy(f"数据服务正在使用 {db.name}，不能{doing}。请先停止 kit serve（或数据服务）后重试。")
+    token = _embedded.set(True)
+    try:
+        yield
+    finally:
+        _embedded.reset(token)
 
 
 class Owner:
@@ -276,6 +299,9 @@ class Owner:
         raise NotImplementedError
 
     def write(self, *, action: str, actor: str | None, wait_s: float) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+    def copied(self, target: Path, copy: Callable[[Path, Path], None]) -> AbstractContextManager[Connection]:
         raise NotImplementedError
 
 
@@ -427,8 +453,10 @@ def init(path: str | Path | None = None, *, admin: str | None = None, wait_s: fl
         Busy: the file stayed locked.
     """
     db = config.db_path(path)
-    db.parent.mkdir(parents=True, exist_ok=True)
     wait = config.lock_wait_s() if wait_s is None else wait_s
+    if through_service(db) and client.found(db) is not None:  # it migrated the file when it started
+        return int(client.ping(db, wait_s=wait)["schema_version"])
+    db.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait
     with (
         _process_turn(deadline),
@@ -492,7 +520,7 @@ def read(path: str | Path | None = None, *, wait_s: float | None = None) -> Iter
             yield con
         return
     db = config.db_path(path)
-    if client.through_service(db):
+    if through_service(db):
         with client.session(db, kind="read", action="查看", actor=None, wait_s=wait) as remote:
             yield RemoteConnection(remote)
         return
@@ -545,7 +573,7 @@ def write(
             yield con
         return
     db = config.db_path(path)
-    if client.through_service(db):
+    if through_service(db):
         with client.session(db, kind="write", action=action, actor=actor, wait_s=wait) as remote:
             yield RemoteConnection(remote)
         return
@@ -662,6 +690,28 @@ def record_refusal_with(
             )
     except KitError:
         log.warning("could not record a refused action in the trace", exc_info=True)
+
+
+@contextmanager
+def copied(path: str | Path | None, target: Path, copy: Callable[[Path, Path], None]) -> Iterator[Connection]:
+    """Copy the file to `target` consistently (`copy(source, target)`); yield a read of exactly what was copied.
+
+    Raises:
+        Busy: a save held the file past the wait.
+        DatabaseError: the copy failed, or (embedded) the file has a log not yet merged.
+    """
+    owner = _owner.get()
+    if owner is not None:
+        with owner.copied(target, copy) as con:
+            yield con
+        return
+    source = config.db_path(path)
+    with read(source) as con:
+        # Nothing can write while we hold the shared lock: the file on disk is the committed state.
+        if source.with_name(source.name + ".wal").exists():
+            raise DatabaseError(f"数据库文件 {source.name} 有未合并的日志（.wal），请先运行“kit init”合并后再备份。")
+        copy(source, target)
+        yield con
 
 
 @contextmanager

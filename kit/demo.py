@@ -403,7 +403,18 @@ def _score_year(
 
 
 def build(path: str | Path | None = None) -> DemoSummary:
-    """Create the demo database at `path` (which must not hold data yet) in one transaction."""
+    """Create the demo database at `path` (which must not hold data yet) in one transaction.
+
+    A new file is built directly, before any data service serves it.
+
+    Raises:
+        Busy: a data service already holds the file.
+    """
+    with db.embedded(path):
+        return _build(path)
+
+
+def _build(path: str | Path | None) -> DemoSummary:
     rng = random.Random(SEED)
     summary = DemoSummary(years=[2023, 2024, 2025])
     db.init(path, admin=DEMO_ACTOR)

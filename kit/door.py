@@ -72,8 +72,8 @@ def action(path: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
             file = config.db_path(bound.arguments.get(path))
             if not db.through_service(file):
                 return fn(*args, **kwargs)
-            bound.arguments.pop(path)  # the service runs it on its own file
-            return client.run_action(file, name, bound.args, bound.kwargs)  # type: ignore[no-any-return]
+            arguments = {k: v for k, v in bound.arguments.items() if k != path}  # the service names its own file
+            return client.run_action(file, name, [], arguments)  # type: ignore[no-any-return]
 
         return call
 

@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.flight as fl
 
 from kit import config, identity
-from kit.errors import DatabaseError, KitError, OutcomeUnknown, PermissionDenied, ServiceUnavailable
+from kit.errors import DatabaseError, KitError, NotFound, OutcomeUnknown, PermissionDenied, ServiceUnavailable
 from kit.service import codec, tokens
 
 log = logging.getLogger(__name__)
@@ -218,10 +218,19 @@ class _Broken(Exception):
     """The exchange with the service ended unexpectedly."""
 
 
-def _open(db: Path, opening: Mapping[str, Any], token: str, wait_s: float) -> tuple[Exchange, dict[str, Any]]:
+# How to start a service for a file that has none. The product leaves it None: a
+# service is started by `kit serve` or systemd, and clients wait while it restarts.
+# The test suite's service mode starts one in its own process (tests/service_host.py).
+starter: Callable[[Path], Found | None] | None = None
+
+
+def _open(
+    db: Path, opening: Mapping[str, Any], actor: str | None, wait_s: float
+) -> tuple[Exchange, dict[str, Any], str]:
     """Open an exchange and get the service's answer to `opening`, retrying while it restarts.
 
     Raises:
+        NotFound: neither a service nor the file exists.
         ServiceUnavailable: no service answered within the wait.
         Busy, PermissionDenied, KitError: the service refused to open.
     """
@@ -229,7 +238,12 @@ def _open(db: Path, opening: Mapping[str, Any], token: str, wait_s: float) -> tu
     attempt = 0
     while True:
         service = found(db)
+        if service is None and starter is not None:
+            service = starter(db)
+        if service is None and not config.service_address() and not db.exists():
+            raise NotFound(f"数据库文件 {db} 不存在。请先运行“kit init”或“kit demo”创建它。")
         if service is not None:
+            token = credential(db, actor)  # the key exists once a service has started
             exchange: Exchange | None = None
             try:
                 writer, reader = _client(service.address).do_exchange(
@@ -252,7 +266,7 @@ def _open(db: Path, opening: Mapping[str, Any], token: str, wait_s: float) -> tu
                 if "error" in reply:
                     exchange.close()
                     raise codec.error_from(reply["error"])
-                return exchange, reply
+                return exchange, reply, token
         if time.monotonic() >= deadline:
             raise ServiceUnavailable(UNAVAILABLE)
         time.sleep(_RETRY_S[min(attempt, len(_RETRY_S) - 1)])
@@ -379,10 +393,9 @@ def session(db: Path, *, kind: str, action: str, actor: str | None, wait_s: floa
         ServiceUnavailable, Busy, PermissionDenied: the session could not open; nothing was done.
         DatabaseError, OutcomeUnknown: see Session.finish.
     """
-    token = credential(db, actor)
     request_id = uuid.uuid4().hex
     opening = {"op": "open", "kind": kind, "action": action, "request_id": request_id, "wait_s": wait_s}
-    exchange, reply = _open(db, opening, token, wait_s)
+    exchange, reply, token = _open(db, opening, actor, wait_s)
     current = Session(db, exchange, reply, token=token, request_id=request_id, wait_s=wait_s)
     try:
         yield current
@@ -407,11 +420,11 @@ def ping(db: Path, *, wait_s: float = 0.0, actor: str | None = None) -> dict[str
         ServiceUnavailable: no service answered.
         PermissionDenied: the service refused the caller's credential.
     """
-    token = credential(db, actor)
     deadline = time.monotonic() + wait_s
     while True:
         service = found(db)
         if service is not None:
+            token = credential(db, actor)
             try:
                 results = list(_client(service.address).do_action(fl.Action("ping", b""), _options(token, timeout=5)))
                 return dict(json.loads(results[0].body.to_pybytes()))

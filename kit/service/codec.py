@@ -5,7 +5,8 @@ it, so an evidence file or a DataFrame is never turned into text. JSON cannot te
 tuple from a list, a date from a string or a Decimal from a float, so such values are
 tagged: an object whose only key starts with "$". The service decodes only plain
 values and the callbacks it was told about; the client, which trusts its service,
-also rebuilds kit's dataclasses and errors.
+also rebuilds kit's errors and may load the module of a kit dataclass it is sent; the service
+rebuilds only dataclasses of kit modules it has loaded (a report section handed back, say).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import dataclasses
 import importlib
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path, PurePath
@@ -114,7 +116,11 @@ class Encoder:
         item = getattr(value, "item", None)  # a numpy scalar from a DataFrame cell
         if callable(item) and type(value).__module__ == "numpy":
             return self(item())
-        raise TypeError(f"cannot send {type(value).__name__} to or from the data service")
+        if isinstance(value, Mapping):
+            return self(dict(value))
+        if isinstance(value, Iterable):  # a generator or iterator is read once, as the function would
+            return self(list(value))
+        raise errors.InvalidInput.one("_", f"无法识别的参数值（{type(value).__name__}），操作未执行。")
 
 
 def _ipc(table: pa.Table) -> pa.Buffer:
@@ -131,7 +137,7 @@ def _table(data: bytes | pa.Buffer) -> pa.Table:
 class Decoder:
     """Rebuilds values from JSON data and binary parts.
 
-    `trusted` (the client reading its service) also rebuilds kit's dataclasses;
+    `trusted` (the client reading its service) also rebuilds errors and loads dataclasses' modules;
     `callback(i)` supplies the stand-in for the sender's i-th callback.
     """
 
@@ -194,7 +200,7 @@ class Decoder:
                 return self._callback(int(value))
             if tag == "$err" and self._trusted:
                 return error_from(value)
-            if tag == "$obj" and self._trusted:
+            if tag == "$obj":
                 return self._dataclass(value, data.get("f", {}))
         except (TypeError, ValueError, InvalidOperation, pa.ArrowException) as e:
             raise WireError(f"数据服务消息已损坏：{tag} 无法读取。") from e
@@ -203,12 +209,13 @@ class Decoder:
     def _dataclass(self, name: Any, fields: Mapping[str, Any]) -> Any:
         module_name, _, qualname = str(name).partition(":")
         if not module_name.startswith("kit."):
-            raise WireError(f"数据服务返回了未知的类型 {name}。")
-        obj: Any = importlib.import_module(module_name)
+            raise WireError(f"未知的类型 {name}。")
+        # The client may load kit's modules; the service only builds classes it has loaded itself.
+        obj: Any = importlib.import_module(module_name) if self._trusted else sys.modules.get(module_name)
         for part in qualname.split("."):
-            obj = getattr(obj, part)
+            obj = getattr(obj, part, None)
         if not (isinstance(obj, type) and dataclasses.is_dataclass(obj)):
-            raise WireError(f"数据服务返回了未知的类型 {name}。")
+            raise WireError(f"未知的类型 {name}。")
         values = {k: self(v) for k, v in fields.items()}
         init = {f.name: values[f.name] for f in dataclasses.fields(obj) if f.init and f.name in values}
         built = obj(**init)
@@ -256,14 +263,17 @@ def error_from(data: Mapping[str, Any]) -> BaseException:
 
 
 def dumps(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    # "surrogatepass": a lone surrogate typed or pasted into a form reaches the validator that refuses it.
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.encode("utf-8", "surrogatepass")
 
 
 def loads(raw: bytes | pa.Buffer | None) -> Any:
     if raw is None:
         raise WireError("数据服务消息已损坏：缺少内容。")
     try:
-        return json.loads(raw.to_pybytes() if isinstance(raw, pa.Buffer) else raw)
+        data = raw.to_pybytes() if isinstance(raw, pa.Buffer) else raw
+        return json.loads(data.decode("utf-8", "surrogatepass"))
     except (ValueError, RecursionError) as e:
         raise WireError("数据服务消息已损坏：无法解析。") from e
 

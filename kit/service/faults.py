@@ -1,7 +1,9 @@
 """Deterministic failures of the data service, for the fault tests only.
 
 `KIT_SERVICE_FAULT=point:n` makes the service kill itself (SIGKILL, as a power cut
-or the OOM killer would) the n-th time it reaches `point`. Unset, nothing happens.
+or the OOM killer would) the n-th time it reaches `point`. With `KIT_SERVICE_FAULT_ONCE`
+naming a file, only the first service started arms itself (it creates the file), so the
+one its supervisor starts next runs normally. Unset, nothing happens.
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ def arm_from_env() -> None:
     point, _, count = raw.partition(":")
     if point not in POINTS:
         raise ValueError(f"KIT_SERVICE_FAULT: unknown point {point!r}")
+    once = os.environ.get("KIT_SERVICE_FAULT_ONCE", "").strip()
+    if once:
+        try:
+            os.close(os.open(once, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return
     _armed[point] = int(count or 1)
 
 

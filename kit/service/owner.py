@@ -81,6 +81,11 @@ class WriteTurn:
             ticket.since = time.monotonic()
             return ticket
 
+    def waiting(self) -> int:
+        """How many writers wait for the turn now."""
+        with self._cond:
+            return len(self._queue)
+
     def release(self, ticket: _Ticket) -> None:
         with self._cond:
             if self.holder is ticket:
@@ -105,7 +110,13 @@ class Held(db.Owner):
         self._pause_lock = threading.Lock()
         self._last_prune = 0.0
         self.engine = _connect(path)
-        db.prepare_held(self.engine, path)
+        # Its own cursor, closed after: a result left half-read keeps a transaction open, and
+        # DuckDB will not merge the log while one is (measured: every checkpoint then fails).
+        cursor = self.engine.cursor()
+        try:
+            db.prepare_held(cursor, path)
+        finally:
+            cursor.close()
 
     def close(self) -> None:
         with contextlib.suppress(duckdb.Error):
@@ -252,13 +263,14 @@ class Held(db.Owner):
             self.turn.release(ticket)
 
     @contextmanager
-    def copy_at_checkpoint(self, who: str, target: Path, copy: Callable[[Path, Path], None]) -> Iterator[db.Connection]:
+    def copied(self, target: Path, copy: Callable[[Path, Path], None]) -> Iterator[db.Connection]:
         """Copy the file as of a checkpoint into `target`; yield a snapshot at that same state.
 
         Writers wait only for the checkpoint itself: the copy is made while they go on
         saving into the log, because the file is not written again until the next
         checkpoint, and checkpoints wait until the copy is done.
         """
+        who = self._actor()
         ticket = self.turn.acquire(who, "备份数据库", config.lock_wait_s())
         cursor = self.engine.cursor()
         try:
@@ -279,6 +291,8 @@ class Held(db.Owner):
         except duckdb.FatalException as e:
             self.fatal(e)
             raise DatabaseError(f"备份失败：数据库发生严重错误（{db.first_line(e)}）") from e
+        except duckdb.Error as e:
+            raise DatabaseError(f"备份失败：无法合并日志（{db.first_line(e)}），数据库未被改动。") from e
         finally:
             db.rollback(cursor)
             with contextlib.suppress(duckdb.Error):

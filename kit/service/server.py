@@ -171,8 +171,9 @@ class Service(fl.FlightServerBase):  # type: ignore[misc]
                 "schema_version": db.latest_version(),
                 "pid": os.getpid(),
                 "user": user,
-                "since": self.started,
+                "uptime_s": time.time() - self.started,
                 "wal_bytes": self.held.wal_bytes(),
+                "waiting": self.held.turn.waiting(),
             }
         elif action.type == "outcome":
             request_id = str(json.loads(action.body.to_pybytes()).get("request_id", ""))
@@ -222,7 +223,7 @@ class Service(fl.FlightServerBase):  # type: ignore[misc]
             elif kind == "read":
                 self._read_session(exchange, user, refusals)
             elif kind == "action":
-                self._action_session(exchange, user, refusals)
+                self._action_session(exchange, user)
             else:
                 exchange.error(codec.WireError("未知的会话类型。"))
         except _Gone:
@@ -289,7 +290,7 @@ class Service(fl.FlightServerBase):  # type: ignore[misc]
             self._serve(exchange, con, refusals)
         exchange.reply({"ok": True})
 
-    def _action_session(self, exchange: _Exchange, user: str, refusals: list[PermissionDenied]) -> None:
+    def _action_session(self, exchange: _Exchange, user: str) -> None:
         exchange.reply({"actor": user, "now": config.now().isoformat(), "writable": False})
         doc, blobs = exchange.receive()
         try:
@@ -297,13 +298,11 @@ class Service(fl.FlightServerBase):  # type: ignore[misc]
             if not is_action:
                 raise KeyError(doc.get("fn"))
             args, kwargs = _arguments(doc, blobs, exchange)
+            kwargs[door.ACTIONS[str(doc.get("fn"))][1]] = self.held.path
             result = fn(*args, **kwargs)
         except KeyError:
             exchange.error(PermissionDenied("数据服务不提供这个操作。", action="未开放的操作"))
-        except PermissionDenied as e:
-            refusals.append(e)
-            exchange.error(e)
-        except Exception as e:
+        except Exception as e:  # a refusal was traced by the action's own db.read/db.write
             if not isinstance(e, KitError):
                 log.exception("action %s failed", doc.get("fn"))
             exchange.error(e)
@@ -357,10 +356,10 @@ class Service(fl.FlightServerBase):  # type: ignore[misc]
                 else:
                     args.insert(door.FUNCTIONS[str(doc.get("fn"))][1], con)
                 _reply_result(exchange, fn(*args, **kwargs), con.trace_tail)
-            elif op == "sql" and not con.writable:
+            elif op == "sql":
                 _reply_result(exchange, _sql(con, doc), None)
             else:
-                raise PermissionDenied("通过数据服务只能在查看时执行一条 SELECT 查询。", action="未开放的操作")
+                raise PermissionDenied("数据服务不提供这个操作。", action="未开放的操作")
         except KeyError:
             exchange.error(PermissionDenied("数据服务不提供这个函数。", action="未开放的操作"))
         except PermissionDenied as e:
