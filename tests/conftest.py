@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,54 @@ from typing import Any
 import pytest
 
 from kit import assessments, db, demo, inspections, rectification, registry
+from tests import service_host
+
+MODES = ("embedded", "service")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--kit-mode",
+        choices=MODES,
+        default=os.environ.get("KIT_TEST_MODE") or "embedded",
+        help="how kit reaches the test databases: embedded (opens them) or service (a data service each)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "embedded_only(reason): only meaningful when kit opens the file itself")
+    config.addinivalue_line("markers", "service_only(reason): only meaningful with a data service")
+    config.addinivalue_line("markers", "own_service: starts data services of its own (run once, in the embedded run)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    mode = config.getoption("--kit-mode")
+    for item in items:
+        only = item.get_closest_marker("embedded_only" if mode == "service" else "service_only")
+        if only is not None:
+            item.add_marker(pytest.mark.skip(reason=f"仅在另一种模式下有意义：{only.args[0] if only.args else ''}"))
+        elif mode == "service" and (item.get_closest_marker("browser") or item.get_closest_marker("own_service")):
+            # These start real data services of their own, whatever the mode: the embedded run covers them.
+            item.add_marker(pytest.mark.skip(reason="自带数据服务的测试已在 embedded 轮次中运行"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _kit_mode(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    mode = str(request.config.getoption("--kit-mode"))
+    if mode == "service":
+        service_host.install(tmp_path_factory.getbasetemp())
+    return mode
+
+
+@pytest.fixture(autouse=True)
+def _services_stopped(_kit_mode: str) -> Iterator[None]:
+    """Each test's data services stop when it ends (service mode); a fatal database error fails it."""
+    yield
+    host = service_host.host()
+    if host is not None:
+        host.stop()
+        fatal, host.fatal[:] = list(host.fatal), []
+        assert fatal == [], f"the data service met a fatal error: {fatal}"
 
 
 @pytest.fixture(autouse=True)
@@ -48,8 +98,18 @@ def _demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_db(_demo_master: Path, tmp_path: Path) -> Path:
     """A private copy of the demo database (built once per session)."""
     path = tmp_path / "demo.duckdb"
-    shutil.copyfile(_demo_master, path)
+    copy_database(_demo_master, path, anchor=False)
     return path
+
+
+def copy_database(source: Path, target: Path, *, anchor: bool = True) -> None:
+    """A copy of a test database (and its trace anchor), whole: a service of `source` merges its log first."""
+    host = service_host.host()
+    if host is not None:
+        host.stop(source)
+    shutil.copyfile(source, target)
+    if anchor and db.anchor_path(source).exists():
+        shutil.copyfile(db.anchor_path(source), db.anchor_path(target))
 
 
 @pytest.fixture(scope="module")
@@ -202,11 +262,26 @@ def build_inspection(office: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def as_operator() -> Iterator[None]:
+    """Act as the file's first administrator (the default operator) within the block."""
+    saved = {name: os.environ.pop(name, None) for name in ("KIT_OPERATOR", "KIT_AUTH")}
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is not None:
+                os.environ[name] = value
+
+
 @pytest.fixture
 def table_counts() -> Any:
     def counts(path: Path) -> dict[str, int]:
-        """Rows per table of the office's records (not the ids of commits, which any write leaves)."""
-        with db.read(path) as con:
+        """Rows per table of the office's records (not the ids of commits, which any write leaves).
+
+        Read as the operator: free SQL is for users who see every unit, whoever the test acts as.
+        """
+        with as_operator(), db.read(path) as con:
             tables = [r[0] for r in con.all("SELECT table_name FROM information_schema.tables ORDER BY 1")]
             return {t: int(con.scalar(f'SELECT count(*) FROM "{t}"')) for t in tables if t != "write_outcomes"}
 

@@ -419,9 +419,17 @@ def build_round_data(path: Path) -> RoundData:
     Also registers `SCOPED_USER` (分析员 who sees `SCOPED_UNIT` only) and `REVIEWER`
     (审核员 of all units, who approves one 销号 so it shows as 纸面整改: closed the day it opened).
 
+    Written offline, before any data service serves the file: clues go in through bulk
+    inserts of rows, which no client may send to a service.
+
     Raises:
         KitError: the file cannot be written (the plan itself is valid by construction).
     """
+    with db.embedded(path):
+        return _build_round_data(path)
+
+
+def _build_round_data(path: Path) -> RoundData:
     db.init(path)
     plan = make_plan()
     with db.write(path, action="准备巡察测试数据") as con:

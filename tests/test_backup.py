@@ -11,17 +11,26 @@ import duckdb
 import pytest
 
 from kit import backup, cli, db, integrity
-from kit.errors import DatabaseError, NotFound
+from kit.errors import Busy, DatabaseError, NotFound
 from tests.conftest import save
+from tests.service_host import offline, serving
 
 
 def _tables(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """Every table's rows, ordered, read straight from the file."""
-    con = duckdb.connect(str(path), read_only=True)
+    """Every table's rows, ordered, read straight from the file (its service, if any, stopped first)."""
+    with offline(path):
+        con = duckdb.connect(str(path), read_only=True)
     names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
     found = {n: con.execute(f'SELECT * FROM "{n}" ORDER BY ALL').fetchall() for n in names}
     con.close()
     return found
+
+
+def test_a_restore_is_refused_while_a_data_service_holds_the_file(office: dict[str, Any], tmp_path: Path) -> None:
+    info = backup.backup(office["db"], tmp_path / "backups")
+    with serving(office["db"]), pytest.raises(Busy, match="数据服务正在使用"):
+        backup.restore(info.file, office["db"])
+    assert not list(office["db"].parent.glob("*.before-restore-*"))
 
 
 def test_a_restored_file_equals_the_original_table_by_table(demo_db: Path, tmp_path: Path) -> None:
@@ -29,7 +38,8 @@ def test_a_restored_file_equals_the_original_table_by_table(demo_db: Path, tmp_p
     original = _tables(demo_db)
     target = tmp_path / "restored" / "kit.duckdb"
     target.parent.mkdir()
-    backup.restore(info.file, target)
+    with offline(target):
+        backup.restore(info.file, target)
     assert _tables(target) == original
     assert set(original) >= {"units", "score_sheets", "scores", "trace_log", "users"}
     assert integrity.check(target).ok  # the anchor was set from the backup
@@ -49,7 +59,8 @@ def test_restore_replaces_a_changed_file_and_keeps_it_aside(office: dict[str, An
     info = backup.backup(office["db"], tmp_path / "backups")
     saved = _tables(office["db"])
     save(office, "b", 40, 30, 30)  # after the backup
-    backup.restore(info.file, office["db"])
+    with offline(office["db"]):
+        backup.restore(info.file, office["db"])
     assert _tables(office["db"]) == saved
     kept = list(office["db"].parent.glob("kit.duckdb.before-restore-*"))
     assert len(kept) == 1
@@ -81,7 +92,7 @@ def test_a_damaged_backup_is_refused_and_nothing_changes(office: dict[str, Any],
         data = json.loads(manifest.read_text(encoding="utf-8"))
         data["tables"]["units"]["rows"] += 1
         manifest.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises((DatabaseError, NotFound), match="拒绝"):
+    with offline(office["db"]), pytest.raises((DatabaseError, NotFound), match="拒绝"):
         backup.restore(info.file, office["db"])
     assert _tables(office["db"]) == before
     assert not list(office["db"].parent.glob("*.before-restore-*"))
@@ -107,5 +118,6 @@ def test_backup_and_restore_commands(
     assert cli.main(["restore", "--db", str(tmp_path / "new.duckdb"), str(file)]) == 0
     assert _tables(tmp_path / "new.duckdb") == _tables(copy)
     file.write_bytes(b"not a database")
-    assert cli.main(["restore", "--db", str(office["db"]), str(file)]) == 1
+    with offline(office["db"]):
+        assert cli.main(["restore", "--db", str(office["db"]), str(file)]) == 1
     assert "校验和" in capsys.readouterr().err

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -8,16 +9,20 @@ from pathlib import Path
 import pytest
 
 from kit import cli, db
+from tests import service_host
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(*args: str, env_db: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`kit …` as its own process; in the suite's service mode, the file's service runs first."""
     env = None
     if env_db is not None:
-        import os
-
         env = {**os.environ, "KIT_DB": str(env_db)}
+    host = service_host.host()
+    db_arg = args[args.index("--db") + 1] if "--db" in args else env_db
+    if host is not None and db_arg is not None and Path(db_arg).exists():
+        host.start(Path(db_arg))
     return subprocess.run(
         [sys.executable, "-m", "kit.cli", *args],
         capture_output=True,
@@ -63,9 +68,10 @@ def test_report_command_writes_the_report(demo_db: Path, tmp_path: Path) -> None
 def test_check_reports_a_broken_chain_and_fails(demo_db: Path) -> None:
     import duckdb
 
-    raw = duckdb.connect(str(demo_db))
-    raw.execute("UPDATE trace_log SET actor = '他人' WHERE seq = 10")
-    raw.close()
+    with service_host.offline(demo_db):
+        raw = duckdb.connect(str(demo_db))
+        raw.execute("UPDATE trace_log SET actor = '他人' WHERE seq = 10")
+        raw.close()
     result = run("check", "--db", str(demo_db))
     assert result.returncode == 1
     assert "第 10 条" in result.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kit import db
+from kit import db, registry
 from kit.errors import Busy, DatabaseError, NotFound, SchemaError
 from kit.lock import FileLock
 
@@ -65,7 +65,7 @@ def test_newer_file_is_refused_for_writing_and_left_untouched(db_path: Path) -> 
 
 def test_exception_inside_write_rolls_everything_back(db_path: Path) -> None:
     with pytest.raises(RuntimeError), db.write(db_path, action="测试") as con:
-        con.execute("INSERT INTO people (name) VALUES ('甲')")
+        registry.add_person(con, name="甲")
         raise RuntimeError("boom")
     with db.read(db_path) as con:
         assert con.scalar("SELECT count(*) FROM people") == 0
@@ -73,7 +73,7 @@ def test_exception_inside_write_rolls_everything_back(db_path: Path) -> None:
 
 def test_commit_on_clean_exit(db_path: Path) -> None:
     with db.write(db_path, action="测试") as con:
-        con.execute("INSERT INTO people (name) VALUES ('甲')")
+        registry.add_person(con, name="甲")
     with db.read(db_path) as con:
         assert con.all("SELECT name FROM people") == [("甲",)]
 
@@ -85,9 +85,12 @@ def test_sql_error_becomes_database_error_in_chinese(db_path: Path) -> None:
 
 def test_read_connection_cannot_write(db_path: Path) -> None:
     with pytest.raises(DatabaseError), db.read(db_path) as con:
-        con.execute("INSERT INTO people (name) VALUES ('甲')")
+        registry.add_person(con, name="甲")
+    with db.read(db_path) as con:
+        assert con.scalar("SELECT count(*) FROM people") == 0
 
 
+@pytest.mark.embedded_only("the sidecar lock of the embedded path (tests/test_service.py: the write turn)")
 def test_busy_message_names_the_writer_and_nothing_runs(db_path: Path) -> None:
     holder = FileLock(db_path, exclusive=True, wait_s=1, actor="录入员甲", action="保存评分表")
     with holder:
@@ -117,6 +120,7 @@ def _hold(db_path: Path, how: str) -> subprocess.Popen[str]:
     return proc
 
 
+@pytest.mark.embedded_only("processes sharing the sidecar lock; the service has one reader per session")
 def test_readers_in_two_processes_share_the_file(db_path: Path) -> None:
     other = _hold(db_path, "read")
     try:
@@ -127,6 +131,7 @@ def test_readers_in_two_processes_share_the_file(db_path: Path) -> None:
         other.wait()
 
 
+@pytest.mark.embedded_only("a writer locks readers out of the file; the service's readers never wait")
 def test_a_writer_in_another_process_makes_readers_wait_then_busy(db_path: Path) -> None:
     other = _hold(db_path, "write")
     try:
@@ -139,11 +144,13 @@ def test_a_writer_in_another_process_makes_readers_wait_then_busy(db_path: Path)
         assert con.scalar("SELECT 1") == 1
 
 
+@pytest.mark.embedded_only("one attached file per process; sessions of the service may overlap")
 def test_nested_actions_in_one_process_are_a_programming_error(db_path: Path) -> None:
     with db.read(db_path), pytest.raises(RuntimeError, match="nested"), db.read(db_path):
         pass
 
 
+@pytest.mark.embedded_only("kit attaching a file another program holds; the service holds it itself")
 def test_a_program_outside_kit_holding_the_file_gives_busy(db_path: Path) -> None:
     script = (
         "import duckdb, sys, time\n"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from kit import assessments, db
+from tests.conftest import copy_database
 
 from . import browser as b
 
@@ -26,7 +26,7 @@ SCHEME = "党风廉政建设责任制考核（县市、州级部门）"
 def server(_demo_master: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[b.Server]:
     folder = tmp_path_factory.mktemp("served")
     path = folder / "demo.duckdb"
-    shutil.copyfile(_demo_master, path)
+    copy_database(_demo_master, path, anchor=False)
     with b.voila(path, folder / "voila.log") as running:
         running.db = path  # type: ignore[attr-defined]
         yield running

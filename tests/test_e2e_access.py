@@ -6,7 +6,6 @@ to the kernel, also to a preheated one after the request arrives.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -15,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from kit import access, db, registry
+from tests.conftest import copy_database
 
 from . import browser as b
 
@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def proxied(_demo_master: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[b.Server]:
     folder = tmp_path_factory.mktemp("proxied")
     path = folder / "demo.duckdb"
-    shutil.copyfile(_demo_master, path)
+    copy_database(_demo_master, path, anchor=False)
     with db.write(path, action="登记测试用户") as con:
         access.add_user(con, name="张敏", display_name="张敏", roles=["entry"])
         access.grant_scope(con, name="张敏", kind="unit", unit_id=registry.unit_id(con, "C02"))

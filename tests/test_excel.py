@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import zipfile
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -16,7 +15,7 @@ import pytest
 
 from kit import access, cli, db, excel, inspections, integrity, rectification
 from kit.errors import InvalidInput, PermissionDenied
-from tests.conftest import build_inspection, build_office
+from tests.conftest import build_inspection, build_office, copy_database
 
 FINDING_HEADER = ["巡察轮次", "＊被巡察单位", "发现环节", "＊问题类别", "＊问题描述", "＊严重程度", "＊是否涉及一把手"]
 FINDING_HEADER += ["＊问题来源", "＊发现日期"]
@@ -104,8 +103,7 @@ def _ledger_master(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def ledger(_ledger_master: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
     """A private copy of an office inspected in round 2024-1 (see `_ledger_master`)."""
     path = tmp_path / "kit.duckdb"
-    shutil.copyfile(_ledger_master["db"], path)
-    shutil.copyfile(db.anchor_path(_ledger_master["db"]), db.anchor_path(path))
+    copy_database(_ledger_master["db"], path)
     return {**_ledger_master, "db": path}
 
 

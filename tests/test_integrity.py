@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from kit import cli, db, integrity
+from tests.conftest import copy_database
 
 
 @pytest.fixture
 def checked_demo(_demo_master: Path, tmp_path: Path) -> Path:
     """A copy of the demo file with its anchor, as the office's machine holds them."""
     path = tmp_path / "kit.duckdb"
-    shutil.copyfile(_demo_master, path)
-    shutil.copyfile(db.anchor_path(_demo_master), db.anchor_path(path))
+    copy_database(_demo_master, path)
     return path
 
 

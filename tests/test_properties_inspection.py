@@ -18,7 +18,6 @@ The inputs tried are counted in test_properties.COUNTS and printed with the othe
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -30,6 +29,7 @@ from hypothesis import strategies as st
 
 from kit import access, config, db, inspections, rectification, registry
 from kit.errors import InvalidInput
+from tests.conftest import copy_database
 
 from .conftest import build_inspection, build_office
 from .test_properties import (
@@ -210,10 +210,7 @@ def inspected(_inspected_master: dict[str, Any], tmp_path: Path) -> dict[str, An
     """A private copy of the master (ids are the master's), with its trace anchor."""
     master: Path = _inspected_master["db"]
     path = tmp_path / master.name
-    shutil.copyfile(master, path)
-    anchor = db.anchor_path(master)
-    if anchor.exists():
-        shutil.copyfile(anchor, db.anchor_path(path))
+    copy_database(master, path)
     return {**_inspected_master, "db": path}
 
 

@@ -12,6 +12,7 @@ from kit import access, db, inspections, integrity, rectification, registry
 from kit.errors import InvalidInput, PermissionDenied
 from kit.rectification import add_months, deadline_flag
 from tests.conftest import build_inspection
+from tests.service_host import offline
 
 
 @pytest.fixture
@@ -292,11 +293,13 @@ def test_paper_rectification_is_flagged_with_every_reason(
 
 def test_an_item_closed_without_evidence_is_flagged(inspected: dict[str, Any]) -> None:
     path, item = inspected["db"], inspected["items"]["b"]
-    # Only data written outside kit (an old ledger copied in by hand) can be closed without evidence.
-    with db.write(path, action="旧台账") as con:
+    # Only data written outside kit (an old ledger copied in by hand, the service stopped) can be closed
+    # without evidence.
+    with offline(path), db.write(path, action="旧台账") as con:
         con.execute(
             "UPDATE rectification_items SET status = 'closed', closed_on = DATE '2024-10-01' WHERE id = ?", [item]
         )
+    with db.read(path) as con:
         flags = {f["id"]: f["reason_labels"] for f in rectification.paper_flags(con)}
     assert flags[item] == ["销号但没有佐证材料"]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from kit import access, db, excel, inspections, rectification, registry
 from kit.errors import InvalidInput
 from kit.ui.inspection import InspectionModel, uploaded
 from kit.ui.inspection_view import InspectionView
+from tests.conftest import copy_database
 
 from .conftest import build_office
 
@@ -92,7 +92,7 @@ def _ward_master(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def ward(_ward_master: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
     """A private copy of the round (built once per module)."""
     path = tmp_path / "kit.duckdb"
-    shutil.copyfile(_ward_master["db"], path)
+    copy_database(_ward_master["db"], path)
     return {**_ward_master, "db": path}
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kit import access, assessments, db, rankings, registry
-from kit.errors import KitError
+from kit.errors import KitError, OutcomeUnknown
 
 INDICATORS = [{"name": f"指标{n}", "max_points": 10} for n in range(1, 11)]
 BANDS = [{"label": "合格", "min_total": 60}, {"label": "不合格", "min_total": 0, "triggers_followup": True}]
@@ -451,3 +451,49 @@ def back_up_onto_a_full_disk(path: str, folder: str, good: str, limit: int, log_
 if __name__ == "__main__":
     target, setup_json, start = sys.argv[1], sys.argv[2], int(sys.argv[3])
     save_forever(target, json.loads(setup_json), start)
+
+
+# --- the data service: what writers are told, checked against the file ----------------------------
+
+
+def outcome_writer(path: str, setup: dict[str, Any], index: int, stop: Any, log_path: str, pause_s: float) -> None:
+    """Save new sheets (keys no other save uses) until `stop` is set; log what each save was told.
+
+    `saved` (with the trace tail), `not_saved` (any kit error but OutcomeUnknown: the
+    promise is that nothing of it was written) or `unknown`.
+    """
+    log = Log(log_path)
+    file = Path(path)
+    units = setup["units"]
+    try:
+        n = 0
+        while not stop.is_set():
+            slot = index + 8 * n
+            unit, year = units[slot % len(units)], 2000 + slot // len(units)
+            try:
+                with db.write(file, action="保存评分表", actor=f"录入员{index}") as con:
+                    assessments.save_sheet(
+                        con, scheme_id=setup["scheme"], unit_id=unit, year=year, scores=scores_of(setup, slot)
+                    )
+                    tail = con.trace_tail
+            except OutcomeUnknown as e:
+                log(outcome="unknown", unit=unit, year=year, slot=slot, message=e.message)
+            except KitError as e:
+                log(outcome="not_saved", unit=unit, year=year, slot=slot, error=type(e).__name__, message=e.message)
+            else:
+                log(outcome="saved", unit=unit, year=year, slot=slot, seq=tail[0] if tail else None)
+            n += 1
+            time.sleep(pause_s)
+    except BaseException as e:
+        log.crash(e)
+        raise
+    finally:
+        log.close()
+
+
+def hold_a_write_session(path: str, ready: Any) -> None:
+    """Open a write session, make one change in it, say so, then hang until killed."""
+    with db.write(Path(path), action="长时间录入") as con:
+        registry.add_person(con, name="不应保存")
+        ready.set()
+        time.sleep(600)
