@@ -40,6 +40,11 @@ c.Spawner.environment = {
     # /etc/kit/jupyter holds deploy/jupyter_server_config.py (template, culling, no MathJax CDN).
     "JUPYTER_CONFIG_PATH": f"/etc/kit/jupyter:{KIT}/kit/share/voila",
     # KIT_AUTH stays unset: kit sees JUPYTERHUB_USER (set by the hub) and uses it.
+    # The data service (kit-data.service) holds the file; kernels ask it, proving who they are
+    # with the server's own JUPYTERHUB_API_TOKEN, which the service checks with the hub
+    # (KIT_HUB_API_URL in kit-data.service). The users' servers need no access to the file.
+    "KIT_MODE": "service",
+    "KIT_SERVICE": "grpc+tcp://127.0.0.1:8867",
 }
 # Not tried: stopping whole user servers that nobody uses (the usual tool is jupyterhub-idle-culler).
 # Idle kernels inside them are culled by jupyter_server_config.py.

@@ -36,6 +36,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from kit import config, identity
 from kit.errors import (
@@ -132,19 +133,19 @@ class Connection:
         placeholders = ", ".join("(" + ", ".join("?" * width) + ")" for _ in rows)
         self.execute(f"INSERT INTO {table} VALUES {placeholders}", [v for row in rows for v in row])
 
-    def insert_columns(self, table: str, columns: Mapping[str, Sequence[Any]]) -> None:
-        """Insert many rows given column by column, through Arrow (`table` and names come from code).
+    def insert_columns(self, table: str, columns: Mapping[str, Sequence[Any]] | pa.Table) -> None:
+        """Insert many rows given column by column (or as an Arrow table), through Arrow.
+
+        `table` and the column names come from code, never from input.
 
         Raises:
             DatabaseError: DuckDB refused the rows.
         """
-        import pyarrow as pa
-
-        names = list(columns)
-        if not names or not len(columns[names[0]]):
+        frame = columns if isinstance(columns, pa.Table) else pa.table(dict(columns))
+        names = list(frame.column_names)
+        if not names or not frame.num_rows:
             return
         types = {r[0]: r[1] for r in self.all(f"SELECT column_name, column_type FROM (DESCRIBE {table})")}
-        frame = pa.table({name: list(values) for name, values in columns.items()})
         view = f"_kit_insert_{table}"
         self.raw.register(view, frame)
         try:

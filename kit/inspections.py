@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from kit import access, door, registry, trace, validate
@@ -604,6 +604,32 @@ def check_finding(raw: Mapping[str, Any], ctx: FindingContext) -> dict[str, Any]
     }
 
 
+FINDINGS_SEQUENCE = "findings_id_seq"
+
+
+def findings_batch(
+    rows: Sequence[Mapping[str, Any]], *, actor: str, now: datetime, first_id: int, action: str
+) -> trace.Batch:
+    """Findings already parsed by `check_finding`, as new rows numbered from `first_id` (no database needed)."""
+    names = ("round_id", "unit_id", "stage", "category_id", "description", "severity", "involves_top", "source")
+    columns: dict[str, list[Any]] = {name: [r[name] for r in rows] for name in (*names, "found_on")}
+    columns["created_at"] = [now] * len(rows)
+    columns["created_by"] = [actor] * len(rows)
+    return trace.batch(table="findings", action=action, columns=columns, first_id=first_id)
+
+
+def store_findings(con: Connection, prepared: trace.Batch) -> list[int]:
+    """Write findings prepared by `findings_batch` (kit's own import only: never through the door).
+
+    Raises:
+        PermissionDenied: a unit is outside the user's scope or the user is not a 录入员.
+    """
+    access.require(con, access.ENTER, what=prepared.action)
+    for unit in sorted({int(u) for u in prepared.column("unit_id")}):
+        access.require(con, access.ENTER, unit_id=unit, what=prepared.action)
+    return trace.insert_batch(con, prepared)
+
+
 @door.public
 def add_findings(con: Connection, rows: Sequence[Mapping[str, Any]], *, action: str = "录入发现问题") -> list[int]:
     """Store findings already parsed by `check_finding`, in bulk; returns their ids in order.
@@ -612,13 +638,10 @@ def add_findings(con: Connection, rows: Sequence[Mapping[str, Any]], *, action: 
         PermissionDenied: a unit is outside the user's scope or the user is not a 录入员.
     """
     access.require(con, access.ENTER, what=action)
-    for unit in sorted({int(r["unit_id"]) for r in rows}):
-        access.require(con, access.ENTER, unit_id=unit, what=action)
-    names = ("round_id", "unit_id", "stage", "category_id", "description", "severity", "involves_top", "source")
-    columns: dict[str, list[Any]] = {name: [r[name] for r in rows] for name in (*names, "found_on")}
-    columns["created_at"] = [con.now] * len(rows)
-    columns["created_by"] = [con.actor] * len(rows)
-    return trace.insert_many(con, table="findings", sequence="findings_id_seq", columns=columns, action=action)
+    if not rows:
+        return []
+    first = trace.reserve_ids(con, FINDINGS_SEQUENCE, len(rows))
+    return store_findings(con, findings_batch(rows, actor=con.actor, now=con.now, first_id=first, action=action))
 
 
 @door.public

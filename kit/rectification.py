@@ -16,7 +16,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -287,26 +287,13 @@ def check_item(raw: Mapping[str, Any], ctx: ItemContext) -> dict[str, Any]:
     }
 
 
-@door.public
-def add_items(con: Connection, rows: Sequence[Mapping[str, Any]], *, action: str = "录入整改事项") -> list[int]:
-    """Store ledger rows already parsed by `check_item`, in bulk; returns their ids in order.
+ITEMS_SEQUENCE = "items_id_seq"
 
-    Raises:
-        PermissionDenied: a unit is outside the user's scope or the user is not a 录入员.
-    """
-    access.require(con, access.ENTER, what=action)
-    if not rows:
-        return []
-    finding_ids = sorted({int(r["finding_id"]) for r in rows})
-    units = {
-        u
-        for (u,) in con.all(
-            "SELECT DISTINCT unit_id FROM findings WHERE list_contains(?::INTEGER[], id)", [finding_ids]
-        )
-    }
-    for unit in sorted(units):
-        access.require(con, access.ENTER, unit_id=unit, what=action)
-    today = con.now.date()
+
+def items_batch(
+    rows: Sequence[Mapping[str, Any]], *, actor: str, now: datetime, first_id: int, action: str
+) -> trace.Batch:
+    """Ledger rows already parsed by `check_item`, as new items numbered from `first_id` (no database needed)."""
     n = len(rows)
     columns: dict[str, list[Any]] = {
         "finding_id": [r["finding_id"] for r in rows],
@@ -318,14 +305,48 @@ def add_items(con: Connection, rows: Sequence[Mapping[str, Any]], *, action: str
         "extensions": [0] * n,
         "progress": [r["progress"] for r in rows],
         "status": ["open"] * n,
-        "opened_on": [r.get("opened_on") or today for r in rows],
+        "opened_on": [r.get("opened_on") or now.date() for r in rows],
         "closed_on": [None] * n,
         "close_requested_by": [None] * n,
         "closed_by": [None] * n,
-        "created_at": [con.now] * n,
-        "created_by": [con.actor] * n,
+        "created_at": [now] * n,
+        "created_by": [actor] * n,
     }
-    return trace.insert_many(con, table="rectification_items", sequence="items_id_seq", columns=columns, action=action)
+    return trace.batch(table="rectification_items", action=action, columns=columns, first_id=first_id)
+
+
+def store_items(con: Connection, prepared: trace.Batch) -> list[int]:
+    """Write items prepared by `items_batch` (kit's own import only: never through the door).
+
+    Raises:
+        PermissionDenied: a unit is outside the user's scope or the user is not a 录入员.
+    """
+    access.require(con, access.ENTER, what=prepared.action)
+    finding_ids = sorted({int(f) for f in prepared.column("finding_id")})
+    units = {
+        u
+        for (u,) in con.all(
+            "SELECT DISTINCT f.unit_id FROM findings f SEMI JOIN (SELECT unnest(?::INTEGER[]) AS id) w ON w.id = f.id",
+            [finding_ids],
+        )
+    }
+    for unit in sorted(units):
+        access.require(con, access.ENTER, unit_id=unit, what=prepared.action)
+    return trace.insert_batch(con, prepared)
+
+
+@door.public
+def add_items(con: Connection, rows: Sequence[Mapping[str, Any]], *, action: str = "录入整改事项") -> list[int]:
+    """Store ledger rows already parsed by `check_item`, in bulk; returns their ids in order.
+
+    Raises:
+        PermissionDenied: a unit is outside the user's scope or the user is not a 录入员.
+    """
+    access.require(con, access.ENTER, what=action)
+    if not rows:
+        return []
+    first = trace.reserve_ids(con, ITEMS_SEQUENCE, len(rows))
+    return store_items(con, items_batch(rows, actor=con.actor, now=con.now, first_id=first, action=action))
 
 
 @door.public

@@ -77,6 +77,13 @@ EXEMPT = {
     "trace.record": "appends to the trace inside checked functions",
     "trace.record_many": "appends to the trace inside checked functions",
     "trace.insert_many": "inserts and traces rows inside checked functions",
+    "trace.reserve_ids": "takes ids from a sequence inside checked functions",
+    "trace.batch": "prepares rows given to it, reads nothing",
+    "trace.insert_batch": "inserts and traces a prepared batch inside checked functions",
+    "inspections.findings_batch": "prepares rows given to it, reads nothing",
+    "inspections.store_findings": "writes a batch kit prepared (checked per unit; never through the door)",
+    "rectification.items_batch": "prepares rows given to it, reads nothing",
+    "rectification.store_items": "writes a batch kit prepared (checked per unit; never through the door)",
     "trace.row_hash": "hash arithmetic",
     "trace.to_json": "formatting",
     "assessment.band_text": "formats a scheme given to it",
@@ -330,6 +337,9 @@ CASES: dict[str, Case] = {
     ),
     "excel.import_rows": Case(
         lambda con, w: excel.import_rows(con, "findings", [FINDING_ROW_B]), who="reader", writes=True
+    ),
+    "excel.import_parsed": Case(
+        lambda path, w: excel.import_parsed([FINDING_ROW_B], "findings", path=path), who="reader", by_path=True
     ),
     "excel.import_file": Case(
         lambda path, w: excel.import_file(

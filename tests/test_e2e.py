@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from kit import assessments, db
+from kit import assessments, db, registry
 from tests.conftest import copy_database
 
 from . import browser as b
@@ -264,13 +264,11 @@ def test_the_office_sets_up_a_round_and_recusal_stops_a_conflicted_group(page: P
     page.get_by_role("button", name="调配").click()
     expect(page.locator("table.kit-groups")).to_contain_text(f"{name}（组长）")
 
-    # The 组长 once served in 州财政局 (a tenure added behind the app): he must recuse himself.
+    # The 组长 once served in 州财政局 (a tenure recorded while the app is open): he must recuse himself.
     with db.write(path, action="准备回避测试") as con:
-        unit = int(con.scalar("SELECT id FROM units WHERE name = '州财政局'"))
-        con.execute(
-            "INSERT INTO tenures (person_id, unit_id, post, role, start_date, end_date)"
-            " VALUES (?, ?, '副局长', 'member', DATE '2015-01-01', DATE '2017-12-31')",
-            [chief, unit],
+        unit = registry.unit_id(con, "D08")
+        registry.start_tenure(
+            con, person_id=chief, unit_id=unit, post="副局长", role="member", start="2015-01-01", end="2017-12-31"
         )
     target_form = page.locator(".widget-vbox", has=page.get_by_role("button", name="确定")).last
     target_form.get_by_label("巡察组＊").select_option(label="第一巡察组")

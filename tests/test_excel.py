@@ -528,3 +528,33 @@ def test_cli_export_writes_the_chosen_rounds(ledger: dict[str, Any], tmp_path: P
     )
     assert read_back(out.read_bytes())[0][0] == "整改事项编号"
     assert cli.main(["export", "findings", "--rounds", "2099-9", "--out", str(out), "--db", str(ledger["db"])]) == 1
+
+
+# --- others saving while an import is checked ---------------------------------------------------
+
+
+@pytest.mark.service_only("a write during an import's check: embedded, one process reads or writes at a time")
+@pytest.mark.parametrize("good_only", [False, True])
+def test_a_record_saved_while_the_import_was_checked_becomes_a_row_error(
+    ledger: dict[str, Any], monkeypatch: pytest.MonkeyPatch, good_only: bool
+) -> None:
+    checked = excel._check_rows
+
+    def check_then_someone_saves(*args: Any, **kwargs: Any) -> Any:
+        found = checked(*args, **kwargs)
+        monkeypatch.setattr(excel, "_check_rows", checked)  # once
+        other = excel.read_workbook(xlsx(FINDING_HEADER, [finding_row("乙")]), "findings")
+        with db.write(ledger["db"], action="录入发现问题") as con:  # another clerk, while no turn is held
+            excel.import_rows(con, "findings", other)
+        return found
+
+    monkeypatch.setattr(excel, "_check_rows", check_then_someone_saves)
+    data = xlsx(FINDING_HEADER, [finding_row("甲"), finding_row("乙")])
+    result = excel.import_file(data, "findings", path=ledger["db"], good_only=good_only)
+    with db.read(ledger["db"]) as con:
+        stored = [f["description"] for f in inspections.list_findings(con) if f["description"] in ("甲", "乙")]
+    assert [(e.row, e.message[:12]) for e in result.errors] == [(3, "与已录入的发现问题（编号")]
+    assert sorted(stored) == (["乙", "甲"] if good_only else ["乙"])
+    assert len(result.imported) == (1 if good_only else 0)
+    assert (result.rejects is not None) == good_only
+    assert integrity.check(ledger["db"]).ok

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -39,6 +39,7 @@ _SETTINGS: dict[str, str | bool | int | float | list[str]] = {
 }
 _OPEN_WAIT_S = 30.0
 _KEEP_OUTCOMES = timedelta(days=2)
+EXPIRED = "未保存，未写入任何数据：保存过程中长时间没有响应，本次操作已撤销。请重新保存。"
 UNKNOWN = "结果不明，请刷新核对：数据库在保存时发生严重错误，数据服务正在重新启动，稍后可核实本次保存是否已写入。"
 
 
@@ -177,13 +178,18 @@ class Held(db.Owner):
             raise
         session.commit()
 
-    def begin(self, who: str, action: str, wait_s: float, request_id: str | None) -> WriteSession:
-        """Take the write turn and open a transaction.
+    def begin(
+        self, who: str, action: str, wait_s: float, request_id: str | None, *, now: datetime | None = None
+    ) -> WriteSession:
+        """Take the write turn and open a transaction (acting at `now`, if the session began earlier).
 
         Raises:
             Busy: the turn did not come within `wait_s`.
         """
-        return WriteSession(self, self.turn.acquire(who, action, wait_s), request_id)
+        session = WriteSession(self, self.turn.acquire(who, action, wait_s), request_id)
+        if now is not None:
+            session.con.now = now
+        return session
 
     def committed(self, request_id: str) -> str:
         """Whether a write session's commit is in the file ("committed") or not ("absent")."""
@@ -355,7 +361,7 @@ class WriteSession:
             OutcomeUnknown: DuckDB failed so badly that only a restart can tell.
         """
         if self.expired:
-            raise DatabaseError("未保存，未写入任何数据：保存过程中长时间没有响应，本次操作已撤销。请重新保存。")
+            raise DatabaseError(EXPIRED)
         try:
             if self.request_id is not None:
                 self.cursor.execute(

@@ -35,7 +35,7 @@ import pyarrow.flight as fl
 from kit import access, config, db, door
 from kit.errors import Busy, DatabaseError, KitError, OutcomeUnknown, PermissionDenied
 from kit.service import client, codec, faults, tokens
-from kit.service.owner import Held, WriteSession, acting
+from kit.service.owner import EXPIRED, Held, WriteSession, acting
 
 log = logging.getLogger(__name__)
 
@@ -248,22 +248,41 @@ class Service(fl.FlightServerBase):  # type: ignore[misc]
         request_id: str,
         refusals: list[PermissionDenied],
     ) -> None:
+        """A write transaction that takes the write turn at its first call, not when it opens.
+
+        A client that opens, then thinks, keeps no one waiting; the turn is held from the
+        first call to the commit.
+        """
         if not request_id:
             exchange.error(codec.WireError("写入请求缺少编号，未执行。"))
             return
+        now = config.now()
+        exchange.reply({"actor": user, "now": now.isoformat(), "writable": True})
+        session: WriteSession | None = None
         with self._in_flight(request_id):
             try:
-                session = self.held.begin(user, action, wait, request_id)
-            except (Busy, DatabaseError) as e:
-                exchange.error(e)
-                return
-            self._writers.add(session)
-            try:
-                exchange.reply({"actor": user, "now": session.con.now.isoformat(), "writable": True})
-                if self._serve(exchange, session.con, refusals, session=session) != "commit":
-                    session.rollback()
-                    exchange.reply({"ok": True})
-                    return
+                while True:
+                    doc, blobs = exchange.receive()
+                    op = doc.get("op")
+                    if op == "rollback" or (op == "commit" and session is None):
+                        exchange.reply({"ok": True} if op == "rollback" else {"committed": True})
+                        return  # nothing begun is rolled back below
+                    if op == "commit":
+                        break
+                    if session is None:
+                        try:
+                            session = self.held.begin(user, action, wait, request_id, now=now)
+                        except (Busy, DatabaseError) as e:
+                            exchange.error(e)  # the client rolls back: nothing was begun
+                            continue
+                        self._writers.add(session)
+                    with session.lock:
+                        if session.expired:
+                            exchange.error(DatabaseError(EXPIRED))
+                            continue
+                        self._answer(exchange, session.con, doc, blobs, refusals)
+                        session.touched = time.monotonic()
+                assert session is not None  # a commit ends the loop only once the transaction began
                 with session.lock:
                     session.commit()
             except _Gone:
@@ -272,9 +291,10 @@ class Service(fl.FlightServerBase):  # type: ignore[misc]
                 exchange.error(e)
                 return
             finally:
-                self._writers.discard(session)
-                with session.lock:
-                    session.rollback()
+                if session is not None:
+                    self._writers.discard(session)
+                    with session.lock:
+                        session.rollback()
         exchange.reply({"committed": True})
         faults.reached("after-reply")
 
@@ -311,29 +331,13 @@ class Service(fl.FlightServerBase):  # type: ignore[misc]
         exchange.receive()  # the client's rollback: nothing of its own to undo
         exchange.reply({"ok": True})
 
-    def _serve(
-        self,
-        exchange: _Exchange,
-        con: db.Connection,
-        refusals: list[PermissionDenied],
-        *,
-        session: WriteSession | None = None,
-    ) -> str:
-        """Answer calls until the client commits or rolls back; returns which."""
+    def _serve(self, exchange: _Exchange, con: db.Connection, refusals: list[PermissionDenied]) -> None:
+        """Answer calls of a read session until the client ends it."""
         while True:
             doc, blobs = exchange.receive()
-            op = doc.get("op")
-            if op in ("commit", "rollback"):
-                return str(op)
-            if session is None:
-                self._answer(exchange, con, doc, blobs, refusals)
-                continue
-            with session.lock:
-                if session.expired:
-                    exchange.error(DatabaseError("未保存，未写入任何数据：保存过程中长时间没有响应，本次操作已撤销。"))
-                    continue
-                self._answer(exchange, con, doc, blobs, refusals)
-                session.touched = time.monotonic()
+            if doc.get("op") in ("commit", "rollback"):
+                return
+            self._answer(exchange, con, doc, blobs, refusals)
 
     def _answer(
         self,

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import IO
 
+from kit import config
 from kit.errors import ServiceUnavailable
 from kit.service import client
 
@@ -90,7 +91,7 @@ class Supervisor:
             found = client.found(self.db)
             if found is not None and found.address == self.address and found.pid == self.pid:
                 try:
-                    client.ping(self.db, wait_s=0)
+                    client.ping(self.db, wait_s=0, actor=config.operator())  # the service's own operator asks
                     return
                 except ServiceUnavailable:
                     pass
