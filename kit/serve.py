@@ -135,23 +135,24 @@ def server_env(db_path: Path, service_address: str) -> dict[str, str]:
 
 
 @contextmanager
-def data_service(db_path: Path, *, output: IO[bytes] | None = None) -> Iterator[str]:
+def data_service(db_path: Path, *, output: IO[bytes] | None = None) -> Iterator[tuple[str, Supervisor | None]]:
     """The file's data service: the one already running for it, or one started (and stopped) here.
 
-    Yields its address. A file from an older program is upgraded before the service opens it.
+    Yields its address and, if started here, its supervisor. A file from an older program
+    is upgraded before the service opens it.
 
     Raises:
         ServiceUnavailable: the service did not start (its output says why).
     """
     found = client.found(db_path.resolve())
     if found is not None and found.alive():
-        yield found.address
+        yield found.address, None
         return
     db.init(db_path)
     supervisor = Supervisor(db_path, output=output)
     supervisor.start()
     try:
-        yield supervisor.address
+        yield supervisor.address, supervisor
     finally:
         supervisor.stop()
 
@@ -172,7 +173,7 @@ def run(*, db_path: Path, port: int, preheat: bool = True, open_browser: bool = 
     """Serve until interrupted; prints the address (with its access token) once it answers."""
     token = os.environ.get("KIT_TOKEN") or secrets.token_hex(16)
     folder = notebooks_dir()
-    with data_service(db_path) as address:
+    with data_service(db_path) as (address, _supervisor):
         proc = subprocess.Popen(
             voila_command(folder, port=port, preheat=preheat, token=token),
             env=server_env(db_path, address),

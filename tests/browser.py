@@ -16,6 +16,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, BrowserContext, Playwright, Route
 
 from kit import serve
+from kit.service.supervisor import Supervisor
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -42,6 +43,7 @@ class Server:
     token: str
     proc: subprocess.Popen[bytes]
     log: Path
+    supervisor: Supervisor | None = None  # the data service, when this server started it
 
     def url(self, path: str = "/") -> str:
         joiner = "&" if "?" in path else "?"
@@ -53,7 +55,7 @@ def voila(db_path: Path, log: Path, *, notebooks: Path | None = None, preheat: b
     """`kit serve`'s Voilà command on a free port, stopped afterwards."""
     port, token = free_port(), "test-token"
     folder = notebooks or serve.notebooks_dir()
-    with log.open("wb") as out, serve.data_service(db_path, output=out) as address:
+    with log.open("wb") as out, serve.data_service(db_path, output=out) as (address, supervisor):
         env = serve.server_env(db_path, address)
         proc = subprocess.Popen(
             serve.voila_command(folder, port=port, preheat=preheat, token=token),
@@ -66,7 +68,7 @@ def voila(db_path: Path, log: Path, *, notebooks: Path | None = None, preheat: b
         try:
             if not serve.wait_for_port(port, proc):
                 raise RuntimeError(f"voila did not start:\n{log.read_text(errors='replace')[-3000:]}")
-            yield Server(f"http://127.0.0.1:{port}", token, proc, log)
+            yield Server(f"http://127.0.0.1:{port}", token, proc, log, supervisor)
         finally:
             with_group = os.getpgid(proc.pid) if proc.poll() is None else None
             if with_group is not None:

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from kit import db, rectification
+from kit import config, db, rectification
+from kit.service import tokens
 
 from . import browser as b
 from .test_ui_inspection import CATEGORY, build_round
@@ -106,6 +107,23 @@ def test_the_index_lists_the_app(chromium: Browser, served: dict[str, Any]) -> N
     page = context.new_page()
     page.goto(served["server"].url("/"))
     expect(page.get_by_role("link", name="巡察整改")).to_be_visible()
+    context.close()
+    assert guard.outside == []
+
+
+def test_a_page_token_sent_by_the_browser_is_dropped_the_proxys_user_counts(
+    chromium: Browser, served: dict[str, Any]
+) -> None:
+    secret = tokens.read_secret(config.secret_path(served["db"]))
+    assert secret is not None
+    borrowed = tokens.mint(secret, "shenhe")  # a valid token of another user, however it was obtained
+    guard = b.Guard()
+    headers = {"X-Kit-User": "luru", "X-Kit-Session": borrowed}
+    context = b.guarded_context(chromium, guard, extra_http_headers=headers)
+    context.set_default_navigation_timeout(90_000)
+    page = context.new_page()
+    page.goto(served["server"].url("/voila/render/inspection.ipynb"))
+    expect(page.locator(".kit-user")).to_have_text("当前用户：王录入（录入员）", timeout=60_000)
     context.close()
     assert guard.outside == []
 

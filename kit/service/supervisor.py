@@ -74,6 +74,7 @@ class Supervisor:
         Raises:
             ServiceUnavailable: it did not answer in time (its output says why).
         """
+        self._stopping.clear()  # (again, after a stop)
         with self._lock:
             self._proc = self._spawn()
         self.wait_ready(timeout_s)
