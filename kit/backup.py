@@ -12,6 +12,7 @@ that what it put back equals what was saved, table by table.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -66,21 +67,23 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _copy(source: Path, target: Path) -> None:
-    """Copy and flush to disk, so a power cut after this cannot leave half a file.
+def _copy(source: Path | db.Source, target: Path) -> None:
+    """Copy a file (or what `source` reads) and flush it to disk, so a power cut after this cannot leave half a file.
 
     Raises:
         DatabaseError: the copy could not be written (a full disk, no permission); nothing of it is left.
     """
     try:
-        with open(source, "rb") as src, open(target, "wb") as dst:
+        with contextlib.ExitStack() as files:
+            src = files.enter_context(open(source, "rb")) if isinstance(source, Path) else source
+            dst = files.enter_context(open(target, "wb"))
             shutil.copyfileobj(src, dst, _CHUNK)
             dst.flush()
             os.fsync(dst.fileno())
     except OSError as e:
         target.unlink(missing_ok=True)
         raise DatabaseError(
-            f"无法把 {source.name} 复制到 {target.parent}（{e.strerror or e}）：磁盘可能已满或没有写入权限。"
+            f"无法把 {Path(source.name).name} 复制到 {target.parent}（{e.strerror or e}）：磁盘可能已满或没有写入权限。"
             "未留下不完整的副本，原有文件未被改动。"
         ) from e
 

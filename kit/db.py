@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import pandas as pd
@@ -291,6 +291,14 @@ def embedded(path: str | Path | None = None, *, doing: str = "直接打开它") 
         _embedded.reset(token)
 
 
+class Source(Protocol):
+    """Bytes to copy, read in order (`read(n)` until it returns b"")."""
+
+    name: str
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 class Owner:
     """What the data service installs here: connections on the file it holds open (kit.service.owner)."""
 
@@ -302,7 +310,7 @@ class Owner:
     def write(self, *, action: str, actor: str | None, wait_s: float) -> AbstractContextManager[Connection]:
         raise NotImplementedError
 
-    def copied(self, target: Path, copy: Callable[[Path, Path], None]) -> AbstractContextManager[Connection]:
+    def copied(self, target: Path, copy: Callable[[Source, Path], None]) -> AbstractContextManager[Connection]:
         raise NotImplementedError
 
 
@@ -694,7 +702,7 @@ def record_refusal_with(
 
 
 @contextmanager
-def copied(path: str | Path | None, target: Path, copy: Callable[[Path, Path], None]) -> Iterator[Connection]:
+def copied(path: str | Path | None, target: Path, copy: Callable[[Path | Source, Path], None]) -> Iterator[Connection]:
     """Copy the file to `target` consistently (`copy(source, target)`); yield a read of exactly what was copied.
 
     Raises:

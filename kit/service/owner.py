@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -111,6 +112,10 @@ class Held(db.Owner):
         self._pause_lock = threading.Lock()
         self._last_prune = 0.0
         self.engine = _connect(path)
+        # Opened once, closed only after DuckDB has let go: closing any descriptor of the file
+        # would drop DuckDB's lock on it, since POSIX record locks belong to the process (a
+        # backup that opened and closed the file left it unlocked; tests/test_service.py).
+        self._fd = os.open(path, os.O_RDONLY)
         # Its own cursor, closed after: a result left half-read keeps a transaction open, and
         # DuckDB will not merge the log while one is (measured: every checkpoint then fails).
         cursor = self.engine.cursor()
@@ -122,6 +127,7 @@ class Held(db.Owner):
     def close(self) -> None:
         with contextlib.suppress(duckdb.Error):
             self.engine.close()
+        os.close(self._fd)
 
     # -- reading and writing --------------------------------------------------------------
     def _actor(self, given: str | None = None) -> str:
@@ -269,7 +275,7 @@ class Held(db.Owner):
             self.turn.release(ticket)
 
     @contextmanager
-    def copied(self, target: Path, copy: Callable[[Path, Path], None]) -> Iterator[db.Connection]:
+    def copied(self, target: Path, copy: Callable[[db.Source, Path], None]) -> Iterator[db.Connection]:
         """Copy the file as of a checkpoint into `target`; yield a snapshot at that same state.
 
         Writers wait only for the checkpoint itself: the copy is made while they go on
@@ -289,7 +295,7 @@ class Held(db.Owner):
             finally:
                 self.turn.release(ticket)
             try:
-                copy(self.path, target)
+                copy(_Reader(self._fd, str(self.path)), target)
                 yield db.Connection(cursor, actor=who, writable=False)
             finally:
                 with self._pause_lock:
@@ -303,6 +309,18 @@ class Held(db.Owner):
             db.rollback(cursor)
             with contextlib.suppress(duckdb.Error):
                 cursor.close()
+
+
+class _Reader:
+    """The held file's bytes from its start, read through the service's one descriptor of it."""
+
+    def __init__(self, fd: int, name: str) -> None:
+        self.fd, self.name, self.at = fd, name, 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        chunk = os.pread(self.fd, size if size >= 0 else os.fstat(self.fd).st_size, self.at)
+        self.at += len(chunk)
+        return chunk
 
 
 class WriteSession:
