@@ -69,6 +69,12 @@ def host() -> Host | None:
     return _host
 
 
+def ensure(path: Path) -> None:
+    """In the service mode, a service for `path` runs now (for processes the test starts, which find it)."""
+    if _host is not None and path.exists():
+        _host.start(path)
+
+
 @contextmanager
 def offline(path: Path) -> Iterator[None]:
     """The file with no service running, opened directly (to tamper with it behind kit's back)."""

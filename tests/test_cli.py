@@ -19,10 +19,9 @@ def run(*args: str, env_db: Path | None = None) -> subprocess.CompletedProcess[s
     env = None
     if env_db is not None:
         env = {**os.environ, "KIT_DB": str(env_db)}
-    host = service_host.host()
     db_arg = args[args.index("--db") + 1] if "--db" in args else env_db
-    if host is not None and db_arg is not None and Path(db_arg).exists():
-        host.start(Path(db_arg))
+    if db_arg is not None:
+        service_host.ensure(Path(db_arg))
     return subprocess.run(
         [sys.executable, "-m", "kit.cli", *args],
         capture_output=True,

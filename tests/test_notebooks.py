@@ -9,6 +9,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from tests import service_host
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 APPS = [p for p in NOTEBOOKS if p.parent.name == "notebooks"]
@@ -22,6 +24,7 @@ def _name(path: Path) -> str:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_name)
 def test_notebook_runs_without_error(path: Path, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KIT_DB", str(demo_db))
+    service_host.ensure(demo_db)  # the kernel finds it, as an analyst's would
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
@@ -40,6 +43,7 @@ def test_analysis_notebook_runs_for_a_scoped_user(
 ) -> None:
     monkeypatch.setenv("KIT_DB", str(demo_db))
     monkeypatch.setenv("KIT_OPERATOR", user)
+    service_host.ensure(demo_db)
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
