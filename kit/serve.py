@@ -138,12 +138,18 @@ def server_env(db_path: Path, service_address: str) -> dict[str, str]:
 def data_service(db_path: Path, *, output: IO[bytes] | None = None) -> Iterator[tuple[str, Supervisor | None]]:
     """The file's data service: the one already running for it, or one started (and stopped) here.
 
-    Yields its address and, if started here, its supervisor. A file from an older program
-    is upgraded before the service opens it.
+    Yields its address and, if started here, its supervisor. With `KIT_SERVICE` set, that
+    service is waited for and used, never replaced. A file from an older program is
+    upgraded before a service started here opens it.
 
     Raises:
         ServiceUnavailable: the service did not start (its output says why).
     """
+    named = config.service_address()
+    if named:  # the deployment names the data service to use (kit-data.service): wait for it, never start one
+        client.ping(db_path.resolve(), wait_s=max(60.0, config.lock_wait_s()), actor=config.operator())
+        yield named, None
+        return
     found = client.found(db_path.resolve())
     if found is not None and found.alive():
         yield found.address, None
