@@ -167,9 +167,9 @@ _TRANSIENT = (fl.FlightUnavailableError, fl.FlightTimedOutError, fl.FlightCancel
 
 
 def _refused(e: fl.FlightUnauthenticatedError) -> PermissionDenied:
-    text = str(e).split("Detail:")[0].strip()
-    message = text.split(". ", 1)[0] if text else ""
-    return PermissionDenied(message or "数据服务拒绝了您的身份凭据，请求未执行。", action="身份凭据无效")
+    """The service's own words for a refused credential (gRPC adds ". Detail: …" and may add a prefix)."""
+    text = str(e).split(". Detail:")[0].split("with message: ")[-1].strip()
+    return PermissionDenied(text or "数据服务拒绝了您的身份凭据，请求未执行。", action="身份凭据无效")
 
 
 class Exchange:

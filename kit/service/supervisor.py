@@ -7,7 +7,6 @@ across restarts, so clients that were told the address keep finding it.
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import socket
@@ -21,8 +20,6 @@ from typing import IO
 from kit import config
 from kit.errors import ServiceUnavailable
 from kit.service import client
-
-log = logging.getLogger(__name__)
 
 _BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 _STABLE_S = 30.0  # a service that ran this long before dying is restarted at once
@@ -111,7 +108,6 @@ class Supervisor:
                 return
             attempt = 0 if time.monotonic() - started > _STABLE_S else attempt + 1
             pause = _BACKOFF_S[min(attempt, len(_BACKOFF_S) - 1)]
-            log.warning("数据服务已退出（代码 %s），%.1f 秒后重新启动", code, pause)
             print(f"数据服务已退出（代码 {code}），{pause:.1f} 秒后重新启动。", file=sys.stderr, flush=True)
             if self._stopping.wait(pause):
                 return
