@@ -100,8 +100,8 @@ def serving(path: Path) -> Iterator[None]:
 
 def spawn(path: Path, output: IO[bytes], **popen: Any) -> subprocess.Popen[bytes]:
     """The data service of `path` as a child process of its own (no supervisor), once it answers."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kit.service.server", "--db", str(path)],
+    proc = subprocess.Popen(  # it stops by itself if this process dies
+        [sys.executable, "-m", "kit.service.server", "--db", str(path), "--supervisor", str(os.getpid())],
         stdout=output,
         stderr=subprocess.STDOUT,
         **popen,

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 
-POINTS = ("before-commit", "after-commit", "after-reply", "in-checkpoint")
+POINTS = ("before-commit", "during-commit", "after-commit", "after-reply", "in-checkpoint")
+# How long after reaching "during-commit" the kill comes: while DuckDB writes a large commit.
+DURING_S = 0.002
 _armed: dict[str, int] = {}
 
 
@@ -32,10 +35,14 @@ def arm_from_env() -> None:
 
 
 def reached(point: str) -> None:
-    """Called at each point; dies here if this is the armed occurrence."""
+    """Called at each point; dies here if this is the armed occurrence ("during-commit": a moment later)."""
     left = _armed.get(point)
     if left is None:
         return
     _armed[point] = left - 1
-    if left - 1 <= 0:
+    if left - 1 > 0:
+        return
+    if point == "during-commit":
+        threading.Timer(DURING_S, os.kill, (os.getpid(), signal.SIGKILL)).start()
+    else:
         os.kill(os.getpid(), signal.SIGKILL)

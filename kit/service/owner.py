@@ -387,6 +387,7 @@ class WriteSession:
                     [self.request_id, self.ticket.who, self.ticket.action, self.con.now],
                 )
             faults.reached("before-commit")
+            faults.reached("during-commit")
             self.cursor.execute("COMMIT")
         except duckdb.FatalException as e:
             self._end()

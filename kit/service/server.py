@@ -86,7 +86,10 @@ class _Exchange:
             chunk = self.reader.read_chunk()
         except (StopIteration, pa.ArrowException, OSError) as e:  # the client closed it, or died
             raise _Gone() from e
-        if chunk.data is not None and chunk.data.nbytes > MAX_MESSAGE_BYTES:
+        size = (chunk.data.nbytes if chunk.data is not None else 0) + (
+            chunk.app_metadata.size if chunk.app_metadata is not None else 0
+        )
+        if size > MAX_MESSAGE_BYTES:  # checked before anything of it is decoded
             raise codec.WireError(f"请求过大（超过 {MAX_MESSAGE_BYTES // (1024 * 1024)} MB），未执行。")
         return codec.unpack(chunk)
 
@@ -449,6 +452,7 @@ class Running:
     ) -> None:
         load_served()
         self.path = path
+        self.supervisor = supervisor
         self.held = Held(path, on_fatal=on_fatal)
         secret = tokens.load_or_create_secret(config.secret_path(path))
         self.server = Service(
@@ -462,6 +466,11 @@ class Running:
 
     def _checkpoint_loop(self) -> None:
         while not self._stop.wait(0.5):
+            if self.supervisor is not None and os.getppid() != self.supervisor:
+                # Whoever started it is gone (kit serve killed, say): stop cleanly rather than linger.
+                log.warning("the supervising process is gone: stopping")
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
             try:
                 self.server.expire_silent_writers()
                 self.held.checkpoint_if_due()
