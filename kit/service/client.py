@@ -313,9 +313,9 @@ class Session:
         reply, blobs = self._ask({"op": "call", "fn": name, "args": list(args), "kwargs": dict(kwargs), "con": by})
         return codec.Decoder(blobs, trusted=True)(reply.get("result")), reply.get("tail")
 
-    def sql(self, sql: str, params: Any, *, frame: bool) -> Any:
-        """One read-only SELECT (all-units users only): rows and their column names, or a DataFrame."""
-        reply, blobs = self._ask({"op": "sql", "sql": sql, "params": params, "frame": frame})
+    def sql(self, sql: str, params: Any) -> Any:
+        """One read-only SELECT (all-units users only): its rows as an Arrow table."""
+        reply, blobs = self._ask({"op": "sql", "sql": sql, "params": params})
         return codec.Decoder(blobs, trusted=True)(reply.get("result"))
 
     def finish(self, *, commit: bool) -> None:
