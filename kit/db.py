@@ -182,6 +182,8 @@ class Connection:
             DatabaseError: DuckDB refused the statement.
         """
         try:
+            # A result an earlier execute() left half-read is dropped, as the next execute() would drop it.
+            self.raw.abort()
             return self.raw.sql(sql, params=params).to_arrow_table()
         except duckdb.Error as e:
             raise DatabaseError(f"数据库操作失败：{first_line(e)}") from e

@@ -41,6 +41,15 @@ def test_write_of_missing_file_creates_nothing(tmp_path: Path) -> None:
     assert not path.exists()
 
 
+def test_a_query_after_a_half_read_result_gets_its_own_rows(db_path: Path) -> None:
+    # A function that reads one row of a long result and then asks for a table must get that table
+    # (DuckDB 2 refuses new work on a connection with an unfinished result).
+    with db.read(db_path) as con:
+        assert con.execute("SELECT * FROM range(100000)").fetchone() == (0,)
+        assert con.arrow("SELECT 41 + 1 AS answer").to_pylist() == [{"answer": 42}]
+        assert con.scalar("SELECT count(*) FROM range(7)") == 7
+
+
 def _make_newer(path: Path) -> None:
     raw = duckdb.connect(str(path))
     raw.execute("INSERT INTO schema_migrations VALUES (?, 'from_the_future', 'x', now())", [db.latest_version() + 1])
