@@ -380,10 +380,6 @@ class Service(fl.FlightServerBase):  # type: ignore[misc]
             exchange.error(e)
 
 
-class _RolledBack(Exception):
-    """The client asked to roll back."""
-
-
 def _arguments(doc: Mapping[str, Any], blobs: list[pa.Buffer], exchange: _Exchange) -> tuple[list[Any], dict[str, Any]]:
     """A call's arguments; a callback of the client becomes a message sent back to it."""
 
