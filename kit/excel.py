@@ -661,6 +661,11 @@ def template(kind: str, *, con: Connection | None = None, round_id: int | None =
             sheet.append([row.get(k) for k in keys])
     _dropdowns(book, sheet, kind, static, office)
     _guide(book, kind, {**office, **static})
+    for ws in book.worksheets:  # office values (descriptions, category names) fill these sheets
+        for row in ws.iter_rows():
+            for cell in row:
+                if _formula_like(cell.value):
+                    cell.data_type = "s"  # never a formula: the cell holds what someone typed
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -687,6 +692,13 @@ def _excel_value(value: Any, illegal: Any) -> Any:
     return illegal.sub("", value)[:_EXCEL_TEXT_LIMIT]
 
 
+def _formula_like(value: Any) -> bool:
+    """Whether openpyxl would store this text as a formula or an error value rather than as text."""
+    from openpyxl.cell.cell import ERROR_CODES
+
+    return isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES)
+
+
 def _width(value: Any) -> int:
     text = value.isoformat() if isinstance(value, date) else str(value)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
@@ -700,7 +712,7 @@ def export_rows(rows: Sequence[Mapping[str, Any]], columns: Mapping[str, str], *
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
@@ -725,7 +737,7 @@ def export_rows(rows: Sequence[Mapping[str, Any]], columns: Mapping[str, str], *
         values = []
         for key in keys:
             value = _excel_value(row.get(key), ILLEGAL_CHARACTERS_RE)
-            if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
+            if _formula_like(value):
                 text = WriteOnlyCell(ws, value=value)
                 text.data_type = "s"  # never a formula: the cell holds what the user typed
                 value = text

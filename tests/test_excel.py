@@ -176,6 +176,47 @@ def test_rectification_template_prefills_the_rounds_findings_without_items(ledge
     assert integrity.check(ledger["db"]).ok
 
 
+HOSTILE_DESCRIPTION = '=HYPERLINK("http://198.51.100.7/x","点此查看")'
+HOSTILE_CATEGORY = "=1+2"
+
+
+def _formulas(data: bytes) -> list[str]:
+    """Every cell of every sheet stored as a formula or an error value, read from the file's own XML."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/")]
+        xml = {n: z.read(n).decode() for n in sheets}
+    return [n for n, text in xml.items() if "<f>" in text or "<f " in text or 't="e"' in text]
+
+
+def test_office_text_that_looks_like_a_formula_stays_text_in_every_template(ledger: dict[str, Any]) -> None:
+    with db.write(ledger["db"], action="准备") as con:
+        inspections.add_category(con, name=HOSTILE_CATEGORY, area="discipline")
+        inspections.add_finding(
+            con,
+            round="2024-1",
+            unit="A",
+            category=HOSTILE_CATEGORY,
+            description=HOSTILE_DESCRIPTION,
+            severity="一般",
+            involves_top="否",
+            source="巡察",
+            found_on="2024-04-06",
+        )
+    with db.read(ledger["db"]) as con:
+        prefilled = excel.template("rectification", con=con, round_id=ledger["round"])
+        findings = excel.template("findings", con=con)
+    assert _formulas(prefilled) == []
+    assert _formulas(findings) == []
+    rows = read_back(prefilled)
+    assert any(r[2] == HOSTILE_DESCRIPTION for r in rows)  # the text itself is kept, as text
+    choices = openpyxl.load_workbook(io.BytesIO(findings))[excel.CHOICES_SHEET]
+    cells = [c for row in choices.iter_rows() for c in row if c.value == HOSTILE_CATEGORY]
+    assert cells
+    assert all(c.data_type == "s" for c in cells)
+    guide = {row[0]: row for row in read_back(findings, "填写说明") if row[0]}
+    assert HOSTILE_CATEGORY in guide["＊问题类别"][3]
+
+
 def test_guide_sheet_lists_each_columns_rule_and_allowed_values(ledger: dict[str, Any]) -> None:
     with db.read(ledger["db"]) as con:
         data = excel.template("findings", con=con)
