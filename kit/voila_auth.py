@@ -1,5 +1,5 @@
-"""Voilà's login page in Chinese, a token typed into it that actually logs in, and the page's
-verified user handed to its kernel.
+"""Voilà's login page in Chinese, a token typed into it that actually logs in, the page's
+verified user handed to its kernel, and no template or theme chosen by the address.
 
 For every authenticated request the server mints a token for the user the page
 belongs to (the operator on one machine; the proxy's user header behind a proxy),
@@ -17,11 +17,16 @@ import hmac
 from typing import Any
 
 import jinja2
+from tornado import web
 from voila.voila_identity_provider import VoilaIdentityProvider, VoilaLoginHandler
 
 from kit import config, identity
 from kit.serve import SESSION_HEADER
 from kit.service import tokens
+
+# Voilà would render with another template or theme named in the address (ones that fetch
+# from CDNs), with a kernel started outside the pool: refused on every route.
+REFUSED_ARGUMENTS = ("template", "theme")
 
 
 class KitLoginHandler(VoilaLoginHandler):  # type: ignore[misc]
@@ -42,6 +47,10 @@ class KitIdentityProvider(VoilaIdentityProvider):  # type: ignore[misc]
 
     async def _get_user(self, handler: Any) -> Any:
         user = await super()._get_user(handler)
+        refused = [name for name in REFUSED_ARGUMENTS if name in handler.request.arguments]
+        if refused:
+            handler.current_user = user  # the error page is rendered for whoever asked
+            raise web.HTTPError(400, "refused query arguments: %s", ", ".join(refused))
         headers = handler.request.headers
         for name in [n for n in headers if n.lower() == SESSION_HEADER.lower()]:
             del headers[name]  # never the browser's own

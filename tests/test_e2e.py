@@ -108,6 +108,23 @@ def test_without_its_token_the_address_asks_for_it_in_chinese(page: Page, server
     expect(page.get_by_role("link", name="考核结果")).to_be_visible()
 
 
+@pytest.mark.parametrize("argument", ["template=lab", "theme=dark", "template=reveal&theme=light"])
+def test_an_address_that_names_another_template_or_theme_is_refused(
+    page: Page, server: b.Server, argument: str
+) -> None:
+    # Voilà would render with a template that fetches from CDNs, in a kernel outside the pool.
+    for path in ("/voila/render/score_entry.ipynb", "/"):
+        response = page.goto(server.url(f"{path}?{argument}"))
+        assert response is not None
+        assert response.status == 400
+        expect(page.get_by_text("地址有误")).to_be_visible()
+        expect(page.get_by_label("被考核单位")).to_have_count(0)
+    response = page.goto(server.url("/voila/render/score_entry.ipynb"))
+    assert response is not None
+    assert response.status == 200
+    expect(page.get_by_label("被考核单位")).to_be_visible(timeout=60_000)
+
+
 def test_a_sheet_entered_in_the_browser_is_saved_and_ranked(page: Page, server: b.Server) -> None:
     scheme = scheme_of(server)
     open_score_entry(page, server)

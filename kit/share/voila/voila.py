@@ -4,6 +4,10 @@ from kit.serve import CULL_IDLE_S, CULL_INTERVAL_S, page_config_hook
 
 c = get_config()  # noqa: F821 - provided by traitlets when Voilà loads this file
 c.VoilaConfiguration.page_config_hook = page_config_hook
+# Only our offline template and theme, whatever a notebook or an address asks for
+# (kit.voila_auth also refuses ?template= and ?theme= outright).
+c.VoilaConfiguration.allow_template_override = "NO"
+c.VoilaConfiguration.allow_theme_override = "NO"
 # Serve no files from the notebooks folder, only the apps themselves.
 c.VoilaConfiguration.file_allowlist = []
 # Analysts' notebooks are opened rarely: no kernel waits for them.
