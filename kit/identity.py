@@ -68,8 +68,12 @@ def current() -> str:
 def clean(raw: str) -> str | None:
     """A user name as a proxy or JupyterHub sends it, or None if it cannot be one."""
     # Proxies send non-ASCII names percent-encoded (headers are Latin-1 on the wire).
-    name = unicodedata.normalize("NFC", unquote(raw)).strip()
-    if not name or any(unicodedata.category(ch).startswith("C") for ch in name) or len(name) > 100:
+    name = unicodedata.normalize("NFC", unquote(raw))
+    # Checked before trimming: "luru01%0a" is not luru01, it is a name nobody was given.
+    if any(unicodedata.category(ch).startswith("C") or unicodedata.category(ch) in ("Zl", "Zp") for ch in name):
+        return None
+    name = name.strip(" ")
+    if not name or name != name.strip() or len(name) > 100:
         return None
     return name
 

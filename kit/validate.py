@@ -136,6 +136,33 @@ def text(raw: Any, *, field: str, label: str, required: bool = False, max_length
     return value
 
 
+# Characters a file system or Windows treats as structure (separators, streams, wildcards),
+# with the full-width and look-alike slashes that read as a path on screen.
+_FILE_STRUCTURE = re.compile(r'[/\\:*?"<>|\uff0f\uff3c\u2215\u2044\u29f8\u29f9]')
+_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(10)), *(f"LPT{n}" for n in range(10))}
+
+
+def filename(raw: Any, *, field: str, label: str, max_length: int = 200) -> str:
+    """A file's name as an office keeps it: a plain name that opens as what it shows.
+
+    Raises:
+        InvalidInput: empty, too long, a path or stream, a device name, invisible or
+            direction-changing characters, or spaces hiding the real extension.
+    """
+    value = text(raw, field=field, label=label, required=True, max_length=max_length)
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cn", "Zl", "Zp") for ch in value):
+        raise InvalidInput.one(field, f"“{label}”不能含不可见的字符或改变文字方向的字符")
+    if _FILE_STRUCTURE.search(value):
+        raise InvalidInput.one(field, f'“{label}”不能含路径符号或 : * ? " < > | 等字符')
+    if set(value) <= {"."}:
+        raise InvalidInput.one(field, f"“{label}”不能只由点组成")
+    if value.split(".")[0].strip().upper() in _WINDOWS_DEVICES:
+        raise InvalidInput.one(field, f"“{label}”不能用 CON、NUL、COM1 等系统保留的名称")
+    if re.search(r"\s{2,}|\s\.|\.$", value):
+        raise InvalidInput.one(field, f"“{label}”不能含连续的空格、点前的空格或以点结尾（会遮住真实的扩展名）")
+    return value
+
+
 def year(raw: Any, *, field: str = "year", label: str = "年度") -> int:
     """A four-digit year between 2000 and 2100.
 

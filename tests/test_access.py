@@ -27,6 +27,7 @@ from kit import (
     door,
     excel,
     followups,
+    identity,
     inspections,
     integrity,
     rankings,
@@ -807,6 +808,27 @@ def test_unknown_user_or_unit_in_admin_functions(db_path: Path) -> None:
         access.add_user(con, name="甲", roles=["校长"])
     with pytest.raises(InvalidInput, match="已被使用"), db.write(db_path, action="登记") as con:
         access.add_user(con, name="本机操作员")
+
+
+@pytest.mark.parametrize(
+    "raw", ["luru01%0a", "luru01%0D", "%0aluru01", "lu%00ru01", "%E2%80%AEluru01", "luru01%E2%80%A8", "luru01%E3%80%80"]
+)
+def test_a_header_name_with_hidden_characters_is_nobody(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    # "luru01%0a" must not become luru01: the proxy sent a name no user was given.
+    monkeypatch.setenv("KIT_AUTH", "header")
+    monkeypatch.setenv("HTTP_X_KIT_USER", raw)
+    assert identity.clean(raw) is None
+    with pytest.raises(PermissionDenied, match="X-Kit-User"):
+        identity.current()
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"), [("luru01", "luru01"), (" luru01 ", "luru01"), ("%E7%8E%8B%E4%BA%94", "王五")]
+)
+def test_a_plain_header_name_is_that_user(monkeypatch: pytest.MonkeyPatch, raw: str, name: str) -> None:
+    monkeypatch.setenv("KIT_AUTH", "header")
+    monkeypatch.setenv("HTTP_X_KIT_USER", raw)
+    assert identity.current() == name
 
 
 def test_identity_comes_from_the_deployment(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -425,15 +425,45 @@ def test_overview_counts_completion_per_unit(inspected: dict[str, Any], monkeypa
     ]
 
 
-@pytest.mark.parametrize("name", ["报告\u202efdp.exe", "../../etc/passwd", "a\\b.pdf", "\u2067名单.pdf"])
-def test_an_evidence_name_cannot_disguise_the_file(inspected: dict[str, Any], name: str) -> None:
+_INVISIBLE = "不能含不可见的字符或改变文字方向的字符"
+_PATH = '不能含路径符号或 : * ? " < > | 等字符'
+
+
+@pytest.mark.parametrize(
+    ("name", "rule"),
+    [
+        ("报告\u202efdp.exe", _INVISIBLE),
+        ("\u2067名单.pdf", _INVISIBLE),
+        ("名单\u061c.pdf", _INVISIBLE),
+        ("报告\u200b.pdf", _INVISIBLE),
+        ("../../etc/passwd", _PATH),
+        ("a\\b.pdf", _PATH),
+        ("a:b.pdf", _PATH),
+        ("整改\uff0f报告.pdf", _PATH),
+        ("..", "不能只由点组成"),
+        ("CON", "不能用 CON、NUL、COM1 等系统保留的名称"),
+        ("nul.pdf", "不能用 CON、NUL、COM1 等系统保留的名称"),
+        ("report.pdf        .exe", "不能含连续的空格、点前的空格或以点结尾（会遮住真实的扩展名）"),
+        ("报告.pdf.", "不能含连续的空格、点前的空格或以点结尾（会遮住真实的扩展名）"),
+    ],
+)
+def test_an_evidence_name_cannot_disguise_the_file(inspected: dict[str, Any], name: str, rule: str) -> None:
     error = _refused(
         inspected["db"],
         lambda con: rectification.update_progress(
             con, item_id=inspected["items"]["a"], body="进展", files=[(name, b"x")]
         ),
     )
-    assert error.errors == {"files": "“佐证材料1的文件名”不能含路径符号或改变文字方向的字符"}
+    assert error.errors == {"files": f"“佐证材料1的文件名”{rule}"}
+
+
+@pytest.mark.parametrize("name", ["整改报告（2024年）.pdf", "通知：整改.docx", "会议 纪要.docx", "照片1.JPG", "README"])
+def test_ordinary_evidence_names_are_kept_as_given(inspected: dict[str, Any], name: str) -> None:
+    with db.write(inspected["db"], action="报送进展") as con:
+        rectification.update_progress(con, item_id=inspected["items"]["a"], body="进展", files=[(name, b"x")])
+    with db.read(inspected["db"]) as con:
+        history = rectification.item_history(con, item_id=inspected["items"]["a"])
+    assert name in [f["filename"] for h in history for f in h["files"]]
 
 
 def test_a_deadline_cannot_be_pushed_beyond_five_years(inspected: dict[str, Any]) -> None:
