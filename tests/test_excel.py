@@ -359,6 +359,66 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(
     assert table_counts(ledger["db"]) == before
 
 
+def _with_far_cell(ref: str) -> bytes:
+    """A ledger with its header, one good row, and one more cell at `ref`: a few KB at most."""
+    book = openpyxl.load_workbook(io.BytesIO(xlsx(FINDING_HEADER, [finding_row()])))
+    book.worksheets[0][ref] = "x"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _without_references(cells_in_a_row: int) -> bytes:
+    """A ledger whose last row has `cells_in_a_row` cells that do not name their place (r="…")."""
+    data = xlsx(FINDING_HEADER, [finding_row()])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                row = b"<row>" + b'<c t="inlineStr"><is><t>x</t></is></c>' * cells_in_a_row + b"</row>"
+                body = body.replace(b"</sheetData>", row + b"</sheetData>")
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("make", "extent"),
+    [
+        (lambda: _with_far_cell("XFD1048576"), "1048576 行、16384 列"),  # 4.8 KB; the grid: 17 billion cells
+        (lambda: _with_far_cell("A200001"), "200001 行、9 列"),
+        (lambda: _with_far_cell("GS2"), "2 行、201 列"),
+        (lambda: _with_far_cell("GR20001"), "20001 行、200 列"),  # 4,000,200 cells
+        (lambda: _without_references(201), "3 行、201 列"),
+    ],
+)
+def test_a_sheet_spanning_too_many_cells_is_refused_before_its_grid_is_built(
+    ledger: dict[str, Any], table_counts: Callable[[Path], dict[str, int]], make: Callable[[], bytes], extent: str
+) -> None:
+    data = make()
+    assert len(data) < 64 * 1024
+    before = table_counts(ledger["db"])
+    with pytest.raises(InvalidInput) as refused:
+        excel.import_file(data, "findings", path=ledger["db"])
+    assert refused.value.errors["file"].startswith(f"工作表用到了 {extent}，超过导入上限")
+    assert table_counts(ledger["db"]) == before
+
+
+def test_a_sheet_just_inside_the_limits_is_read() -> None:
+    rows = excel.read_workbook(_with_far_cell("GR19999"), "findings")  # 200 columns × 19,999 rows
+    assert [r["_row"] for r in rows] == [2]  # the far cell is outside every column of the ledger
+    assert rows[0]["description"] == "村务公开不及时"
+
+
+def test_who_may_not_import_is_refused_before_the_file_is_read(
+    ledger: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIT_OPERATOR", "fenxi")  # an analyst: no 录入员 role
+    for data in (b"not a workbook", _with_far_cell("XFD1048576")):
+        with pytest.raises(PermissionDenied, match="导入发现问题"):
+            excel.import_file(data, "findings", path=ledger["db"])
+
+
 def _zip_without_workbook() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
