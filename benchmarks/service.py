@@ -225,24 +225,35 @@ def analysts(folder: Path, seconds: float) -> dict[str, Any]:
     return rows
 
 
+def large_office(folder: Path, rows: int) -> tuple[Path, list[tuple[int, str, str]]]:
+    """A database holding `rows` findings (benchmarks/import_ledger.build), and what build returned."""
+    from benchmarks.import_ledger import build
+
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ["KIT_MODE"] = "embedded"
+    base = folder / "base.duckdb"
+    return base, build(base, rows)
+
+
+def copy_for(folder: Path, base: Path) -> tuple[Path, dict[str, Any]]:
+    """A copy of `base` for one mode, with the writers' counties and scheme beside its own."""
+    folder.mkdir()
+    path = folder / "office.duckdb"
+    path.write_bytes(base.read_bytes())
+    return path, workers.prepare(path, units=200)
+
+
 def import_ledger(folder: Path, rows: int) -> dict[str, Any]:
-    from benchmarks.import_ledger import build, write_ledger
+    from benchmarks.import_ledger import write_ledger
     from kit import excel
 
     found = {}
-    source = folder / "import-source"
-    source.mkdir(parents=True, exist_ok=True)
-    os.environ["KIT_MODE"] = "embedded"
-    base = source / "base.duckdb"
-    findings = build(base, rows)
-    ledger = source / "ledger.xlsx"
+    base, findings = large_office(folder / "import-source", rows)
+    ledger = base.with_name("ledger.xlsx")
     write_ledger(ledger, findings)
     data = ledger.read_bytes()
     for name in MODES:
-        (folder / f"import-{name}").mkdir()
-        path = folder / f"import-{name}" / "office.duckdb"
-        path.write_bytes(base.read_bytes())
-        setup = workers.prepare(path, units=200)  # the writers' counties and scheme, beside the ledger's
+        path, setup = copy_for(folder / f"import-{name}", base)
         with mode(name, path, folder / f"import-{name}.log"):
 
             def the_import(path: Path = path) -> tuple[float, float, int]:
@@ -265,20 +276,12 @@ def import_ledger(folder: Path, rows: int) -> dict[str, Any]:
 
 def backups(folder: Path, rows: int) -> dict[str, Any]:
     """Three backups of a large file (`rows` findings) while 8 writers save every 0.5 s."""
-    from benchmarks.import_ledger import build
     from kit import backup
 
     found = {}
-    source = folder / "backup-source"
-    source.mkdir(parents=True, exist_ok=True)
-    os.environ["KIT_MODE"] = "embedded"
-    base = source / "base.duckdb"
-    build(base, rows)
+    base, _ = large_office(folder / "backup-source", rows)
     for name in MODES:
-        (folder / f"backup-{name}").mkdir()
-        path = folder / f"backup-{name}" / "office.duckdb"
-        path.write_bytes(base.read_bytes())
-        setup = workers.prepare(path, units=200)
+        path, setup = copy_for(folder / f"backup-{name}", base)
         with mode(name, path, folder / f"backup-{name}.log"):
 
             def three(path: Path = path, name: str = name) -> list[tuple[float, float]]:
