@@ -90,9 +90,10 @@ def add_scheme(
 
     Raises:
         InvalidInput: any part of the scheme breaks a rule.
-        PermissionDenied: not an administrator.
+        PermissionDenied: not an administrator of all units.
     """
-    access.require(con, access.ADMIN, what="新增考核方案")
+    # Its labels reach every office's pages and reports: not for an administrator of some units only.
+    access.require_all_units(con, access.ADMIN, what="新增考核方案")
     check = validate.Checker()
     code = check(validate.text, code, field="code", label="方案编码", required=True, max_length=32)
     name = check(validate.text, name, field="name", label="方案名称", required=True, max_length=100)

@@ -92,7 +92,6 @@ EXEMPT = {
     "excel.read_workbook": "parses the bytes given to it, reads no database",
     "excel.export_rows": "formats rows given to it (read by checked functions)",
     "inspection.cn_date": "formatting",
-    "inspection.inline_svg": "formatting",
     "inspection.round_filename": "a file name",
     "inspection.notice_filename": "a file name",
     "inspections.state": "reads one record for the trace inside checked functions",
@@ -219,7 +218,7 @@ CASES: dict[str, Case] = {
     "registry.principal_changes": Case(
         lambda con, w: registry.principal_changes(con, w.office["b"], date(2020, 1, 1), date(2025, 1, 1))
     ),
-    # schemes (not tied to units: refused to users without the role)
+    # schemes (their grade labels are shown to every office: only an all-units administrator adds one)
     "schemes.add_scheme": Case(
         lambda con, w: schemes.add_scheme(
             con,
@@ -230,7 +229,7 @@ CASES: dict[str, Case] = {
             indicators=SMALL_INDICATORS,
             bands=SMALL_BANDS,
         ),
-        who="clerk",
+        who="scoped",  # an administrator of county A only
         writes=True,
     ),
     "schemes.get_scheme": Case(lambda con, w: schemes.get_scheme(con, w.office["scheme"]), who="stranger"),
