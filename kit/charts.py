@@ -8,6 +8,8 @@ from typing import Any, cast
 import altair as alt
 import vl_convert
 
+from kit.markup import Markup, svg
+
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, SimHei, sans-serif"
 # 绿 蓝 黄 红 from best to worst, the office's four-colour convention.
 GRADE_COLOURS = ["#2e7d32", "#1565c0", "#f9a825", "#c62828"]
@@ -76,9 +78,9 @@ def counts_bar(
     return cast(alt.LayerChart, (bars + labels).properties(width=360, height=max(60, 20 * len(rows))))
 
 
-def to_svg(chart: alt.TopLevelMixin) -> str:
-    """The chart as one inline <svg> element, with no external reference."""
-    return str(vl_convert.vegalite_to_svg(chart.to_dict()))
+def to_svg(chart: alt.TopLevelMixin) -> Markup:
+    """The chart as one inline <svg> element, with no external reference, checked inert (kit.markup.svg)."""
+    return svg(str(vl_convert.vegalite_to_svg(chart.to_dict())))
 
 
 def warm_up() -> None:

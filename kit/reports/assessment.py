@@ -7,6 +7,7 @@ from typing import Any
 from kit import access, assessments, charts, door, followups, rankings
 from kit.db import Connection
 from kit.formats import number
+from kit.markup import svg
 from kit.reports import render
 
 
@@ -75,7 +76,8 @@ def page(con: Connection, *, year: int, sections: list[dict[str, Any]], one_sche
         title=title,
         subtitle=f"考核年度：{year}年",
         year=year,
-        sections=sections,
+        # A section may have come back from the data service, where its chart became plain text.
+        sections=[{**s, "chart_svg": svg(s["chart_svg"])} for s in sections],
         generated_at=con.now,
         generated_by=who.display_name,
         partial_scope=who.units is not None,

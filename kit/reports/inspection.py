@@ -15,24 +15,17 @@ from typing import Any
 from kit import access, charts, door, inspections, rectification, validate
 from kit.db import Connection
 from kit.errors import InvalidInput
+from kit.markup import Markup
 from kit.reports import render
 
 # The latest step of a clue, in the order the report's columns show them.
 CLUE_STATES = ["待处置", *inspections.OUTCOME_LABELS.values()]
 DEFAULT_ISSUER = "巡察工作领导小组办公室"
-_SVG_NAMESPACES = (' xmlns="http://www.w3.org/2000/svg"', ' xmlns:xlink="http://www.w3.org/1999/xlink"')
 
 
 def cn_date(day: date | None) -> str:
     """A date as offices write it: 2025年3月1日."""
     return "—" if day is None else f"{day.year}年{day.month}月{day.day}日"
-
-
-def inline_svg(svg: str) -> str:
-    """An SVG for inline use in HTML, which needs no namespace declarations: the page then holds no URL at all."""
-    for declaration in _SVG_NAMESPACES:
-        svg = svg.replace(declaration, "")
-    return svg
 
 
 def _rounds(con: Connection, round_ids: Sequence[Any]) -> list[dict[str, Any]]:
@@ -69,12 +62,10 @@ def _problem_tables(findings: Sequence[dict[str, Any]]) -> dict[str, Any]:
     categories = sorted(by_category.values(), key=lambda c: (-c["problems"], c["category"]))
     for cat in categories:
         cat["units"] = len(cat["units"])
-    chart = ""
+    chart: Markup | str = ""
     if categories:
         rows = [(c["category"], c["problems"]) for c in categories]
-        chart = inline_svg(
-            charts.to_svg(charts.counts_bar(rows, title="各类问题数量", label="问题类别", value="问题数"))
-        )
+        chart = charts.to_svg(charts.counts_bar(rows, title="各类问题数量", label="问题类别", value="问题数"))
     return {"categories": categories, "units": list(by_unit.values()), "chart_svg": chart}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -15,11 +14,14 @@ import traitlets as t
 from kit import access, identity
 from kit.db import Connection
 from kit.errors import KitError, describe
+from kit.markup import Markup, html
 from kit.ui.forms import ERROR, status_html
+from kit.ui.widgets import Html
 
 log = logging.getLogger(__name__)
 
-APP_CSS = """
+APP_CSS = html(
+    """
 <style>
 .kit-app { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; max-width: 1100px; }
 .kit-header { display:flex; justify-content:space-between; align-items:baseline;
@@ -40,6 +42,7 @@ APP_CSS = """
                 border-radius:3px; text-decoration:none; font-size:13px; }
 </style>
 """
+)
 
 
 class AppModel(t.HasTraits):
@@ -63,18 +66,20 @@ class AppModel(t.HasTraits):
         return me
 
 
-def header_html(title: str, user_label: str = "") -> str:
+def header_html(title: str, user_label: str = "") -> Markup:
     """The app's title and who is acting with which roles, as the deployment and the database say."""
-    user = html.escape(user_label) if user_label else "正在确认…"
-    return (
-        f'{APP_CSS}<div class="kit-header"><span class="kit-brand">监督台 · {html.escape(title)}</span>'
-        f'<span class="kit-user">当前用户：{user}</span></div>'
+    return html(
+        '{}<div class="kit-header"><span class="kit-brand">监督台 · {}</span>'
+        '<span class="kit-user">当前用户：{}</span></div>',
+        APP_CSS,
+        title,
+        user_label or "正在确认…",
     )
 
 
 def frame(title: str, *children: w.Widget) -> w.VBox:
     """The app: its header (user not yet known in a preheated kernel), then its widgets."""
-    return w.VBox([w.HTML(header_html(title)), *children], layout=w.Layout(padding="4px 12px")).add_class("kit-app")
+    return w.VBox([Html(header_html(title)), *children], layout=w.Layout(padding="4px 12px")).add_class("kit-app")
 
 
 def show_user(box: w.VBox, title: str, user_label: str) -> None:
@@ -83,7 +88,7 @@ def show_user(box: w.VBox, title: str, user_label: str) -> None:
 
 
 @contextmanager
-def errors_shown_in(status: w.HTML) -> Iterator[None]:
+def errors_shown_in(status: Html) -> Iterator[None]:
     """Run a widget callback; show any failure in `status` instead of losing it."""
     try:
         yield
@@ -100,7 +105,7 @@ def in_preheated_kernel() -> bool:
     return os.environ.get("VOILA_PREHEAT", "").lower() == "true"
 
 
-def start(load: Callable[[], None], status: w.HTML, *, prepare: Callable[[], None] | None = None) -> None:
+def start(load: Callable[[], None], status: Html, *, prepare: Callable[[], None] | None = None) -> None:
     """Load the app's data once a user has asked for the page.
 
     A preheated Voilà kernel runs the notebook before anyone connects; data read

@@ -7,7 +7,6 @@ that the write functions call; the write function is the authority, and its
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +15,8 @@ from typing import Any
 import ipywidgets as w
 
 from kit.errors import InvalidInput, KitError
+from kit.markup import Markup, html, text
+from kit.ui.widgets import Html
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +68,15 @@ def _widget(spec: FieldSpec) -> w.Widget:
     return w.Text(placeholder=spec.placeholder, continuous_update=False, **common)
 
 
-def status_html(kind: str, title: str, message: str = "") -> str:
+def status_html(kind: str, title: str, message: str = "") -> Markup:
     """A status line, escaped, in the form's colours."""
-    body = html.escape(title) + ("：" + html.escape(message) if message else "")
-    style = f"{_STATUS_STYLE[kind]};padding:6px 10px;border-radius:4px"
-    return f'<div role="status" class="kit-status kit-status-{kind}" style="{style}">{body}</div>'
+    body = html("{}：{}", title, message) if message else text(title)
+    return html(
+        '<div role="status" class="kit-status kit-status-{}" style="{};padding:6px 10px;border-radius:4px">{}</div>',
+        kind,
+        _STATUS_STYLE[kind],
+        body,
+    )
 
 
 class Form:
@@ -89,7 +94,7 @@ class Form:
         self.specs = {spec.key: spec for spec in fields}
         self._quiet = False
         self.inputs: dict[str, w.Widget] = {}
-        self.row_errors: dict[str, w.HTML] = {}
+        self.row_errors: dict[str, Html] = {}
         self._row_of: dict[str, str] = {}
         rows: list[w.Widget] = []
         for row_key, specs in _group_rows(fields):
@@ -101,19 +106,19 @@ class Form:
                 widgets.append(widget)
                 if spec.hint:
                     widgets.append(
-                        w.HTML(
-                            f'<span class="kit-hint">{html.escape(spec.hint)}</span>',
+                        Html(
+                            html('<span class="kit-hint">{}</span>', spec.hint),
                             layout=w.Layout(width="9em"),
                         )
                     )
                 if spec.check is not None:
                     widget.observe(self._live_check(spec), names="value")
-            error = w.HTML("", layout=w.Layout(margin="0 0 0 8px"))
+            error = Html("", layout=w.Layout(margin="0 0 0 8px"))
             self.row_errors[row_key] = error
             rows.append(w.HBox([*widgets, error], layout=w.Layout(align_items="center")))
         self.submit_label = submit_label or ""
         self.submit = w.Button(description=self.submit_label, button_style="primary")
-        self.status = w.HTML("")
+        self.status = Html("")
         self.on_submit = on_submit
         self.submit.on_click(lambda _button: self.run_submit())
         submit_row = [w.HBox([self.submit, self.status], layout=w.Layout(margin="12px 0 0 0"))]
@@ -207,9 +212,8 @@ class Form:
         return on_change
 
 
-def _error_html(messages: list[str]) -> str:
-    text = "；".join(html.escape(m) for m in messages)
-    return f'<span class="kit-field-error" role="alert" style="color:#b71c1c">{text}</span>'
+def _error_html(messages: list[str]) -> Markup:
+    return html('<span class="kit-field-error" role="alert" style="color:#b71c1c">{}</span>', "；".join(messages))
 
 
 def _group_rows(fields: Sequence[FieldSpec]) -> list[tuple[str, list[FieldSpec]]]:

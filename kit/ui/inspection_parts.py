@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import html
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -11,12 +10,14 @@ from urllib.parse import quote
 import ipywidgets as w
 
 from kit.errors import describe
+from kit.markup import Markup, html, join
 from kit.ui.forms import ERROR, OK, WORKING, Form, status_html
 from kit.ui.inspection import InspectionModel, uploaded
+from kit.ui.widgets import Html
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ERRORS_SHOWN = 200
-CSS = """
+CSS = html("""
 <style>
 .kit-table tr.kit-overdue td { background:#ffebee; }
 .kit-table tr.kit-due-soon td { background:#fff8e1; }
@@ -28,19 +29,23 @@ CSS = """
 .kit-scroll { overflow-x:auto; max-width:100%; }
 .kit-scroll th, .kit-nowrap { white-space:nowrap; }
 </style>
-"""
+""")
 
 
 # --- small pieces every tab uses ----------------------------------------------------------
 
 
-def file_link(data: bytes, filename: str, label: str, mime: str = XLSX) -> str:
+def file_link(data: bytes, filename: str, label: str, mime: str = XLSX) -> Markup:
     """A link that saves `data` from the page itself: no request leaves the browser."""
     encoded = base64.b64encode(data).decode("ascii")
-    name = html.escape(filename)
-    return (
-        f'<a class="kit-download" download="{name}" title="{name}" href="data:{mime};base64,{encoded}"'
-        f' data-filename="{quote(filename)}">{html.escape(label)}</a>'
+    return html(
+        '<a class="kit-download" download="{name}" title="{name}" href="data:{mime};base64,{encoded}"'
+        ' data-filename="{quoted}">{label}</a>',
+        name=filename,
+        mime=mime,
+        encoded=encoded,
+        quoted=quote(filename),
+        label=label,
     )
 
 
@@ -53,28 +58,32 @@ def day(value: Any) -> str:
     return "" if value is None else f"{value:%Y-%m-%d}"
 
 
-def nowrap(text: str) -> str:
+def nowrap(text: str) -> Markup:
     """Short labels (names, states) kept on one line; `text` is escaped here."""
-    return f'<span class="kit-nowrap">{html.escape(text)}</span>'
+    return html('<span class="kit-nowrap">{}</span>', text)
 
 
-def table(css: str, headers: Sequence[str], rows: Iterable[tuple[str, Sequence[str]]], empty: str) -> str:
-    """An HTML table: each row is (its CSS class, its cells as HTML already escaped)."""
-    body = "".join(
-        (f'<tr class="{cls}">' if cls else "<tr>") + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
-        for cls, cells in rows
-    )
+def _row(cls: str, cells: Sequence[Any]) -> Markup:
+    tds = join(html("<td>{}</td>", cell) for cell in cells)
+    return html('<tr class="{}">{}</tr>', cls, tds) if cls else html("<tr>{}</tr>", tds)
+
+
+def table(css: str, headers: Sequence[str], rows: Iterable[tuple[str, Sequence[Any]]], empty: str) -> Markup:
+    """An HTML table: each row is (its CSS class, its cells); a cell is `Markup` or text (escaped here)."""
+    body = join(_row(cls, cells) for cls, cells in rows)
     if not body:
-        return f'<div class="kit-info">{html.escape(empty)}</div>'
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    return (
-        f'<div class="kit-scroll"><table class="kit-table {css}"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table></div>"
+        return html('<div class="kit-info">{}</div>', empty)
+    head = join(html("<th>{}</th>", h) for h in headers)
+    return html(
+        '<div class="kit-scroll"><table class="kit-table {}"><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>',
+        css,
+        head,
+        body,
     )
 
 
-def section(title: str) -> w.HTML:
-    return w.HTML(f'<div class="kit-section-title">{html.escape(title)}</div>')
+def section(title: str) -> Html:
+    return Html(html('<div class="kit-section-title">{}</div>', title))
 
 
 def labelled(mapping: dict[str, str]) -> list[tuple[str, str]]:
@@ -107,9 +116,9 @@ def upload_widget(css: str, *, multiple: bool, accept: str = "") -> w.FileUpload
     return upload.add_class(css)
 
 
-def chosen_files_html(value: Any) -> str:
+def chosen_files_html(value: Any) -> Markup:
     names = [str(f["name"]) for f in value or ()]
-    return f'<span class="kit-hint">已选择：{html.escape("、".join(names))}</span>' if names else ""
+    return html('<span class="kit-hint">已选择：{}</span>', "、".join(names)) if names else html("")
 
 
 def with_files(
@@ -133,15 +142,15 @@ class ImportArea:
 
     def __init__(self, model: InspectionModel, kind: str) -> None:
         self.model, self.kind = model, kind
-        self.template = w.HTML("")
+        self.template = Html("")
         self.upload = upload_widget(f"kit-upload-{kind}", multiple=False, accept=".xlsx")
-        self.chosen = w.HTML("")
+        self.chosen = Html("")
         self.good_only = w.Checkbox(description="只导入无误的行（有误的行另存为文件返回）", indent=False, value=False)
         self.button = w.Button(description="导入", button_style="primary")
         self.progress = w.IntProgress(value=0, min=0, max=1, description="导入进度", style={"description_width": "5em"})
-        self.status = w.HTML("")
-        self.errors = w.HTML("")
-        self.rejects = w.HTML("")
+        self.status = Html("")
+        self.errors = Html("")
+        self.rejects = Html("")
         self.upload.observe(lambda c: setattr(self.chosen, "value", chosen_files_html(c["new"])), names="value")
         self.button.on_click(lambda _b: self.run())
         model.observe(self._progress, names=["import_done", "import_total"])
@@ -202,8 +211,12 @@ def inspections_kind_label(kind: str) -> str:
     return "发现问题" if kind == "findings" else "整改台账"
 
 
-def import_errors_html(errors: Sequence[Any]) -> str:
-    rows = [("", [f"第 {e.row} 行", html.escape(e.label), html.escape(e.message)]) for e in errors[:MAX_ERRORS_SHOWN]]
+def import_errors_html(errors: Sequence[Any]) -> Markup:
+    rows = [("", [f"第 {e.row} 行", e.label, e.message]) for e in errors[:MAX_ERRORS_SHOWN]]
     more = len(errors) - MAX_ERRORS_SHOWN
-    note = f'<div class="kit-info">共 {len(errors)} 处错误，仅列出前 {MAX_ERRORS_SHOWN} 处。</div>' if more > 0 else ""
+    note = (
+        html('<div class="kit-info">共 {} 处错误，仅列出前 {} 处。</div>', len(errors), MAX_ERRORS_SHOWN)
+        if more > 0
+        else html("")
+    )
     return table("kit-import-errors", ["行", "列", "原因"], rows, "") + note

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipywidgets as w
 
 from kit import inspections
+from kit.markup import Markup, html, join
 from kit.ui import app
 from kit.ui.forms import FieldSpec, Form
 from kit.ui.inspection import TITLE, InspectionModel
@@ -27,6 +27,7 @@ from kit.ui.inspection_parts import (
     table,
 )
 from kit.ui.rectification_view import CopiesTab, HandoverTab, LedgerTab
+from kit.ui.widgets import Html
 
 # --- 发现问题 -------------------------------------------------------------------------------
 
@@ -72,16 +73,16 @@ class FindingsTab:
         self._drawing = False
         self._seen: tuple[Any, Any] = (None, None)
         self.form = Form(FINDING_FIELDS, submit_label="保存", on_submit=self._save)
-        self.leader = w.HTML("", layout=w.Layout(margin="0 0 0 8px"))
+        self.leader = Html("", layout=w.Layout(margin="0 0 0 8px"))
         beside(self.form, "involves_top", self.leader)
         self.form.observe(self._changed)
         model.observe(self._draw_leader, names="leader_text")
-        self.export = w.HTML("")
-        self.table = w.HTML("")
+        self.export = Html("")
+        self.table = Html("")
         self.importer = ImportArea(model, "findings")
         self.clue_form = Form(CLUE_FIELDS, submit_label="移交线索", on_submit=model.transfer_clue)
         self.outcome_form = Form(OUTCOME_FIELDS, submit_label="登记处置结果", on_submit=model.record_outcome)
-        self.clues = w.HTML("")
+        self.clues = Html("")
         self.entry = w.VBox([section("录入发现问题"), self.form.box])
         self.imports = w.VBox([section("从Excel导入发现问题"), self.importer.box])
         self.clue_entry = w.VBox(
@@ -154,7 +155,7 @@ class FindingsTab:
 
     def _draw_leader(self, change: dict[str, Any]) -> None:
         text = change["new"]
-        self.leader.value = f'<span class="kit-hint kit-top-leader">{html.escape(text)}</span>' if text else ""
+        self.leader.value = html('<span class="kit-hint kit-top-leader">{}</span>', text) if text else ""
 
 
 def _finding_label(f: dict[str, Any]) -> str:
@@ -165,15 +166,16 @@ def _clue_label(c: dict[str, Any]) -> str:
     return f"{c['id']}｜{c['unit_name']}：{short(c['description'])}（{c['latest']}）"
 
 
-def findings_html(rows: Sequence[dict[str, Any]]) -> str:
+def findings_html(rows: Sequence[dict[str, Any]]) -> Markup:
+    """The round's findings; `table` escapes the plain-text cells."""
     cells = [
         (
             "",
             [
                 str(f["id"]),
-                html.escape(f["unit_name"]),
-                html.escape(f["category"]),
-                html.escape(f["description"]),
+                f["unit_name"],
+                f["category"],
+                f["description"],
                 nowrap(f["severity_label"]),
                 nowrap(f["involves_top_label"]),
                 nowrap(f["top_leader"] or "（空缺）"),
@@ -189,21 +191,18 @@ def findings_html(rows: Sequence[dict[str, Any]]) -> str:
     return table("kit-findings", [*headers, "发现环节", "移交线索"], cells, "本轮尚无发现问题。")
 
 
-def clues_html(rows: Sequence[dict[str, Any]]) -> str:
+def clues_html(rows: Sequence[dict[str, Any]]) -> Markup:
+    """The round's clues; `table` escapes the plain-text cells."""
     cells = [
         (
             "",
             [
                 str(c["id"]),
-                html.escape(c["unit_name"]),
-                html.escape(short(c["description"], 40)),
+                c["unit_name"],
+                short(c["description"], 40),
                 nowrap(c["receiver_label"]),
                 nowrap(day(c["transferred_on"])),
-                html.escape(
-                    "；".join(
-                        f"{day(o['decided_on'])} {o['outcome_label']}（{o['people']} 人次）" for o in c["outcomes"]
-                    )
-                ),
+                "；".join(f"{day(o['decided_on'])} {o['outcome_label']}（{o['people']} 人次）" for o in c["outcomes"]),
                 nowrap(c["latest"]),
             ],
         )
@@ -228,9 +227,9 @@ class InspectionView:
         )
         self.refresh = w.Button(description="刷新", tooltip="重新读取最新数据")
         self.make_reports = w.Button(description="生成本轮报告", tooltip="巡察情况报告和整改情况通报（HTML）")
-        self.reports = w.HTML("").add_class("kit-links")
-        self.status = w.HTML("")
-        self.notice = w.HTML("")
+        self.reports = Html("").add_class("kit-links")
+        self.status = Html("")
+        self.notice = Html("")
         self.findings = FindingsTab(model)
         self.ledger = LedgerTab(model)
         self.copies = CopiesTab(model)
@@ -245,7 +244,7 @@ class InspectionView:
         model.observe(lambda c: app.show_user(self.box, TITLE, c["new"]), names="user_label")
         self.box = app.frame(
             TITLE,
-            w.HTML(CSS),
+            Html(CSS),
             w.HBox([self.picker.box, self.refresh, self.make_reports], layout=w.Layout(align_items="center")),
             self.reports,
             self.status,
@@ -258,7 +257,7 @@ class InspectionView:
         options = [(f"{r['code']} {r['name']}", r["id"]) for r in m.rounds]
         self.picker.set_choices({"round": (options, m.round_id)})
         self.notice.value = (
-            "" if m.rounds else '<div class="kit-info">尚未设置巡察轮次：请巡察办先设置巡察轮次和巡察对象。</div>'
+            "" if m.rounds else html('<div class="kit-info">尚未设置巡察轮次：请巡察办先设置巡察轮次和巡察对象。</div>')
         )
         self.reports.value = ""
         self.findings.draw()
@@ -278,7 +277,7 @@ class InspectionView:
         for which, label in (("round", "下载巡察情况报告（HTML）"), ("notice", "下载整改情况通报（HTML）")):
             name, page = self.model.report(which)
             links.append(file_link(page.encode("utf-8"), name, label, mime="text/html;charset=utf-8"))
-        self.reports.value = "".join(links)
+        self.reports.value = join(links)
 
     def load(self) -> None:
         self.model.load()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +10,7 @@ import ipywidgets as w
 from kit import rectification
 from kit.errors import describe
 from kit.formats import moment
+from kit.markup import Markup, html, join, text
 from kit.ui import app
 from kit.ui.forms import ERROR, OK, FieldSpec, Form, status_html
 from kit.ui.inspection import InspectionModel
@@ -29,6 +29,7 @@ from kit.ui.inspection_parts import (
     upload_widget,
     with_files,
 )
+from kit.ui.widgets import Html
 
 ITEM_FIELDS = [
     FieldSpec("finding", "整改的问题", "choice", required=True, width="36em"),
@@ -61,21 +62,21 @@ class LedgerTab:
 
     def __init__(self, model: InspectionModel) -> None:
         self.model = model
-        self.export = w.HTML("")
-        self.table = w.HTML("")
+        self.export = Html("")
+        self.table = Html("")
         self.add_form = Form(ITEM_FIELDS, submit_label="建立整改事项", on_submit=model.add_item)
         self.add_form.inputs["finding"].observe(self._finding_chosen, names="value")
         self.importer = ImportArea(model, "rectification")
         self.picker = Form([FieldSpec("item", "整改事项", "choice", width="44em")], submit_label=None)
         self.picker.observe(lambda v: self._call(lambda: model.select_item(v["item"])))
-        self.item_info = w.HTML("")
-        self.history = w.HTML("")
+        self.item_info = Html("")
+        self.history = Html("")
         self.big_file = w.Dropdown(description="较大的佐证材料", style={"description_width": "8em"})
         self.big_button = w.Button(description="准备下载")
-        self.big_link = w.HTML("")
+        self.big_link = Html("")
         self.big_button.on_click(lambda _b: self._call(self._prepare_big))
         self.big_files = w.HBox([self.big_file, self.big_button, self.big_link], layout=w.Layout(display="none"))
-        self.status = w.HTML("")
+        self.status = Html("")
         self.progress_upload = upload_widget("kit-upload-progress", multiple=True)
         self.close_upload = upload_widget("kit-upload-close", multiple=True)
         self.progress_form = Form(
@@ -99,7 +100,7 @@ class LedgerTab:
         self.reject = w.Button(description="退回", button_style="warning")
         self.reject.on_click(lambda _b: self._reject())
         self.review_form.box.children[-1].children = [self.review_form.submit, self.reject, self.review_form.status]
-        self.pending = w.HTML("")
+        self.pending = Html("")
         self.review_box = w.VBox([section("审核销号（审核员）"), self.pending, self.review_form.box])
         self.add_box = w.VBox([section("新增整改事项"), self.add_form.box])
         self.import_box = w.VBox([section("从Excel导入整改台账"), self.importer.box])
@@ -152,7 +153,7 @@ class LedgerTab:
         self.picker.set_choices({"item": (items, m.item_id)})
         item = m.item
         self.item_info.value = (
-            item_html(item) if item else '<div class="kit-info">请选择整改事项查看其进展和佐证材料。</div>'
+            item_html(item) if item else html('<div class="kit-info">请选择整改事项查看其进展和佐证材料。</div>')
         )
         self.history.value = history_html(m.history, m.files) if item else ""
         big = [
@@ -213,10 +214,10 @@ class LedgerTab:
 
 
 def _files_row(label: str, upload: w.FileUpload) -> w.HBox:
-    chosen = w.HTML("")
+    chosen = Html("")
     upload.observe(lambda c: setattr(chosen, "value", chosen_files_html(c["new"])), names="value")
     style = "display:inline-block;width:15em;text-align:right;padding-right:8px;box-sizing:border-box"
-    title = w.HTML(f'<span style="{style}">{html.escape(label)}</span>')
+    title = Html(html('<span style="{style}">{label}</span>', style=style, label=label))
     return w.HBox([title, upload, chosen], layout=w.Layout(align_items="center", margin="4px 0"))
 
 
@@ -228,23 +229,23 @@ def _size(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(size // 1024, 1)} KB"
 
 
-def ledger_html(rows: list[dict[str, Any]]) -> str:
+def ledger_html(rows: list[dict[str, Any]]) -> Markup:
     cells = [
         (
             FLAG_ROWS.get(i["flag"], ""),
             [
-                str(i["id"]),
-                html.escape(i["unit_name"]),
-                html.escape(short(i["description"], 30)),
-                html.escape(i["measure"]),
+                text(i["id"]),
+                text(i["unit_name"]),
+                text(short(i["description"], 30)),
+                text(i["measure"]),
                 nowrap(i["leader_name"] or ""),
-                html.escape(i["responsible"]),
+                text(i["responsible"]),
                 nowrap(day(i["deadline"])),
-                f'<span class="kit-flag-{i["flag"]}">{html.escape(i["flag_label"])}</span>',
-                f"{i['progress']}%",
+                html('<span class="kit-flag-{}">{}</span>', i["flag"], i["flag_label"]),
+                html("{}%", i["progress"]),
                 nowrap(i["status_label"]),
-                str(i["extensions"]),
-                str(i["evidence"]),
+                text(i["extensions"]),
+                text(i["evidence"]),
             ],
         )
         for i in rows
@@ -253,19 +254,28 @@ def ledger_html(rows: list[dict[str, Any]]) -> str:
     return table("kit-ledger", [*headers, "佐证"], cells, "本轮尚无整改事项。")
 
 
-def item_html(i: dict[str, Any]) -> str:
+def item_html(i: dict[str, Any]) -> Markup:
     deadline = day(i["deadline"]) + (f"（原定 {day(i['first_deadline'])}）" if i["extensions"] else "")
-    return (
-        f'<div class="kit-info kit-item">{html.escape(i["unit_name"])}｜问题：{html.escape(i["description"])}<br>'
-        f"措施：{html.escape(i['measure'])}<br>责任领导：{html.escape(i['leader_name'] or '')}，"
-        f"责任人：{html.escape(i['responsible'])}，时限：{deadline}，{html.escape(i['flag_label'])}，"
-        f"进度 {i['progress']}%，状态：{html.escape(i['status_label'])}</div>"
+    return html(
+        '<div class="kit-info kit-item">{unit}｜问题：{description}<br>'
+        "措施：{measure}<br>责任领导：{leader}，"
+        "责任人：{responsible}，时限：{deadline}，{flag}，"
+        "进度 {progress}%，状态：{status}</div>",
+        unit=i["unit_name"],
+        description=i["description"],
+        measure=i["measure"],
+        leader=i["leader_name"] or "",
+        responsible=i["responsible"],
+        deadline=deadline,
+        flag=i["flag_label"],
+        progress=i["progress"],
+        status=i["status_label"],
     )
 
 
-def history_html(steps: list[dict[str, Any]], files: dict[int, tuple[str, bytes]]) -> str:
-    def links(step: dict[str, Any]) -> str:
-        out = []
+def history_html(steps: list[dict[str, Any]], files: dict[int, tuple[str, bytes]]) -> Markup:
+    def links(step: dict[str, Any]) -> Markup:
+        out: list[Markup] = []
         for f in step["files"]:
             if f["id"] in files:
                 name, data = files[f["id"]]
@@ -273,8 +283,8 @@ def history_html(steps: list[dict[str, Any]], files: dict[int, tuple[str, bytes]
                     file_link(data, name, name, mime="application/octet-stream").replace("kit-download", "kit-file")
                 )
             else:
-                out.append(f'<span class="kit-file">{html.escape(f["filename"])}（{_size(f["size"])}）</span>')
-        return "".join(out)
+                out.append(html('<span class="kit-file">{}（{}）</span>', f["filename"], _size(f["size"])))
+        return join(out)
 
     cells = [
         (
@@ -283,8 +293,8 @@ def history_html(steps: list[dict[str, Any]], files: dict[int, tuple[str, bytes]
                 nowrap(moment(s["created_at"])),
                 nowrap(s["created_by"]),
                 nowrap(s["kind_label"]),
-                html.escape(s["body"]),
-                "" if s["progress"] is None else f"{s['progress']}%",
+                text(s["body"]),
+                html("") if s["progress"] is None else html("{}%", s["progress"]),
                 nowrap(day(s["deadline"])),
                 links(s),
             ],
@@ -295,17 +305,17 @@ def history_html(steps: list[dict[str, Any]], files: dict[int, tuple[str, bytes]
     return table("kit-history", headers, cells, "该事项尚无进展记录。")
 
 
-def pending_html(rows: list[dict[str, Any]]) -> str:
+def pending_html(rows: list[dict[str, Any]]) -> Markup:
     cells = [
         (
             "",
             [
-                str(i["id"]),
-                html.escape(i["round_code"] or ""),
-                html.escape(i["unit_name"]),
-                html.escape(i["measure"]),
-                html.escape(i["close_requested_by"] or ""),
-                str(i["evidence"]),
+                text(i["id"]),
+                text(i["round_code"] or ""),
+                text(i["unit_name"]),
+                text(i["measure"]),
+                text(i["close_requested_by"] or ""),
+                text(i["evidence"]),
             ],
         )
         for i in rows
@@ -326,9 +336,9 @@ class CopiesTab:
             [FieldSpec("leader", "分管领导", "choice", width="20em", label_width="5em")], submit_label=None
         )
         self.picker.observe(lambda v: self._call(lambda: model.select_leader(v["leader"])))
-        self.table = w.HTML("")
+        self.table = Html("")
         self.mark = w.Button(description="标记已阅")
-        self.status = w.HTML("")
+        self.status = Html("")
         self.mark.on_click(lambda _b: self._mark())
         model.observe(self.draw, names="copies_revision")
         self.box = w.VBox(
@@ -344,7 +354,7 @@ class CopiesTab:
         leaders = [(f"{p['name']}（未阅 {p['unread']}）", p["person_id"]) for p in m.leaders]
         self.picker.set_choices({"leader": (leaders, m.leader_id)})
         self.table.value = (
-            copies_html(m.copies) if m.leaders else '<div class="kit-info">尚无分管领导出席巡察反馈。</div>'
+            copies_html(m.copies) if m.leaders else html('<div class="kit-info">尚无分管领导出席巡察反馈。</div>')
         )
         show_if(self.mark, any(c["read_at"] is None for c in m.copies))
 
@@ -361,18 +371,18 @@ class CopiesTab:
             self.status.value = status_html(OK, message)
 
 
-def copies_html(rows: list[dict[str, Any]]) -> str:
+def copies_html(rows: list[dict[str, Any]]) -> Markup:
     cells = [
         (
             "kit-unread" if c["read_at"] is None else "",
             [
                 nowrap(moment(c["created_at"])),
-                html.escape(c["unit_name"]),
-                html.escape(short(c["measure"], 30)),
+                text(c["unit_name"]),
+                text(short(c["measure"], 30)),
                 nowrap(c["kind_label"]),
-                html.escape(c["body"]),
-                html.escape(c["created_by"]),
-                "未阅" if c["read_at"] is None else f"已阅（{moment(c['read_at'])}）",
+                text(c["body"]),
+                text(c["created_by"]),
+                html("未阅") if c["read_at"] is None else html("已阅（{}）", moment(c["read_at"])),
             ],
         )
         for c in rows
@@ -395,7 +405,7 @@ class HandoverTab:
 
     def __init__(self, model: InspectionModel) -> None:
         self.model = model
-        self.table = w.HTML("")
+        self.table = Html("")
         self.form = Form(SIGN_FIELDS, submit_label="签字", on_submit=model.sign_handover)
         self.sign_box = w.VBox([section("交接签字"), self.form.box])
         self.box = w.VBox([self.table, self.sign_box])
@@ -412,17 +422,17 @@ def _handover_label(h: dict[str, Any]) -> str:
     return f"{h['id']}｜{h['unit_name']}：{h['from_name'] or '（空缺）'} → {h['to_name']}（{day(h['changed_on'])}）"
 
 
-def handovers_html(rows: list[dict[str, Any]]) -> str:
+def handovers_html(rows: list[dict[str, Any]]) -> Markup:
     cells = [
         (
             "",
             [
-                str(h["id"]),
-                html.escape(h["unit_name"]),
+                text(h["id"]),
+                text(h["unit_name"]),
                 nowrap(day(h["changed_on"])),
-                html.escape(h["from_name"] or "（空缺）"),
-                html.escape(h["to_name"]),
-                str(h["items"]),
+                text(h["from_name"] or "（空缺）"),
+                text(h["to_name"]),
+                text(h["items"]),
                 nowrap(day(h["outgoing_signed"]) or "未签"),
                 nowrap(day(h["incoming_signed"]) or "未签"),
             ],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import html
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -15,9 +14,11 @@ from kit import access, assessments, charts, db, followups, rankings
 from kit.db import Connection
 from kit.errors import InvalidInput
 from kit.formats import number
+from kit.markup import Markup, html, join, svg
 from kit.reports import assessment as report
 from kit.ui import app
 from kit.ui.forms import FieldSpec, Form
+from kit.ui.widgets import Html
 
 TITLE = "考核结果"
 
@@ -110,15 +111,15 @@ class ResultsView:
         self.model = model
         self.picker = Form(PICKER_FIELDS, submit_label=None)
         self.refresh = w.Button(description="刷新", tooltip="重新读取最新数据")
-        self.download = w.HTML("")
-        self.summary = w.HTML("")
-        self.chart = w.HTML("")
-        self.ranking = w.HTML("")
-        self.followups = w.HTML("")
-        self.status = w.HTML("")
+        self.download = Html("")
+        self.summary = Html("")
+        self.chart = Html("")
+        self.ranking = Html("")
+        self.followups = Html("")
+        self.status = Html("")
         self.review = Form(REVIEW_FIELDS, submit_label="办结", on_submit=model.complete)
         self.review_box = w.VBox(
-            [w.HTML('<div class="kit-section-title">办结后续措施（审核员）</div>'), self.review.box],
+            [Html(html('<div class="kit-section-title">办结后续措施（审核员）</div>')), self.review.box],
             layout=w.Layout(display="none"),
         )
         self.picker.observe(self._on_pick)
@@ -130,12 +131,12 @@ class ResultsView:
             w.HBox([self.picker.box, self.refresh, self.download], layout=w.Layout(align_items="center")),
             self.status,
             self.summary,
-            w.HTML('<div class="kit-section-title">等次分布</div>'),
+            Html(html('<div class="kit-section-title">等次分布</div>')),
             self.chart,
-            w.HTML('<div class="kit-section-title">后续措施待办</div>'),
+            Html(html('<div class="kit-section-title">后续措施待办</div>')),
             self.followups,
             self.review_box,
-            w.HTML('<div class="kit-section-title">排名</div>'),
+            Html(html('<div class="kit-section-title">排名</div>')),
             self.ranking,
         )
 
@@ -144,12 +145,14 @@ class ResultsView:
         self.picker.set_choices({"year": (m.year_options, m.year or None), "scheme": (m.scheme_options, m.scheme_id)})
         cov = m.coverage
         missing = "、".join(u["name"] for u in cov.get("missing", []))
-        self.summary.value = (
-            f'<div class="kit-info">应参加考核 {cov.get("expected", 0)} 家，已评分 {cov.get("scored", 0)} 家'
-            + (f"；尚未评分：{html.escape(missing)}" if missing else "")
-            + "。</div>"
+        self.summary.value = html(
+            '<div class="kit-info">应参加考核 {} 家，已评分 {} 家{}。</div>',
+            cov.get("expected", 0),
+            cov.get("scored", 0),
+            f"；尚未评分：{missing}" if missing else "",
         )
-        self.chart.value = m.chart_svg
+        # The chart may have come back from the data service as plain text: checked again here.
+        self.chart.value = svg(m.chart_svg) if m.chart_svg else ""
         self.ranking.value = ranking_html(m.ranking, m.low_grades)
         self.followups.value = followups_html(m.followups, m.followup_stats, m.low_grades)
         still_open = [(_followup_label(r), r["id"]) for r in m.followups if r["status"] == "open"]
@@ -169,46 +172,65 @@ def _followup_label(row: dict[str, Any]) -> str:
     return f"{row['unit_name']}：{row['kind_label']}" + (f"（{row['person_name']}）" if row["person_name"] else "")
 
 
-def download_link(page: str, filename: str) -> str:
+def download_link(page: str, filename: str) -> Markup:
     """A link that saves the report from memory: no request leaves the browser."""
     data = base64.b64encode(page.encode("utf-8")).decode("ascii")
-    return (
-        f'<a class="kit-download" download="{html.escape(filename)}" title="{html.escape(filename)}"'
-        f' href="data:text/html;charset=utf-8;base64,{data}" data-filename="{quote(filename)}">下载报告（HTML）</a>'
+    return html(
+        '<a class="kit-download" download="{name}" title="{name}"'
+        ' href="data:text/html;charset=utf-8;base64,{data}" data-filename="{quoted}">下载报告（HTML）</a>',
+        name=filename,
+        data=data,
+        quoted=quote(filename),
     )
 
 
-def ranking_html(rows: list[dict[str, Any]], low: list[str]) -> str:
+def ranking_html(rows: list[dict[str, Any]], low: list[str]) -> Markup:
     if not rows:
-        return '<div class="kit-info">本年度该方案尚无评分。</div>'
-    body = "".join(
-        f'<tr><td class="num">{html.escape(r["rank_label"])}</td><td>{html.escape(r["unit_name"])}</td>'
-        f'<td>{html.escape(r["leader_name"] or "（空缺）")}</td><td class="num">{number(r["total"])}</td>'
-        f"<td{' class=kit-low' if r['grade'] in low else ''}>{html.escape(r['grade'])}</td></tr>"
+        return html('<div class="kit-info">本年度该方案尚无评分。</div>')
+    body = join(
+        html(
+            '<tr><td class="num">{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td class="{}">{}</td></tr>',
+            r["rank_label"],
+            r["unit_name"],
+            r["leader_name"] or "（空缺）",
+            number(r["total"]),
+            "kit-low" if r["grade"] in low else "",
+            r["grade"],
+        )
         for r in rows
     )
-    return (
+    return html(
         '<table class="kit-table kit-ranking"><thead><tr><th>名次</th><th>单位</th><th>一把手</th>'
-        f"<th>总分</th><th>等次</th></tr></thead><tbody>{body}</tbody></table>"
+        "<th>总分</th><th>等次</th></tr></thead><tbody>{}</tbody></table>",
+        body,
     )
 
 
-def followups_html(rows: list[dict[str, Any]], stats: dict[str, int], low: list[str]) -> str:
+def followups_html(rows: list[dict[str, Any]], stats: dict[str, int], low: list[str]) -> Markup:
     if not rows:
-        return f'<div class="kit-info">没有因“{"、".join(low)}”等次触发的后续措施。</div>'
-    head = (
-        f'<div class="kit-info">{stats.get("units", 0)} 家单位被评为{"或".join(low)}，'
-        f"涉及诫勉谈话党政一把手 {stats.get('leaders', 0)} 人。</div>"
+        return html('<div class="kit-info">没有因“{}”等次触发的后续措施。</div>', "、".join(low))
+    head = html(
+        '<div class="kit-info">{} 家单位被评为{}，涉及诫勉谈话党政一把手 {} 人。</div>',
+        stats.get("units", 0),
+        "或".join(low),
+        stats.get("leaders", 0),
     )
-    body = "".join(
-        f'<tr><td>{html.escape(r["unit_name"])}</td><td class="num">{number(r["total"])}</td>'
-        f'<td class="kit-low">{html.escape(r["grade"])}</td><td>{html.escape(r["kind_label"])}</td>'
-        f"<td>{html.escape(r['description'])}</td><td>{html.escape(r['status_label'])}</td></tr>"
+    body = join(
+        html(
+            '<tr><td>{}</td><td class="num">{}</td><td class="kit-low">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+            r["unit_name"],
+            number(r["total"]),
+            r["grade"],
+            r["kind_label"],
+            r["description"],
+            r["status_label"],
+        )
         for r in rows
     )
-    return (
-        head + '<table class="kit-table kit-followups"><thead><tr><th>单位</th><th>总分</th><th>等次</th>'
-        f"<th>措施</th><th>内容</th><th>状态</th></tr></thead><tbody>{body}</tbody></table>"
+    return head + html(
+        '<table class="kit-table kit-followups"><thead><tr><th>单位</th><th>总分</th><th>等次</th>'
+        "<th>措施</th><th>内容</th><th>状态</th></tr></thead><tbody>{}</tbody></table>",
+        body,
     )
 
 

@@ -8,7 +8,7 @@ fields they name.
 
 from __future__ import annotations
 
-import html
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,11 @@ from kit import access, db, excel, inspections, rectification, registry
 from kit.db import Connection
 from kit.errors import InvalidInput
 from kit.formats import number
+from kit.markup import Markup, html, join
 from kit.ui import app
 from kit.ui.forms import FieldSpec, Form
 from kit.ui.inspection_parts import file_link
+from kit.ui.widgets import Html
 
 TITLE = "巡察组织"
 
@@ -280,7 +282,7 @@ class RoundsView:
         self.picker = w.Dropdown(description="巡察轮次", options=[], style={"description_width": "5em"})
         self.picker.layout.width = "30em"
         self.picker.observe(self._on_pick, names="value")
-        self.status = w.HTML("")
+        self.status = Html("")
         self.round_form = Form(ROUND_FIELDS, submit_label="新建轮次", on_submit=m.add_round)
         self.group_form = Form(GROUP_FIELDS, submit_label="新建巡察组", on_submit=m.add_group)
         self.member_form = Form(MEMBER_FIELDS, submit_label="调配", on_submit=_keyed(m.add_member, person_id="person"))
@@ -297,12 +299,12 @@ class RoundsView:
         self.outcome_form = Form(
             OUTCOME_FIELDS, submit_label="登记", on_submit=_keyed(m.record_outcome, clue_id="clue")
         )
-        self.groups = w.HTML("")
-        self.pool = w.HTML("")
-        self.targets = w.HTML("")
-        self.clues = w.HTML("")
-        self.targets_export = w.HTML("")
-        self.clues_export = w.HTML("")
+        self.groups = Html("")
+        self.pool = Html("")
+        self.targets = Html("")
+        self.clues = Html("")
+        self.targets_export = Html("")
+        self.clues_export = Html("")
         self.entry_boxes = [
             self._section("新建轮次", self.round_form.box),
             self._section("新建巡察组", self.group_form.box),
@@ -329,7 +331,7 @@ class RoundsView:
 
     @staticmethod
     def _section(title: str, body: w.Widget) -> w.VBox:
-        return w.VBox([w.HTML(f'<div class="kit-section-title">{html.escape(title)}</div>'), body])
+        return w.VBox([Html(html('<div class="kit-section-title">{}</div>', title)), body])
 
     def _on_pick(self, change: dict[str, Any]) -> None:
         if change["new"] is not None and change["new"] != self.model.round_id:
@@ -364,8 +366,8 @@ class RoundsView:
         self.evaluation_box.layout.display = None if m.can_review else "none"
 
 
-def _export_link(data: bytes | None, filename: str) -> str:
-    return file_link(data, filename, "导出Excel") if data else ""
+def _export_link(data: bytes | None, filename: str) -> Markup:
+    return file_link(data, filename, "导出Excel") if data else html("")
 
 
 def _unique(options: list[tuple[str, int]]) -> list[tuple[str, int]]:
@@ -376,41 +378,50 @@ def _unique(options: list[tuple[str, int]]) -> list[tuple[str, int]]:
     return [(" / ".join(found), person) for person, found in labels.items()]
 
 
-def _table(head: list[str], rows: list[list[str]], css: str) -> str:
-    header = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
-    return f'<table class="kit-table {css}"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>'
+def _table(head: list[str], rows: Sequence[Sequence[str]], css: str) -> Markup:
+    """A table: each cell is text (escaped here) or markup built with kit.markup."""
+    header = join(html("<th>{}</th>", h) for h in head)
+    body = join(html("<tr>{}</tr>", join(html("<td>{}</td>", cell) for cell in row)) for row in rows)
+    return html(
+        '<table class="kit-table {css}"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>',
+        css=css,
+        header=header,
+        body=body,
+    )
 
 
-def groups_html(groups: list[dict[str, Any]]) -> str:
+def groups_html(groups: list[dict[str, Any]]) -> Markup:
     if not groups:
-        return '<div class="kit-info">本轮尚未组建巡察组。</div>'
-    rows = []
+        return html('<div class="kit-info">本轮尚未组建巡察组。</div>')
+    rows: list[list[str]] = []
     for g in groups:
-        members = "、".join(f"{html.escape(p['name'])}（{p['role_label']}）" for p in g["members"]) or "（未调配）"
-        units = "、".join(html.escape(u["name"]) for u in g["units"]) or "（未确定）"
-        rows.append([html.escape(g["name"]), members, units])
+        members = join((html("{}（{}）", p["name"], p["role_label"]) for p in g["members"]), "、") or "（未调配）"
+        units = join((u["name"] for u in g["units"]), "、") or "（未确定）"
+        rows.append([g["name"], members, units])
     return _table(["巡察组", "成员", "巡察对象"], rows, "kit-groups")
 
 
-def targets_html(rows: list[dict[str, Any]]) -> str:
+def targets_html(rows: list[dict[str, Any]]) -> Markup:
     if not rows:
-        return '<div class="kit-info">本轮尚未确定授权范围内的巡察对象。</div>'
-    out = []
+        return html('<div class="kit-info">本轮尚未确定授权范围内的巡察对象。</div>')
+    out: list[list[str]] = []
     for r in rows:
         rate = "—" if r["rate"] is None else f"{number(r['rate'])}%"
         grade = f"{number(r['score'])}（{r['grade']}）" if r["grade"] else "未评估"
-        css = ' class="kit-low"' if r["grade"] == rectification.POOR_GRADE else ""
+        if r["grade"] == rectification.POOR_GRADE:
+            graded = html('<span class="kit-low">{}</span>', grade)
+        else:
+            graded = html("<span>{}</span>", grade)
         out.append(
             [
-                html.escape(r["unit_name"]),
-                html.escape(r["top_leader"] or "（空缺）"),
-                "<br>".join(html.escape(f) for f in r["feedback"]) or "未反馈",
+                r["unit_name"],
+                r["top_leader"] or "（空缺）",
+                join(r["feedback"], "<br>") or "未反馈",
                 f"{r['items']}",
                 f"{r['closed']}",
                 f"{r['overdue']}",
                 rate,
-                f"<span{css}>{html.escape(grade)}</span>",
+                graded,
             ]
         )
     return _table(
@@ -418,10 +429,10 @@ def targets_html(rows: list[dict[str, Any]]) -> str:
     )
 
 
-def clues_html(rows: list[dict[str, Any]]) -> str:
+def clues_html(rows: list[dict[str, Any]]) -> Markup:
     if not rows:
-        return '<div class="kit-info">本轮尚无移交的问题线索。</div>'
-    out = []
+        return html('<div class="kit-info">本轮尚无移交的问题线索。</div>')
+    out: list[list[str]] = []
     for r in rows:
         steps = "；".join(
             f"{o['outcome_label']}{'（' + str(o['people']) + '人次）' if o['people'] else ''}"
@@ -430,23 +441,23 @@ def clues_html(rows: list[dict[str, Any]]) -> str:
         )
         out.append(
             [
-                html.escape(r["unit_name"]),
-                html.escape(r["description"]),
+                r["unit_name"],
+                r["description"],
                 "是" if r["involves_top"] else "否",
-                html.escape(r["receiver_label"]),
+                r["receiver_label"],
                 r["transferred_on"].isoformat(),
-                html.escape(steps) or "待处置",
+                steps or "待处置",
             ]
         )
     return _table(["单位", "问题", "涉及一把手", "移交对象", "移交日期", "处置经过"], out, "kit-clues")
 
 
-def pool_html(rows: list[dict[str, Any]]) -> str:
+def pool_html(rows: list[dict[str, Any]]) -> Markup:
     if not rows:
-        return '<div class="kit-info">人员库为空。</div>'
+        return html('<div class="kit-info">人员库为空。</div>')
     by_pool: dict[str, list[str]] = {}
     for r in rows:
-        by_pool.setdefault(r["pool_label"], []).append(html.escape(r["name"]))
+        by_pool.setdefault(r["pool_label"], []).append(r["name"])
     return _table(["人员库", "人员"], [[k, "、".join(v)] for k, v in by_pool.items()], "kit-pool")
 
 

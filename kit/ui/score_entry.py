@@ -6,7 +6,6 @@ browser); `ScoreEntryView` only draws it.
 
 from __future__ import annotations
 
-import html
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -19,8 +18,10 @@ from kit import access, assessments, db, followups, rankings, registry, validate
 from kit.db import Connection
 from kit.errors import InvalidInput
 from kit.formats import number
+from kit.markup import Markup, html, join
 from kit.ui import app
 from kit.ui.forms import FieldSpec, Form
+from kit.ui.widgets import Html
 
 TITLE = "年度考核评分"
 
@@ -197,12 +198,12 @@ class ScoreEntryView:
         self._forms: dict[int, tuple[assessments.Scheme, Form]] = {}
         self._filling = False
         self.picker = Form(PICKER_FIELDS, submit_label=None)
-        self.leaders = w.HTML("")
-        self.sheet_state = w.HTML("")
-        self.total = w.HTML("", layout=w.Layout(margin="4px 0"))
+        self.leaders = Html("")
+        self.sheet_state = Html("")
+        self.total = Html("", layout=w.Layout(margin="4px 0"))
         self.form_area = w.VBox([])
-        self.history = w.HTML("")
-        self.status = w.HTML("")
+        self.history = Html("")
+        self.status = Html("")
         self.picker.observe(self._on_pick)
         model.observe(self._draw, names="revision")
         model.observe(lambda c: app.show_user(self.box, TITLE, c["new"]), names="user_label")
@@ -213,7 +214,7 @@ class ScoreEntryView:
             self.sheet_state,
             self.form_area,
             self.status,
-            w.HTML('<div class="kit-section-title">修改记录</div>'),
+            Html(html('<div class="kit-section-title">修改记录</div>')),
             self.history,
         )
 
@@ -227,7 +228,7 @@ class ScoreEntryView:
                 "unit": (m.unit_options, m.unit_id),
             }
         )
-        self.leaders.value = f'<div class="kit-info">{html.escape(m.leaders)}</div>' if m.leaders else ""
+        self.leaders.value = html('<div class="kit-info">{}</div>', m.leaders) if m.leaders else ""
         form = self._form(m.scheme)
         self.form_area.children = [form.box] if form else []
         if form is not None:
@@ -239,9 +240,10 @@ class ScoreEntryView:
             form.box.layout.display = None if m.unit_id is not None else "none"
             form.submit.layout.display = None if m.can_enter else "none"
             self._update_total()
-        self.sheet_state.value = _sheet_state_html(m.sheet, m.unit_id)
+        state = _sheet_state_html(m.sheet, m.unit_id)
         if m.unit_id is not None and not m.can_enter:
-            self.sheet_state.value += '<div class="kit-info">您没有录入员角色，只能查看评分表，不能保存。</div>'
+            state += html('<div class="kit-info">您没有录入员角色，只能查看评分表，不能保存。</div>')
+        self.sheet_state.value = state
         self.history.value = _history_html(m.history)
 
     def _form(self, scheme: assessments.Scheme | None) -> Form | None:
@@ -281,7 +283,7 @@ class ScoreEntryView:
         found = self._forms.get(self.model.scheme_id) if self.model.scheme_id is not None else None
         form = found[1] if found else None
         text = self.model.preview(form.values()) if form else ""
-        self.total.value = f'<div class="kit-total" aria-live="polite">{html.escape(text)}</div>' if text else ""
+        self.total.value = html('<div class="kit-total" aria-live="polite">{}</div>', text) if text else ""
 
     # -- widgets → model ---------------------------------------------------------
     def _on_pick(self, picked: dict[str, Any]) -> None:
@@ -342,29 +344,36 @@ def _form_values(sheet: assessments.Sheet | None) -> dict[str, Any]:
     return values
 
 
-def _sheet_state_html(sheet: assessments.Sheet | None, unit_id: int | None) -> str:
+def _sheet_state_html(sheet: assessments.Sheet | None, unit_id: int | None) -> Markup:
     if unit_id is None:
-        return '<div class="kit-info">请选择被考核单位。</div>'
+        return html('<div class="kit-info">请选择被考核单位。</div>')
     if sheet is None:
-        return '<div class="kit-info">该单位本年度尚未评分，请逐项填写后保存。</div>'
-    return (
-        f'<div class="kit-info">已保存的评分表：合计 {number(sheet.total)} 分，等次“{html.escape(sheet.grade)}”，'
-        f"第 {sheet.version} 版，{html.escape(sheet.updated_by)} 于 {sheet.updated_at:%Y-%m-%d %H:%M} 保存。</div>"
+        return html('<div class="kit-info">该单位本年度尚未评分，请逐项填写后保存。</div>')
+    return html(
+        '<div class="kit-info">已保存的评分表：合计 {total} 分，等次“{grade}”，'
+        "第 {version} 版，{by} 于 {at:%Y-%m-%d %H:%M} 保存。</div>",
+        total=number(sheet.total),
+        grade=sheet.grade,
+        version=sheet.version,
+        by=sheet.updated_by,
+        at=sheet.updated_at,
     )
 
 
-def _history_html(lines: list[dict[str, str]]) -> str:
+def _history_html(lines: list[dict[str, str]]) -> Markup:
     if not lines:
-        return '<div class="kit-info">暂无修改记录。</div>'
-    rows = "".join(
-        "<tr>"
-        + "".join(f"<td>{html.escape(line[k])}</td>" for k in ("time", "actor", "action", "total", "grade", "changes"))
-        + "</tr>"
+        return html('<div class="kit-info">暂无修改记录。</div>')
+    rows = join(
+        html(
+            "<tr>{}</tr>",
+            join(html("<td>{}</td>", line[k]) for k in ("time", "actor", "action", "total", "grade", "changes")),
+        )
         for line in reversed(lines)
     )
-    return (
+    return html(
         '<table class="kit-table kit-history"><thead><tr><th>时间</th><th>操作人</th><th>操作</th><th>总分</th>'
-        f"<th>等次</th><th>修改的指标</th></tr></thead><tbody>{rows}</tbody></table>"
+        "<th>等次</th><th>修改的指标</th></tr></thead><tbody>{}</tbody></table>",
+        rows,
     )
 
 

@@ -1,0 +1,26 @@
+"""The apps' HTML widget: it shows markup built by `kit.markup`, and any other text as text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as w
+import traitlets as t
+
+from kit.markup import Markup, text
+
+
+class Html(w.HTML):  # type: ignore[misc]
+    """`ipywidgets.HTML` whose value is escaped unless it is `Markup` (see kit/markup.py).
+
+    Every HTML widget of the apps is one of these (tests/test_markup.py checks), so a
+    value that was not built with `kit.markup.html` can only ever be shown as text.
+    """
+
+    def __init__(self, value: Any = "", **kwargs: Any) -> None:
+        super().__init__(value=value, **kwargs)
+
+    @t.validate("value")
+    def _escaped(self, proposal: Any) -> Markup:
+        value = proposal["value"]
+        return value if isinstance(value, Markup) else text(value)
