@@ -33,6 +33,27 @@ SESSION_HEADER = "X-Kit-Session"
 # In single-machine mode every page is the operator's: kernels get a token for the operator up front,
 # so that a preheated kernel can build its forms before the page is opened.
 OPERATOR_TOKEN_TTL_S = 30 * 24 * 3600
+# Sent with every page. Voilà's page is built from inline scripts (`script-src 'unsafe-inline'`),
+# but no inline event handler (`onerror=`…) ever runs, nothing is evaluated from text (no
+# 'unsafe-eval'), and nothing is loaded or sent anywhere but this server. With escaping
+# (kit.markup) the first defence, this is the second: see docs/security.md.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline'",
+        "script-src-attr 'none'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "frame-src 'none'",
+        "worker-src 'self' blob:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+    ]
+)
 # Kernels idle this long with no browser attached are shut down (closed or crashed tabs).
 CULL_IDLE_S = 600
 CULL_INTERVAL_S = 60

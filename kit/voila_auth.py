@@ -14,19 +14,106 @@ Loaded only inside the Voilà server (see kit/share/voila/voila.py).
 from __future__ import annotations
 
 import hmac
+import json
+import logging
+import re
 from typing import Any
 
 import jinja2
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
+from voila.request_info_handler import RequestInfoSocketHandler
 from voila.voila_identity_provider import VoilaIdentityProvider, VoilaLoginHandler
 
-from kit import config, identity
+from kit import config, identity, preheat
+from kit.errors import KitError
 from kit.serve import SESSION_HEADER
 from kit.service import tokens
+
+log = logging.getLogger(__name__)
 
 # Voilà would render with another template or theme named in the address (ones that fetch
 # from CDNs), with a kernel started outside the pool: refused on every route.
 REFUSED_ARGUMENTS = ("template", "theme")
+# Requests about one kernel: its REST resource and channels, Voilà's shutdown and execution routes.
+KERNEL_PATH = re.compile(r"/(?:api/kernels|voila/api/shutdown|voila/execution)/(?P<kernel_id>[^/?]+)")
+# Whose page each kernel serves: set when a page gets the kernel, checked on every kernel request.
+OWNERS: dict[str, str] = {}
+
+
+def _owner_of_request(env: dict[str, str]) -> str | None:
+    """The user a page's request was minted for (its X-Kit-Session), or None."""
+    token = env.get(identity.header_env(SESSION_HEADER), "")
+    secret = tokens.read_secret(config.secret_path(config.db_path()))
+    if not token or secret is None:
+        return None
+    try:
+        return tokens.verify(secret, token)
+    except KitError:
+        return None
+
+
+class KitKernelManager(AsyncMappingKernelManager):
+    """Jupyter's kernel manager, remembering whose page each kernel started for serves."""
+
+    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
+        kernel_id = str(await super().start_kernel(*args, **kwargs))
+        env = kwargs.get("env") or {}
+        if env.get("VOILA_PREHEAT") == "False":  # started for a page (a preheated one is bound when given)
+            owner = _owner_of_request(env)
+            if owner is not None:
+                OWNERS[kernel_id] = owner
+        return kernel_id
+
+    async def shutdown_kernel(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        OWNERS.pop(str(kwargs.get("kernel_id", args[0] if args else "")), None)
+        await super().shutdown_kernel(*args, **kwargs)  # type: ignore[no-untyped-call]
+
+
+def guard_request_info() -> None:
+    """Voilà's /voila/query/<kernel id> answers only the kernel itself (kit.preheat), one at a time.
+
+    Voilà's own handler answers anyone, and a socket closed on an unknown id removed
+    another kernel's waiter (every page then hung). Here a socket without the
+    kernel's proof is refused before it opens, and a closed one removes only itself.
+    Giving a preheated kernel its page binds the kernel to the page's user.
+    """
+    handler = RequestInfoSocketHandler
+    if getattr(handler, "_kit_guarded", False):
+        return
+    upgrade = handler.get
+    send = handler.send_updates.__func__
+
+    async def get(self: Any, kernel_id: str, *args: Any, **kwargs: Any) -> Any:
+        given = self.get_argument(preheat.PROOF_ARGUMENT, default="")
+        try:
+            key = bytes(self.settings["kernel_manager"].get_kernel(kernel_id).session.key)
+        except (KeyError, web.HTTPError):  # no such kernel: refused alike, nothing told
+            key = b""
+        if not key or not hmac.compare_digest(given.encode(), preheat.proof(key, kernel_id).encode()):
+            log.warning("refused /voila/query for kernel %s without its proof", kernel_id)
+            raise web.HTTPError(403)
+        return await upgrade(self, kernel_id, *args, **kwargs)
+
+    def on_close(self: Any) -> None:
+        for kernel_id in [k for k, waiter in handler._waiters.items() if waiter is self]:
+            del handler._waiters[kernel_id]
+
+    def send_updates(cls: Any, msg: dict[str, Any]) -> None:
+        payload = msg.get("payload")  # the page's request, as a dict (a JSON text in other versions)
+        try:
+            request = payload if isinstance(payload, dict) else json.loads(str(payload))
+        except ValueError:
+            request = {}
+        owner = _owner_of_request(request)
+        if owner is not None:
+            OWNERS[msg["kernel_id"]] = owner
+        send(cls, msg)
+
+    handler.get = get
+    handler.on_close = on_close
+    handler.send_updates = classmethod(send_updates)
+    handler._kit_guarded = True
 
 
 class KitLoginHandler(VoilaLoginHandler):  # type: ignore[misc]
@@ -55,12 +142,30 @@ class KitIdentityProvider(VoilaIdentityProvider):  # type: ignore[misc]
         for name in [n for n in headers if n.lower() == SESSION_HEADER.lower()]:
             del headers[name]  # never the browser's own
         page_user = self._page_user(headers) if user is not None else None
+        if user is not None:
+            self._check_kernel_owner(handler, page_user)
         if page_user is not None:
             if self._secret is None:
                 self._secret = tokens.read_secret(config.secret_path(config.db_path()))
             if self._secret is not None:
                 headers[SESSION_HEADER] = tokens.mint(self._secret, page_user)
         return user
+
+    @staticmethod
+    def _check_kernel_owner(handler: Any, page_user: str | None) -> None:
+        """A request about a kernel comes from the user whose page the kernel serves.
+
+        Raises:
+            HTTPError: 403 for anyone else, for a kernel no page was given, and for a
+                request whose user is not known (a bare token behind a proxy).
+        """
+        found = KERNEL_PATH.search(handler.request.path)
+        if found is None or identity.mode() == "hub":  # under JupyterHub the whole server is one user's
+            return
+        owner = OWNERS.get(found["kernel_id"])
+        if page_user is None or owner is None or not hmac.compare_digest(owner.encode(), page_user.encode()):
+            log.warning("refused %s %s to %r", handler.request.method, handler.request.path, page_user)
+            raise web.HTTPError(403, "kernel of another page")
 
     @staticmethod
     def _page_user(headers: Any) -> str | None:

@@ -19,22 +19,17 @@ import ipywidgets as w
 import pytest
 
 import kit
-from kit import db, demo, validate
+from kit import db
 from kit.markup import Markup, html, join, svg, text
 from kit.reports import assessment as assessment_report
 from kit.reports import inspection as inspection_report
 from kit.ui import app, inspection, results, rounds, score_entry
 from kit.ui.inspection_view import InspectionView
 from kit.ui.widgets import Html
-from tests import service_host
+from tests import hostile
+from tests.hostile import HOSTILE, MARK
 
 KIT = Path(kit.__file__).parent
-MARK = "XSS"
-# Tags, attributes, a script end, backticks, a template literal, both quotes, an entity.
-HOSTILE = MARK + "<img src=x onerror=\"alert('x')\"></script><script>`${alert(1)}`</script>'\"&amp;"
-
-# Values the demo builds by looking them up again keep their text; these are changed afterwards.
-AFTERWARDS = {"grade_bands": "label", "score_sheets": "grade", "evidence_files": "filename", "findings": "description"}
 # Tags and attributes that only hostile text could have put into a page of ours.
 FORBIDDEN_TAGS = {"script", "img", "iframe", "object", "embed", "foreignobject", "base", "form", "link"}
 
@@ -198,26 +193,8 @@ def test_charts_with_hostile_labels_are_inert_and_hold_no_url() -> None:
 
 @pytest.fixture(scope="module")
 def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo office with every free-text field starting with the payload.
-
-    Built through kit's own write functions, each text value prefixed as it is accepted
-    (unit, person, post, scheme, indicator, category, round, group, measure, note, user
-    name shown…); labels the demo looks up again are changed behind kit's back after.
-    """
     path = tmp_path_factory.mktemp("hostile") / "kit.duckdb"
-    accept = validate.text
-
-    def hostile_text(raw: Any, *, field: str, label: str, **rules: Any) -> str:
-        value = accept(raw, field=field, label=label, **rules)
-        kept = label == "用户名" or label.endswith(("编码", "编号", "文件名", "等次名称"))
-        return HOSTILE + value if value and not kept and not value.startswith(MARK) else value
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(validate, "text", hostile_text)
-        demo.build(path)
-    with service_host.offline(path), db.write(path, action="测试：植入恶意文本") as con:
-        for table, column in AFTERWARDS.items():
-            con.execute(f"UPDATE {table} SET {column} = ? || {column}", [HOSTILE])
+    hostile.build(path)
     return path
 
 

@@ -120,8 +120,8 @@ def start(load: Callable[[], None], status: Html, *, prepare: Callable[[], None]
         except Exception:  # load() reports the same problem to the user
             log.warning("app preparation failed", exc_info=True)
     if in_preheated_kernel():
-        from voila.utils import wait_for_request
+        from kit import preheat
 
-        wait_for_request()
+        preheat.wait_for_request()
     with errors_shown_in(status):
         load()

@@ -1,6 +1,7 @@
 # Voilà configuration of 监督台, loaded by `kit serve` (see kit/serve.py for the options
 # given on the command line). Values that are Python objects or lists live here.
-from kit.serve import CULL_IDLE_S, CULL_INTERVAL_S, page_config_hook
+from kit import voila_auth
+from kit.serve import CONTENT_SECURITY_POLICY, CULL_IDLE_S, CULL_INTERVAL_S, page_config_hook
 
 c = get_config()  # noqa: F821 - provided by traitlets when Voilà loads this file
 c.VoilaConfiguration.page_config_hook = page_config_hook
@@ -17,12 +18,20 @@ c.VoilaKernelManager.preheat_denylist = ["analysis/"]
 # unless the page came from the index: XSRF protection stays on, culling does the rest.)
 c.MappingKernelManager.cull_idle_timeout = CULL_IDLE_S
 c.MappingKernelManager.cull_interval = CULL_INTERVAL_S
-# The page shown when the address is opened without its token, in Chinese.
+# The page shown when the address is opened without its token, in Chinese; every request
+# about a kernel checked against the user whose page the kernel serves (kit/voila_auth.py).
 c.Voila.identity_provider_class = "kit.voila_auth.KitIdentityProvider"
+c.VoilaConfiguration.multi_kernel_manager_class = "kit.voila_auth.KitKernelManager"
+# A preheated kernel's page request goes only to that kernel (kit/preheat.py).
+voila_auth.guard_request_info()
 # A used preheated kernel is replaced after a pause, so that starting its successor
 # does not compete for the CPU with the page the user has just opened.
 c.VoilaKernelManager.fill_delay = 10
 # An uploaded evidence file (up to 20 MB, kit.rectification.MAX_EVIDENCE_BYTES) or Excel
 # ledger (up to 30 MB, kit.excel.MAX_BYTES) reaches the kernel as one websocket message:
 # tornado's default limit of 10 MiB would drop the connection instead.
-c.Voila.tornado_settings = {"websocket_max_message_size": 64 * 1024 * 1024}
+# Every page carries kit's Content-Security-Policy (kit/serve.py).
+c.Voila.tornado_settings = {
+    "websocket_max_message_size": 64 * 1024 * 1024,
+    "headers": {"Content-Security-Policy": CONTENT_SECURITY_POLICY},
+}
