@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +32,8 @@ SITE_LEAD = "对“一把手”和领导班子监督的工作台：考核评分�
 FOLDER_TITLES = {"analysis": ("分析笔记本", "分析员的示例笔记本（只读查询，展示结果）")}
 # The header by which the serving layer hands a page's verified user to its kernel (kit.voila_auth).
 SESSION_HEADER = "X-Kit-Session"
+# Where an access token could be handed to a process: never passed on to Voilà or its kernels.
+TOKEN_ENVS = ("KIT_TOKEN", "JUPYTER_TOKEN", "JUPYTER_TOKEN_FILE")
 # In single-machine mode every page is the operator's: kernels get a token for the operator up front,
 # so that a preheated kernel can build its forms before the page is opened.
 OPERATOR_TOKEN_TTL_S = 30 * 24 * 3600
@@ -114,7 +118,8 @@ def page_config_hook(
     return page_config
 
 
-def voila_command(folder: Path, *, port: int, preheat: bool, token: str) -> list[str]:
+def voila_command(folder: Path, *, port: int, preheat: bool) -> list[str]:
+    """Voilà's command line: nothing secret on it (the token comes from a file, see `start_voila`)."""
     args = [
         sys.executable,
         "-m",
@@ -125,7 +130,7 @@ def voila_command(folder: Path, *, port: int, preheat: bool, token: str) -> list
         f"--port={port}",
         "--template=kit",
         f"--Voila.config_file_paths={SHARE / 'voila'}",
-        f"--token={token}",
+        "--Voila.auto_token=True",  # the token is read from JUPYTER_TOKEN_FILE; never served without one
         "--VoilaConfiguration.show_tracebacks=False",
     ]
     if preheat:
@@ -137,9 +142,17 @@ def voila_command(folder: Path, *, port: int, preheat: bool, token: str) -> list
     return args
 
 
-def server_env(db_path: Path, service_address: str) -> dict[str, str]:
-    """The server's environment: our template on JUPYTER_PATH, the file and its data service."""
+def server_env(db_path: Path, service_address: str, *, token_path: Path | None = None) -> dict[str, str]:
+    """The server's environment: our template on JUPYTER_PATH, the file and its data service.
+
+    The access token is not in it (kernels inherit this environment): only the path of
+    the file Voilà reads it from at start, which is gone once Voilà answers.
+    """
     env = dict(os.environ)
+    for name in TOKEN_ENVS:
+        env.pop(name, None)
+    if token_path is not None:
+        env["JUPYTER_TOKEN_FILE"] = str(token_path)
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(SHARE / "jupyter"), env.get("JUPYTER_PATH")]))
     env["KIT_DB"] = str(db_path.resolve())
     env["KIT_MODE"] = "service"
@@ -196,18 +209,46 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout_s: float = 1
     return False
 
 
+@contextmanager
+def token_file(token: str) -> Iterator[Path]:
+    """The access token in a file only this account can read (in a folder of its own), removed after."""
+    folder = Path(tempfile.mkdtemp(prefix="kit-token-"))  # 0700
+    path = folder / "token"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(token)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def start_voila(
+    folder: Path, db_path: Path, service_address: str, *, port: int, preheat: bool, token: str, **popen: Any
+) -> tuple[subprocess.Popen[bytes], bool]:
+    """Voilà for the apps in `folder`, and whether it answered on `port`.
+
+    The token reaches Voilà through a file it reads at start, removed once it answers:
+    it is on no command line, in no environment (Voilà's or its kernels') and on no disk.
+    """
+    with token_file(token) as path:
+        proc = subprocess.Popen(
+            voila_command(folder, port=port, preheat=preheat),
+            env=server_env(db_path, service_address, token_path=path),
+            cwd=folder,
+            **popen,
+        )
+        return proc, wait_for_port(port, proc)
+
+
 def run(*, db_path: Path, port: int, preheat: bool = True, open_browser: bool = False) -> int:
     """Serve until interrupted; prints the address (with its access token) once it answers."""
     token = os.environ.get("KIT_TOKEN") or secrets.token_hex(16)
     folder = notebooks_dir()
     with data_service(db_path) as (address, _supervisor):
-        proc = subprocess.Popen(
-            voila_command(folder, port=port, preheat=preheat, token=token),
-            env=server_env(db_path, address),
-            cwd=folder,
-        )
+        proc, answered = start_voila(folder, db_path, address, port=port, preheat=preheat, token=token)
         try:
-            if not wait_for_port(port, proc):
+            if not answered:
                 print("监督台未能启动，请查看上方日志。", file=sys.stderr)
                 return 1
             print(

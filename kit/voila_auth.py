@@ -18,6 +18,7 @@ import json
 import logging
 import re
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import jinja2
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
@@ -116,6 +117,28 @@ def guard_request_info() -> None:
     handler._kit_guarded = True
 
 
+def log_request(handler: Any) -> None:
+    """Tornado's access log line for a request, with `?token=` and the like masked (Jupyter's scrubbing)."""
+    from jupyter_server.log import log_request as jupyter_log_request
+
+    jupyter_log_request(handler, record_prometheus_metrics=False)  # type: ignore[no-untyped-call]
+
+
+def _forget_token(request: Any) -> None:
+    """Drop `?token=` from a request once it has been checked.
+
+    Voilà hands the page's address and query string to its kernel (VOILA_REQUEST_URL,
+    QUERY_STRING): with the token left in, every kernel's environment would hold it.
+    """
+    if "token" not in request.query_arguments:
+        return
+    kept = [(k, v) for k, v in parse_qsl(request.query, keep_blank_values=True) if k != "token"]
+    request.query = urlencode(kept)
+    request.uri = request.path + (f"?{request.query}" if request.query else "")
+    request.query_arguments.pop("token", None)
+    request.arguments.pop("token", None)
+
+
 class KitLoginHandler(VoilaLoginHandler):  # type: ignore[misc]
     """Renders `login.html` from Voilà's template path, where the kit template comes first."""
 
@@ -131,9 +154,14 @@ class KitIdentityProvider(VoilaIdentityProvider):  # type: ignore[misc]
         kwargs["login_handler_class"] = KitLoginHandler
         super().__init__(**kwargs)
         self._secret: bytes | None = None
+        # Read now (the file kit serve wrote is removed once the server answers); an empty
+        # token would switch authentication off: refuse to start instead.
+        if not str(self.token or "").strip():
+            raise RuntimeError("监督台拒绝在没有访问令牌的情况下启动（JUPYTER_TOKEN_FILE 为空或缺失）")
 
     async def _get_user(self, handler: Any) -> Any:
         user = await super()._get_user(handler)
+        _forget_token(handler.request)  # checked: from here on (a kernel's request URL) it is not there
         refused = [name for name in REFUSED_ARGUMENTS if name in handler.request.arguments]
         if refused:
             handler.current_user = user  # the error page is rendered for whoever asked

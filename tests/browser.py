@@ -56,17 +56,19 @@ def voila(db_path: Path, log: Path, *, notebooks: Path | None = None, preheat: b
     port, token = free_port(), "test-token"
     folder = notebooks or serve.notebooks_dir()
     with log.open("wb") as out, serve.data_service(db_path, output=out) as (address, supervisor):
-        env = serve.server_env(db_path, address)
-        proc = subprocess.Popen(
-            serve.voila_command(folder, port=port, preheat=preheat, token=token),
-            env=env,
-            cwd=folder,
+        proc, answered = serve.start_voila(
+            folder,
+            db_path,
+            address,
+            port=port,
+            preheat=preheat,
+            token=token,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         try:
-            if not serve.wait_for_port(port, proc):
+            if not answered:
                 raise RuntimeError(f"voila did not start:\n{log.read_text(errors='replace')[-3000:]}")
             yield Server(f"http://127.0.0.1:{port}", token, proc, log, supervisor)
         finally:

@@ -196,3 +196,45 @@ def test_a_kernel_answers_only_the_user_whose_page_it_serves(chromium: Browser, 
     expect(page.locator(".kit-app")).to_contain_text("已保存的评分表", timeout=60_000)
     context.close()
     assert guard.outside == []
+
+
+# --- the access token is on no command line, in no environment, in no log -------------------------------
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def test_the_token_is_on_no_command_line_in_no_environment_and_in_no_log(
+    chromium: Browser, hostile_server: b.Server
+) -> None:
+    guard = b.Guard()
+    page, _ran = _watched(chromium, guard)
+    page.goto(hostile_server.url("/voila/render/rounds.ipynb"))  # a kernel given to a page, others preheated
+    expect(page.locator(".kit-user")).to_contain_text("本机操作员", timeout=60_000)
+    processes = [hostile_server.proc.pid, *_descendants(hostile_server.proc.pid)]
+    kernels = [p for p in processes if b"ipykernel" in Path(f"/proc/{p}/cmdline").read_bytes()]
+    assert kernels, "the test would prove nothing without a kernel to look into"
+    secret = hostile_server.token.encode()
+    for pid in processes:
+        for part in ("cmdline", "environ"):
+            assert secret not in Path(f"/proc/{pid}/{part}").read_bytes(), f"the token is in /proc/{pid}/{part}"
+    environ = Path(f"/proc/{hostile_server.proc.pid}/environ").read_bytes().split(b"\0")
+    token_file = next(v.split(b"=", 1)[1] for v in environ if v.startswith(b"JUPYTER_TOKEN_FILE="))
+    assert not Path(token_file.decode()).exists(), "the file the token came from is removed once Voilà answers"
+    log = hostile_server.log.read_bytes()
+    assert secret not in log
+    assert b"?token=..." in log  # the log is Voilà's: its address line, with the token masked
+    page.context.close()

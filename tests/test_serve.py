@@ -23,11 +23,24 @@ def test_index_lists_apps_in_their_order_with_chinese_titles_then_folders() -> N
     assert entries[0]["lead"].startswith("录入各单位")
 
 
-def test_voila_listens_on_loopback_only_with_our_template_and_a_token(tmp_path: Path) -> None:
-    command = serve.voila_command(tmp_path, port=8123, preheat=True, token="t0k")
+def test_voila_listens_on_loopback_only_with_our_template_and_a_token_from_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command = serve.voila_command(tmp_path, port=8123, preheat=True)
     assert "--Voila.ip=127.0.0.1" in command
     assert "--template=kit" in command
-    assert "--token=t0k" in command
+    assert "--Voila.auto_token=True" in command
+    assert not [arg for arg in command if "token=" in arg.lower() and "auto_token" not in arg]
+    monkeypatch.setenv("KIT_TOKEN", "the-operators-token")
+    monkeypatch.setenv("JUPYTER_TOKEN", "another-token")
+    with serve.token_file("the-operators-token") as path:
+        assert path.read_text(encoding="utf-8") == "the-operators-token"
+        assert (path.stat().st_mode & 0o777, path.parent.stat().st_mode & 0o777) == (0o600, 0o700)
+        env = serve.server_env(tmp_path / "x.duckdb", "grpc+tcp://127.0.0.1:9", token_path=path)
+    assert not path.exists()
+    assert env["JUPYTER_TOKEN_FILE"] == str(path)
+    assert "the-operators-token" not in " ".join(env.values())  # kernels inherit this environment
+    assert "another-token" not in " ".join(env.values())
     assert "--preheat_kernel=True" in command
     assert (serve.SHARE / "jupyter" / "voila" / "templates" / "kit" / "conf.json").is_file()
     assert (serve.SHARE / "voila" / "voila.py").is_file()
@@ -45,10 +58,10 @@ def test_behind_a_proxy_only_the_page_token_and_user_header_reach_kernels(
 ) -> None:
     monkeypatch.setenv("HTTP_X_KIT_USER", "someone")  # must not stand in for a missing header
     monkeypatch.setenv("HTTP_X_KIT_SESSION", "kit1.forged")
-    command = serve.voila_command(tmp_path, port=1, preheat=True, token="t")
+    command = serve.voila_command(tmp_path, port=1, preheat=True)
     assert '--VoilaConfiguration.http_header_envs=["X-Kit-Session"]' in command
     monkeypatch.setenv("KIT_AUTH", "header")
-    command = serve.voila_command(tmp_path, port=1, preheat=True, token="t")
+    command = serve.voila_command(tmp_path, port=1, preheat=True)
     assert '--VoilaConfiguration.http_header_envs=["X-Kit-Session", "X-Kit-User"]' in command
     env = serve.server_env(tmp_path / "x.duckdb", "grpc+tcp://127.0.0.1:9")
     assert "HTTP_X_KIT_USER" not in env

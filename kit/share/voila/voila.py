@@ -30,8 +30,9 @@ c.VoilaKernelManager.fill_delay = 10
 # An uploaded evidence file (up to 20 MB, kit.rectification.MAX_EVIDENCE_BYTES) or Excel
 # ledger (up to 30 MB, kit.excel.MAX_BYTES) reaches the kernel as one websocket message:
 # tornado's default limit of 10 MiB would drop the connection instead.
-# Every page carries kit's Content-Security-Policy (kit/serve.py).
+# Every page carries kit's Content-Security-Policy (kit/serve.py); the access log masks tokens.
 c.Voila.tornado_settings = {
     "websocket_max_message_size": 64 * 1024 * 1024,
     "headers": {"Content-Security-Policy": CONTENT_SECURITY_POLICY},
+    "log_function": voila_auth.log_request,
 }
