@@ -466,12 +466,12 @@ def _scope_text(row: dict[str, Any]) -> str:
 
 @door.public
 def list_users(con: Connection) -> list[dict[str, Any]]:
-    """Every user with roles and scopes, for administrators.
+    """Every user with roles and scopes, for administrators (a unit outside their own scope is not named).
 
     Raises:
         PermissionDenied: the acting user is not an administrator.
     """
-    require(con, ADMIN, what="查看用户名单")
+    me = require(con, ADMIN, what="查看用户名单")
     users = con.records("SELECT name, display_name, active FROM users ORDER BY created_at, name")
     scopes = con.records(
         "SELECT s.id, s.user_name, s.kind, s.unit_id, s.valid_from, s.valid_until, u.name AS unit_name"
@@ -481,8 +481,20 @@ def list_users(con: Connection) -> list[dict[str, Any]]:
     for row in users:
         mine = {r for n, r in roles if n == row["name"]}
         row["roles"] = [label for role, label in ROLE_LABELS.items() if role in mine]
-        row["scopes"] = [{"id": s["id"], "text": _scope_text(s)} for s in scopes if s["user_name"] == row["name"]]
+        row["scopes"] = [
+            {"id": s["id"], "text": _scope_text(s) if _shown(me, s) else HIDDEN_SCOPE}
+            for s in scopes
+            if s["user_name"] == row["name"]
+        ]
     return users
+
+
+HIDDEN_SCOPE = "（授权范围之外的单位）"
+
+
+def _shown(me: User, scope: dict[str, Any]) -> bool:
+    """Whether an administrator of some units may see which unit a scope names."""
+    return me.units is None or scope["unit_id"] is None or int(scope["unit_id"]) in me.units
 
 
 @door.public

@@ -506,11 +506,17 @@ class FindingContext:
 
 @door.public
 def finding_context(con: Connection) -> FindingContext:
-    """Look-ups for `check_finding`, in the acting user's scope."""
+    """Look-ups for `check_finding`, in the acting user's scope (a unit outside it is not named at all)."""
     access.require(con, access.READ)
+    return _finding_context(con, whole=False)
+
+
+def _finding_context(con: Connection, *, whole: bool) -> FindingContext:
+    """`finding_context`; `whole` for a write that refuses (and traces) a unit out of scope itself."""
     units: dict[str, int] = {}
     names: dict[int, str] = {}
-    for ident, code, name in con.all("SELECT id, code, name FROM units"):
+    scope, params = ("TRUE", []) if whole else access.scope_sql(con, "id")
+    for ident, code, name in con.all(f"SELECT id, code, name FROM units WHERE {scope}", params):
         units[code] = ident
         units.setdefault(name, ident)
         names[ident] = name
@@ -543,15 +549,28 @@ FINDING_FIELDS = {
 }
 
 
-def _lookup(check: validate.Checker, raw: Any, table: Mapping[str, Any], *, field: str, label: str, what: str) -> Any:
+def _lookup(
+    check: validate.Checker,
+    raw: Any,
+    table: Mapping[str, Any],
+    *,
+    field: str,
+    label: str,
+    what: str,
+    missing: str = "不存在",
+) -> Any:
     text = validate._clean(raw)
     if not text:
         check.fail(field, f"“{label}”不能为空")
         return None
     if text not in table:
-        check.fail(field, f"“{label}”中的{what}“{text[:30]}”不存在")
+        check.fail(field, f"“{label}”中的{what}“{text[:30]}”{missing}")
         return None
     return table[text]
+
+
+# What a user who sees some units only is told of a unit not among them (whether it exists is not theirs to know).
+MISSING_OR_HIDDEN = "不存在或不在您的授权范围内"
 
 
 def check_finding(raw: Mapping[str, Any], ctx: FindingContext) -> dict[str, Any]:
@@ -567,7 +586,8 @@ def check_finding(raw: Mapping[str, Any], ctx: FindingContext) -> dict[str, Any]
     round_info = None
     if validate._clean(raw.get("round")):
         round_info = _lookup(check, raw.get("round"), ctx.rounds, field="round", label="巡察轮次", what="轮次")
-    unit = _lookup(check, raw.get("unit"), ctx.units, field="unit", label="被巡察单位", what="单位")
+    missing = "不存在" if ctx.visible is None else MISSING_OR_HIDDEN
+    unit = _lookup(check, raw.get("unit"), ctx.units, field="unit", label="被巡察单位", what="单位", missing=missing)
     if unit is not None and ctx.visible is not None and unit not in ctx.visible:
         check.fail("unit", f"“被巡察单位”{ctx.unit_names.get(unit, unit)}不在您的授权范围内")
     stage_raw = raw.get("stage")
@@ -654,7 +674,7 @@ def add_finding(con: Connection, **raw: Any) -> int:
     """
     access.require(con, access.ENTER, what="录入发现问题")
     # A unit out of scope is refused (and the refusal traced) by the write itself.
-    parsed = check_finding(raw, replace(finding_context(con), visible=None))
+    parsed = check_finding(raw, replace(_finding_context(con, whole=True), visible=None))
     return add_findings(con, [parsed])[0]
 
 

@@ -183,29 +183,44 @@ class ItemContext:
 
 @door.public
 def item_context(con: Connection, finding_ids: Iterable[int] | None = None) -> ItemContext:
-    """Look-ups for `check_item` (all findings, or only `finding_ids`), in the acting user's scope."""
+    """Look-ups for `check_item` (all findings, or only `finding_ids`), in the acting user's scope.
+
+    Only the caller's units: a finding, unit or leader outside the scope is not named in it at all.
+    """
     access.require(con, access.READ)
+    return _item_context(con, finding_ids, whole=False)
+
+
+def _item_context(con: Connection, finding_ids: Iterable[int] | None, *, whole: bool) -> ItemContext:
+    """`item_context`; `whole` for a write that refuses (and traces) a unit out of scope itself."""
+
+    def limit(column: str) -> tuple[str, list[Any]]:
+        return ("TRUE", []) if whole else access.scope_sql(con, column)
+
+    scope, params = limit("unit_id")
     if finding_ids is None:
-        rows = con.all("SELECT id, unit_id, found_on FROM findings")
+        rows = con.all(f"SELECT id, unit_id, found_on FROM findings WHERE {scope}", params)
     else:
         rows = con.all(
-            "SELECT id, unit_id, found_on FROM findings WHERE list_contains(?::INTEGER[], id)",
-            [sorted(set(finding_ids))],
+            f"SELECT id, unit_id, found_on FROM findings WHERE list_contains(?::INTEGER[], id) AND {scope}",
+            [sorted(set(finding_ids)), *params],
         )
     findings = {int(i): (int(u), d) for i, u, d in rows}
     units: dict[str, int] = {}
     names: dict[int, str] = {}
-    for ident, code, name in con.all("SELECT id, code, name FROM units"):
+    unit_scope, unit_params = limit("id")
+    for ident, code, name in con.all(f"SELECT id, code, name FROM units WHERE {unit_scope}", unit_params):
         units[code] = ident
         units.setdefault(name, ident)
         names[ident] = name
     today = con.now.date()
     leaders: dict[int, dict[str, int]] = {}
     top: dict[int, int] = {}
+    tenure_scope, tenure_params = limit("t.unit_id")
     for unit, person, name, role in con.all(
         "SELECT t.unit_id, p.id, p.name, t.role FROM tenures t JOIN people p ON p.id = t.person_id"
-        " WHERE t.start_date <= ? AND (t.end_date IS NULL OR t.end_date >= ?)",
-        [today, today],
+        f" WHERE t.start_date <= ? AND (t.end_date IS NULL OR t.end_date >= ?) AND {tenure_scope}",
+        [today, today, *tenure_params],
     ):
         leaders.setdefault(int(unit), {})[name] = int(person)
         if role == "principal":
@@ -225,12 +240,13 @@ def check_item(raw: Mapping[str, Any], ctx: ItemContext) -> dict[str, Any]:
         InvalidInput: every field that breaks a rule, each with a Chinese message.
     """
     check = validate.Checker()
+    missing = "不存在" if ctx.visible is None else inspections.MISSING_OR_HIDDEN
     finding = check(validate.ident, raw.get("finding"), field="finding", label="问题编号")
     info = None
     if finding is not None:
         info = ctx.findings.get(finding)
         if info is None:
-            check.fail("finding", f"“问题编号”{finding} 不存在")
+            check.fail("finding", f"“问题编号”{finding} {missing}")
         elif ctx.visible is not None and info[0] not in ctx.visible:
             check.fail("finding", f"“问题编号”{finding} 所属单位不在您的授权范围内")
             info = None
@@ -238,7 +254,7 @@ def check_item(raw: Mapping[str, Any], ctx: ItemContext) -> dict[str, Any]:
     if unit_text:
         unit = ctx.units.get(unit_text)
         if unit is None:
-            check.fail("unit", f"“单位”中的单位“{unit_text[:30]}”不存在")
+            check.fail("unit", f"“单位”中的单位“{unit_text[:30]}”{missing}")
         elif info is not None and unit != info[0]:
             check.fail("unit", f"“单位”与问题所属单位（{ctx.unit_names.get(info[0], '')}）不一致")
     measure = check(validate.text, raw.get("measure"), field="measure", label="整改措施", required=True)
@@ -359,7 +375,7 @@ def add_item(con: Connection, **raw: Any) -> int:
     access.require(con, access.ENTER, what="录入整改事项")
     ident = validate.integer(raw.get("finding"), field="finding", label="问题编号", minimum=1, maximum=validate.MAX_ID)
     # A unit out of scope is refused (and the refusal traced) by the write itself.
-    parsed = check_item(raw, replace(item_context(con, [ident] if ident else []), visible=None))
+    parsed = check_item(raw, replace(_item_context(con, [ident] if ident else [], whole=True), visible=None))
     return add_items(con, [parsed])[0]
 
 

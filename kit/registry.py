@@ -162,9 +162,20 @@ def list_units(con: Connection, *, kinds: list[str] | None = None) -> list[dict[
 
 @door.public
 def list_people(con: Connection) -> list[dict[str, Any]]:
-    """Everyone registered, by id: id and name (people are not tied to a unit, so every role reads them)."""
+    """The people the acting user may see, by id: id and name.
+
+    With every unit in scope, everyone registered; otherwise those who have held a post
+    in one of the user's units (a person is known by the units they served).
+    """
     access.require(con, access.READ)
-    return con.records("SELECT id, name FROM people ORDER BY id")
+    scope, params = access.scope_sql(con, "t.unit_id")
+    if scope == "TRUE":
+        return con.records("SELECT id, name FROM people ORDER BY id")
+    return con.records(
+        f"SELECT id, name FROM people p WHERE EXISTS (SELECT 1 FROM tenures t WHERE t.person_id = p.id AND {scope})"
+        " ORDER BY id",
+        params,
+    )
 
 
 @door.public

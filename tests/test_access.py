@@ -721,6 +721,54 @@ def test_the_user_it_must_refuse_is_refused(name: str, world: World, monkeypatch
     assert _refusals(world.path) == refusals + case.traced, f"{name}: the refusal left no trace entry"
 
 
+# What only unit B's data holds: its name, its people, its own finding (tests/inspection_data.py gives both units one).
+B_MARKS = ("乙县委", "王三", "赵四", "乙县新书记", "乙县另一问题")
+
+
+def _text_of(result: Any) -> str:
+    """Everything a result shows, as text (each cell of a workbook; a file's name and content)."""
+    if isinstance(result, bytes | bytearray) and bytes(result[:2]) == b"PK":
+        import io
+
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(bytes(result)), read_only=True)
+        return " ".join(str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row)
+    if isinstance(result, bytes | bytearray):
+        return bytes(result).decode("utf-8", errors="replace")
+    if isinstance(result, tuple | list) and any(isinstance(v, bytes | bytearray) for v in result):
+        return " ".join(_text_of(v) for v in result)
+    return repr(result)
+
+
+READS = sorted(name for name, case in CASES.items() if not case.writes)
+
+
+@pytest.mark.parametrize("name", READS)
+def test_what_a_scoped_user_reads_holds_nothing_outside_their_scope(
+    name: str, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every public read, called by a user who sees only unit A: refused, or nothing of unit B in what it returns."""
+    try:
+        result = _run(CASES[name], world, monkeypatch, "scoped")
+    except PermissionDenied:
+        return
+    leaked = [mark for mark in B_MARKS if mark in _text_of(result)]
+    assert leaked == [], f"{name} showed a user of unit A what only unit B holds: {leaked}"
+
+
+def test_the_content_check_sees_unit_b_where_it_is(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """For an administrator of all units, the same reads do show unit B (the check above can fail)."""
+    shown = set()
+    for name in READS:
+        try:
+            text = _text_of(_run(CASES[name], world, monkeypatch, "本机操作员"))
+        except PermissionDenied:
+            continue
+        shown |= {mark for mark in B_MARKS if mark in text}
+    assert shown == set(B_MARKS)
+
+
 @pytest.mark.parametrize("user", ["stranger", "gone"])
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_unknown_and_disabled_users_are_refused_everywhere(

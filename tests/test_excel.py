@@ -498,7 +498,10 @@ def test_rows_outside_the_users_scope_are_row_errors_and_nothing_is_written(
     monkeypatch.setenv("KIT_OPERATOR", "luru")
     findings = xlsx(FINDING_HEADER, [finding_row("甲县问题"), finding_row("乙县问题", **{"＊被巡察单位": "乙县委"})])
     result = refused_whole(ledger, table_counts, findings, "findings")
-    assert [str(e) for e in result.errors] == ["第 3 行 〔被巡察单位〕：“被巡察单位”乙县委不在您的授权范围内"]
+    # Whether 乙县委 exists at all is not the scoped user's to know.
+    assert [str(e) for e in result.errors] == [
+        "第 3 行 〔被巡察单位〕：“被巡察单位”中的单位“乙县委”不存在或不在您的授权范围内"
+    ]
     items = xlsx(ITEM_HEADER, [item_row(ledger["open"][0]), item_row(ledger["open"][2])])
     result = refused_whole(ledger, table_counts, items, "rectification")
     assert [(e.row, e.label) for e in result.errors] == [(3, "问题编号")]
