@@ -19,18 +19,21 @@ from kit.db import Params
 
 @door.action("db_path")
 def query(sql: str, params: Params | None = None, *, db_path: str | Path | None = None) -> pd.DataFrame:
-    """Run one read-only SQL query and return its rows.
+    """Run one read-only SELECT and return its rows.
 
     Free SQL cannot be held to a scope, so only users who see every unit may run it;
-    others use the functions below, which return their units only.
+    others use the functions below, which return their units only. Exactly one SELECT,
+    with no access to anything but the office's tables (no other file, no COPY … TO, no
+    ATTACH, no settings): see `kit.db.sealed_df`.
 
     Raises:
-        DatabaseError: the SQL is wrong or tries to write.
+        InvalidInput: not exactly one SELECT statement.
+        DatabaseError: the SQL is wrong or reaches outside the office's tables.
         PermissionDenied: the user sees only some units.
     """
     with db.read(db_path) as con:
         access.require_all_units(con, access.READ, what="执行自由 SQL 查询")
-        return con.df(sql, params)
+        return db.sealed_df(con, db_path, sql, params)
 
 
 @door.action("db_path")

@@ -291,6 +291,36 @@ def require_select(con: Connection, sql: str) -> None:
         raise InvalidInput.one("sql", "自由 SQL 查询只能是一条 SELECT 语句（只读），不能修改数据或设置")
 
 
+def sealed_df(con: Connection, path: str | Path | None, sql: str, params: Params | None = None) -> pd.DataFrame:
+    """One read-only SELECT (`require_select`) run where it can reach nothing but the office's tables.
+
+    In the data service the file's own DuckDB already has external access off. Otherwise
+    the query gets a DuckDB of its own, the file attached read-only, external access off
+    (no read_csv of other files, no COPY … TO, no ATTACH) and its configuration locked;
+    `con`, the caller's open read, keeps other writers out meanwhile.
+
+    Raises:
+        InvalidInput: not exactly one SELECT statement.
+        DatabaseError: the SQL is wrong, or reaches for anything outside the file.
+    """
+    require_select(con, sql)
+    if _owner.get() is not None:
+        return con.df(sql, params)
+    quoted = str(config.db_path(path)).replace("'", "''")
+    sealed = duckdb.connect(":memory:")
+    try:
+        sealed.execute(f"ATTACH '{quoted}' AS {_ALIAS} (READ_ONLY)")
+        sealed.execute(f"USE {_ALIAS}")
+        sealed.execute("SET enable_external_access = false")
+        sealed.execute("SET lock_configuration = true")
+        frame: pd.DataFrame = (sealed.execute(sql, params) if params is not None else sealed.execute(sql)).df()
+        return frame
+    except duckdb.Error as e:
+        raise DatabaseError(f"数据库操作失败：{first_line(e)}") from e
+    finally:
+        sealed.close()
+
+
 def through_service(path: str | Path | None) -> bool:
     """Whether this process reaches the file through the data service (never inside the service itself)."""
     if _owner.get() is not None or _embedded.get():
