@@ -10,9 +10,9 @@ c.VoilaConfiguration.show_tracebacks = False
 # Voilà does not): no MathJax, as with `kit serve`. Offices are offline.
 c.ServerApp.tornado_settings = {"mathjax_url": None, "mathjax_config": None}
 
-# Same culling as `kit serve` (kit/serve.py CULL_IDLE_S): idle kernels with no browser go after 10 min.
-c.MappingKernelManager.cull_idle_timeout = 600
-c.MappingKernelManager.cull_interval = 60
+# Same culling as `kit serve` (kit/serve.py CULL_IDLE_S): idle kernels with no browser go within 90 s.
+c.MappingKernelManager.cull_idle_timeout = 60
+c.MappingKernelManager.cull_interval = 30
 
 # Users of the apps get no JupyterLab and no terminals. (They can still reach the
 # Jupyter Server REST API of their own server: see docs/deployment.md.)

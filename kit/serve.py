@@ -7,6 +7,7 @@ points every kernel at it. Kernels never open the file themselves (`KIT_MODE=ser
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -58,9 +59,21 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'self'",
     ]
 )
-# Kernels idle this long with no browser attached are shut down (closed or crashed tabs).
-CULL_IDLE_S = 600
-CULL_INTERVAL_S = 60
+# Kernels idle this long with no browser attached are shut down (closed or crashed tabs): with
+# the culler looking every CULL_INTERVAL_S, a closed tab's kernel is gone within 90 s. A page
+# that is open keeps its websocket, and its kernel, however long it sits unused.
+CULL_IDLE_S = 60
+CULL_INTERVAL_S = 30
+
+
+def cull_timing() -> tuple[int, int]:
+    """(idle seconds before a kernel with no browser is shut down, seconds between looks).
+
+    `KIT_KERNEL_IDLE_S` overrides the idle time (the tests use a few seconds).
+    """
+    raw = os.environ.get("KIT_KERNEL_IDLE_S", "").strip()
+    idle = int(raw) if raw.isdigit() and int(raw) > 0 else CULL_IDLE_S
+    return idle, max(1, min(CULL_INTERVAL_S, idle // 2))
 
 
 def notebooks_dir() -> Path:
@@ -241,10 +254,70 @@ def start_voila(
         return proc, wait_for_port(port, proc)
 
 
+def _process(pid: int) -> tuple[int, str] | None:
+    """A process as (pid, start time): a pid alone may be reused once its process is gone."""
+    try:
+        return pid, Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def descendants(pid: int) -> set[tuple[int, str]]:
+    """The processes started by `pid` and by them (Linux; none elsewhere)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found: set[tuple[int, str]] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            process = _process(child)
+            if process is not None:
+                found.add(process)
+                todo.append(child)
+    return found
+
+
+def stop_voila(proc: subprocess.Popen[bytes], *, grace_s: float = 15.0) -> None:
+    """Stop Voilà and every kernel it started (kernels run in sessions of their own and outlive it)."""
+    started = descendants(proc.pid)
+    # Ctrl+C first (Voilà then shuts its kernels down itself); SIGTERM if it ignores SIGINT,
+    # as a process started in the background by a shell does; then SIGKILL.
+    for how, wait_s in ((signal.SIGINT, grace_s / 3), (signal.SIGTERM, grace_s * 2 / 3), (signal.SIGKILL, 5.0)):
+        if proc.poll() is not None:
+            break
+        proc.send_signal(how)
+        deadline = time.monotonic() + wait_s
+        while proc.poll() is None and time.monotonic() < deadline:
+            started |= descendants(proc.pid)  # a kernel may still be starting
+            time.sleep(0.1)
+    for how in (signal.SIGTERM, signal.SIGKILL):
+        alive = [pid for pid, since in started if _process(pid) == (pid, since)]
+        for pid in alive:
+            with contextlib.suppress(OSError):
+                os.kill(pid, how)
+        deadline = time.monotonic() + 5
+        while alive and time.monotonic() < deadline:
+            alive = [pid for pid, since in started if _process(pid) == (pid, since)]
+            time.sleep(0.1)
+        if not alive:
+            return
+
+
+def _interrupted(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def run(*, db_path: Path, port: int, preheat: bool = True, open_browser: bool = False) -> int:
     """Serve until interrupted; prints the address (with its access token) once it answers."""
     token = os.environ.get("KIT_TOKEN") or secrets.token_hex(16)
     folder = notebooks_dir()
+    # SIGTERM (systemd, kill) stops everything started here, as Ctrl+C does.
+    signal.signal(signal.SIGTERM, _interrupted)
     with data_service(db_path) as (address, _supervisor):
         proc, answered = start_voila(folder, db_path, address, port=port, preheat=preheat, token=token)
         try:
@@ -264,9 +337,6 @@ def run(*, db_path: Path, port: int, preheat: bool = True, open_browser: bool = 
         except KeyboardInterrupt:
             return 0
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGINT if os.name != "nt" else signal.SIGTERM)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            for name in (signal.SIGTERM, signal.SIGINT):  # a second signal must not cut the stopping short
+                signal.signal(name, signal.SIG_IGN)
+            stop_voila(proc)

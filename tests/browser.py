@@ -3,8 +3,6 @@ them."""
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
 import subprocess
 import time
@@ -72,14 +70,7 @@ def voila(db_path: Path, log: Path, *, notebooks: Path | None = None, preheat: b
                 raise RuntimeError(f"voila did not start:\n{log.read_text(errors='replace')[-3000:]}")
             yield Server(f"http://127.0.0.1:{port}", token, proc, log, supervisor)
         finally:
-            with_group = os.getpgid(proc.pid) if proc.poll() is None else None
-            if with_group is not None:
-                os.killpg(with_group, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(with_group, signal.SIGKILL)
-                    proc.wait()
+            serve.stop_voila(proc)  # and its kernels, which run in sessions of their own
 
 
 def launch(pw: Playwright) -> Browser:

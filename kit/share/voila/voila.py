@@ -1,7 +1,7 @@
 # Voilà configuration of 监督台, loaded by `kit serve` (see kit/serve.py for the options
 # given on the command line). Values that are Python objects or lists live here.
 from kit import voila_auth
-from kit.serve import CONTENT_SECURITY_POLICY, CULL_IDLE_S, CULL_INTERVAL_S, page_config_hook
+from kit.serve import CONTENT_SECURITY_POLICY, cull_timing, page_config_hook
 
 c = get_config()  # noqa: F821 - provided by traitlets when Voilà loads this file
 c.VoilaConfiguration.page_config_hook = page_config_hook
@@ -16,8 +16,9 @@ c.VoilaKernelManager.preheat_denylist = ["analysis/"]
 # Kernels of tabs that were closed or lost are shut down once idle and unattended.
 # (Closing a tab asks Voilà to stop its kernel at once, but that request is refused
 # unless the page came from the index: XSRF protection stays on, culling does the rest.)
-c.MappingKernelManager.cull_idle_timeout = CULL_IDLE_S
-c.MappingKernelManager.cull_interval = CULL_INTERVAL_S
+idle_s, every_s = cull_timing()
+c.MappingKernelManager.cull_idle_timeout = idle_s
+c.MappingKernelManager.cull_interval = every_s
 # The page shown when the address is opened without its token, in Chinese; every request
 # about a kernel checked against the user whose page the kernel serves (kit/voila_auth.py).
 c.Voila.identity_provider_class = "kit.voila_auth.KitIdentityProvider"
