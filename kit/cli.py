@@ -1,5 +1,5 @@
 """`kit …` on the command line: init, demo, serve, service, report, stats, import, export, template, check, user,
-backup, restore."""
+extract, backup, restore."""
 
 from __future__ import annotations
 
@@ -32,6 +32,18 @@ _ARGPARSE_WORDS = {
 def _cmd_init(args: argparse.Namespace) -> int:
     version = db.init(args.db, admin=args.admin)
     print(f"数据库已就绪：{config.db_path(args.db)}（结构版本 {version}）")
+    return 0
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from kit import extract
+
+    made = extract.extract(args.user, args.out, db_path=args.db)
+    m = made.manifest
+    print(f"已写出 {made.path}（只有本账户可读）：给 {m['user']}（{m['display_name']}），{m['unit_count']} 个单位。")
+    print(f"数据取自留痕第 {m['trace_seq']} 条之时；导出已记入留痕第 {m['recorded_seq']} 条。SHA-256：{m['sha256']}")
+    print("各表行数：" + "，".join(f"{t} {n}" for t, n in m["rows"].items()))
+    print("清单在副本的 extract_manifest 表中。")
     return 0
 
 
@@ -399,6 +411,9 @@ def _parser() -> argparse.ArgumentParser:
     restore = add("restore", _cmd_restore, "核验备份并用它替换数据库（原文件改名保留）")
     restore.add_argument("file", metavar="备份文件", help="kit backup 写出的 .duckdb 文件（清单 .json 须在旁）")
     restore.add_argument("--check-only", action="store_true", help="只核验备份，不恢复")
+    extracted = add("extract", _cmd_extract, "为只管部分单位的用户导出只含其范围数据的副本（需全部单位的管理员）")
+    extracted.add_argument("--user", required=True, metavar="用户名", help="副本给谁：按其今天的授权范围取数据")
+    extracted.add_argument("--out", required=True, metavar="文件", help="写出的 DuckDB 文件（不能已存在）")
     user = add("user", _cmd_user, "管理用户、角色和授权范围（需管理员角色）")
     actions = user.add_subparsers(dest="action", required=True, metavar="操作")
 

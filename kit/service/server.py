@@ -46,6 +46,7 @@ SERVED = (
     "kit.assessments",
     "kit.backup",
     "kit.excel",
+    "kit.extract",
     "kit.followups",
     "kit.inspections",
     "kit.integrity",
