@@ -9,11 +9,15 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import ipywidgets as w
 import pytest
+from ipywidgets.widgets.widget import _instances
 
-from kit import db, validate
+from kit import access, db, validate
 from kit.errors import Busy, InvalidInput, PermissionDenied
-from kit.ui import app, forms, results, score_entry
+from kit.ui import app, forms, results, rounds, score_entry
+from kit.ui.inspection import InspectionModel
+from kit.ui.inspection_view import InspectionView
 
 
 def _unit(path: Path, code: str) -> int:
@@ -196,5 +200,104 @@ def test_the_closing_form_is_only_for_reviewers(demo_db: Path, monkeypatch: pyte
     view.model.select(year=2023, scheme_id=view.model.scheme_id)
     assert view.model.followups  # sees them
     assert view.review_box.layout.display == "none"  # but cannot close them
+    assert view.review is None  # the form was never built
+    assert view.review_box.children == ()
     with pytest.raises(PermissionDenied):
         view.model.complete({"followup": view.model.followups[0]["id"], "note": "越权"})
+
+
+# --- widgets a role cannot use are not built at all ------------------------------------------
+
+# Buttons that only read (or mark a copy read, which any role in scope may): in every user's app.
+READ_ONLY_BUTTONS = {"刷新", "生成本轮报告", "准备下载", "标记已阅"}
+# The buttons of each app's entry (录入员) and review (审核员) parts, and how many file uploads
+# its entry part has (Excel ledgers, evidence).
+ROLE_PARTS: dict[str, dict[str, Any]] = {
+    "inspection": {
+        access.ENTER: {"保存", "移交线索", "登记处置结果", "导入", "建立整改事项"}
+        | {"报送进展", "延期", "申请销号", "签字"},
+        access.REVIEW: {"同意销号", "退回"},
+        "uploads": 4,
+    },
+    "rounds": {
+        access.ENTER: {"新建轮次", "新建巡察组", "调配", "确定", "入库", "登记反馈", "登记"},
+        access.REVIEW: {"保存评估"},
+        "uploads": 0,
+    },
+    "results": {access.ENTER: set(), access.REVIEW: {"办结"}, "uploads": 0},
+    "score_entry": {access.ENTER: {"保存评分表"}, access.REVIEW: set(), "uploads": 0},
+}
+# Demo users: 分析员 (reads only), 录入员, and the operator who holds every role.
+USER_ROLES = {"fenxi01": set(), "luru01": {access.ENTER}, "本机操作员": {access.ENTER, access.REVIEW}}
+
+
+def _build(name: str, path: Path) -> tuple[w.Widget, Any]:
+    """The app as its `show()` builds it (before anyone is known), and its load step."""
+    if name == "inspection":
+        inspection = InspectionView(InspectionModel(path))
+        return inspection.box, inspection.load
+    if name == "rounds":
+        organisation = rounds.RoundsView(rounds.RoundsModel(path))
+        return organisation.box, organisation.model.load
+    if name == "results":
+        outcome = results.ResultsView(results.ResultsModel(path))
+        return outcome.box, outcome.model.load
+    entry = score_entry.ScoreEntryView(score_entry.ScoreEntryModel(path))
+    return entry.box, lambda: app.start(entry.model.load, entry.status, prepare=entry.prepare)
+
+
+def _tree(root: w.Widget) -> list[w.Widget]:
+    """Every widget shown under `root` (hidden ones included), children of children too."""
+    found, todo = [], [root]
+    while todo:
+        widget = todo.pop()
+        found.append(widget)
+        todo.extend(getattr(widget, "children", ()))
+    return found
+
+
+def _role_buttons(widgets: list[w.Widget]) -> set[str]:
+    return {x.description for x in widgets if isinstance(x, w.Button)} - READ_ONLY_BUTTONS - {""}
+
+
+def _uploads(widgets: list[w.Widget]) -> list[w.FileUpload]:
+    return [x for x in widgets if isinstance(x, w.FileUpload)]
+
+
+@pytest.mark.parametrize("user", list(USER_ROLES))
+@pytest.mark.parametrize("name", list(ROLE_PARTS))
+def test_an_app_builds_the_entry_and_review_parts_only_for_users_with_the_role(
+    name: str, user: str, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIT_OPERATOR", user)
+    parts, roles = ROLE_PARTS[name], USER_ROLES[user]
+    before = set(_instances)
+    box, load = _build(name, demo_db)
+    # As a preheated kernel builds it: no user known yet, so no part of any role.
+    assert _role_buttons(_tree(box)) == set()
+    assert _uploads(_tree(box)) == []
+    load()
+    shown = _tree(box)
+    expected = set().union(*(parts[role] for role in roles))
+    assert _role_buttons(shown) == expected
+    assert len(_uploads(shown)) == (parts["uploads"] if access.ENTER in roles else 0)
+    # Nor do they exist in the kernel, shown or not, where the widget protocol could reach them.
+    made = [widget for key, widget in _instances.items() if key not in before]
+    assert _role_buttons(made) == expected
+    assert len(_uploads(made)) == len(_uploads(shown))
+
+
+def test_a_reader_still_sees_the_saved_sheet_without_a_way_to_save_it(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIT_OPERATOR", "fenxi01")
+    view = score_entry.ScoreEntryView(score_entry.ScoreEntryModel(demo_db))
+    app.start(view.model.load, view.status, prepare=view.prepare)
+    view.picker.inputs["unit"].value = _unit(demo_db, "C02")
+    form = view._forms[view.model.scheme_id][1]
+    first = view.model.scheme.indicators[0]
+    assert form.inputs[f"score_{first.id}"].value != ""
+    assert form.box.layout.display is None
+    assert "您没有录入员角色，只能查看评分表，不能保存" in view.sheet_state.value
+    form.run_submit()  # what a crafted message to its (never shown) button would do: nothing
+    assert form.status.value == ""

@@ -498,6 +498,24 @@ def test_an_analyst_sees_the_ledger_without_any_entry_or_review_form(
         view.handovers.sign_box,
     ]
     assert all(box.layout.display == "none" for box in hidden)
+    assert all(box.children == () for box in hidden)  # not merely hidden: never built
+    never_built = [
+        view.findings.form,
+        view.findings.importer,
+        view.findings.clue_form,
+        view.findings.outcome_form,
+        view.ledger.add_form,
+        view.ledger.importer,
+        view.ledger.progress_upload,
+        view.ledger.close_upload,
+        view.ledger.progress_form,
+        view.ledger.extend_form,
+        view.ledger.close_form,
+        view.ledger.review_form,
+        view.ledger.reject,
+        view.handovers.form,
+    ]
+    assert all(part is None for part in never_built)
     assert view.model.templates == {"findings": None, "rectification": None}
 
 
@@ -506,6 +524,8 @@ def test_a_reviewer_sees_the_review_area(ward: dict[str, Any], monkeypatch: pyte
     view = InspectionView(InspectionModel(ward["db"]))
     view.load()
     assert view.ledger.review_box.layout.display is None
+    assert view.ledger.review_form is not None
+    assert view.ledger.review_form.box in view.ledger.review_box.children
     assert "没有待审核的销号申请" in view.ledger.pending.value
 
 

@@ -106,4 +106,9 @@ def test_users_without_the_roles_see_no_forms(office: dict[str, Any], monkeypatc
     found.model.load()
     assert all(box.layout.display == "none" for box in found.entry_boxes)
     assert found.evaluation_box.layout.display == "none"
+    # Not merely hidden: the forms were never built for this user.
+    boxes = [*found.entry_boxes, found.pool_box, found.feedback_box, found.evaluation_box, found.outcome_box]
+    assert all(box.children == () for box in boxes)
+    forms = [found.round_form, found.group_form, found.pool_form, found.feedback_form, found.evaluation_form]
+    assert all(form is None for form in forms)
     assert "甲县委" in found.targets.value

@@ -106,6 +106,26 @@ def show_if(widget: w.Widget, visible: bool) -> None:
     widget.layout.display = None if visible else "none"
 
 
+def when_allowed(model: Any, role: str, build: Callable[[], None]) -> None:
+    """Call `build` once `model` knows that the acting user holds a role (its bool trait `role`).
+
+    The widgets that enter or review data are made by `build` and only then: a preheated
+    kernel builds the apps before anyone is known, and a user without the role never gets
+    them at all (a hidden widget would still exist in the kernel and could be driven through
+    the widget protocol). `build` fills containers that are in the layout from the start.
+    """
+    if getattr(model, role):
+        build()
+        return
+
+    def granted(change: dict[str, Any]) -> None:
+        if change["new"]:
+            model.unobserve(granted, names=role)
+            build()
+
+    model.observe(granted, names=role)
+
+
 def keep(options: Sequence[tuple[str, Any]], value: Any) -> Any:
     """The value if it is still one of the options, else nothing chosen."""
     return value if value in {v for _label, v in options} else None

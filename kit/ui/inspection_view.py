@@ -25,6 +25,7 @@ from kit.ui.inspection_parts import (
     short,
     show_if,
     table,
+    when_allowed,
 )
 from kit.ui.rectification_view import CopiesTab, HandoverTab, LedgerTab
 from kit.ui.widgets import Html
@@ -65,29 +66,29 @@ OUTCOME_FIELDS = [
 
 
 class FindingsTab:
-    """录入发现问题 (with the 一把手 of that day), the round's findings, Excel import, clues."""
+    """录入发现问题 (with the 一把手 of that day), the round's findings, Excel import, clues.
+
+    The entry parts (the finding form, the import area with its file upload, the clue forms)
+    are built by `_build_entry` only once the model knows the user is a 录入员; for anyone
+    else their containers stay empty.
+    """
 
     def __init__(self, model: InspectionModel) -> None:
         self.model = model
         self._defaults_set = False
         self._drawing = False
         self._seen: tuple[Any, Any] = (None, None)
-        self.form = Form(FINDING_FIELDS, submit_label="保存", on_submit=self._save)
-        self.leader = Html("", layout=w.Layout(margin="0 0 0 8px"))
-        beside(self.form, "involves_top", self.leader)
-        self.form.observe(self._changed)
-        model.observe(self._draw_leader, names="leader_text")
+        self.form: Form | None = None
+        self.leader: Html | None = None
+        self.importer: ImportArea | None = None
+        self.clue_form: Form | None = None
+        self.outcome_form: Form | None = None
         self.export = Html("")
         self.table = Html("")
-        self.importer = ImportArea(model, "findings")
-        self.clue_form = Form(CLUE_FIELDS, submit_label="移交线索", on_submit=model.transfer_clue)
-        self.outcome_form = Form(OUTCOME_FIELDS, submit_label="登记处置结果", on_submit=model.record_outcome)
         self.clues = Html("")
-        self.entry = w.VBox([section("录入发现问题"), self.form.box])
-        self.imports = w.VBox([section("从Excel导入发现问题"), self.importer.box])
-        self.clue_entry = w.VBox(
-            [section("移交问题线索"), self.clue_form.box, section("线索处置"), self.outcome_form.box]
-        )
+        self.entry = w.VBox([])
+        self.imports = w.VBox([])
+        self.clue_entry = w.VBox([])
         self.box = w.VBox(
             [
                 self.entry,
@@ -100,6 +101,26 @@ class FindingsTab:
                 self.clue_entry,
             ]
         )
+        when_allowed(model, "can_enter", self._build_entry)
+
+    def _build_entry(self) -> None:
+        model = self.model
+        self.form = Form(FINDING_FIELDS, submit_label="保存", on_submit=self._save)
+        self.leader = Html("", layout=w.Layout(margin="0 0 0 8px"))
+        beside(self.form, "involves_top", self.leader)
+        self.form.observe(self._changed)
+        model.observe(self._draw_leader, names="leader_text")
+        self.importer = ImportArea(model, "findings")
+        self.clue_form = Form(CLUE_FIELDS, submit_label="移交线索", on_submit=model.transfer_clue)
+        self.outcome_form = Form(OUTCOME_FIELDS, submit_label="登记处置结果", on_submit=model.record_outcome)
+        self.entry.children = [section("录入发现问题"), self.form.box]
+        self.imports.children = [section("从Excel导入发现问题"), self.importer.box]
+        self.clue_entry.children = [
+            section("移交问题线索"),
+            self.clue_form.box,
+            section("线索处置"),
+            self.outcome_form.box,
+        ]
 
     def draw(self) -> None:
         """Redraw from the model; fields keep what the user chose while it is still offered."""
@@ -108,6 +129,8 @@ class FindingsTab:
             self._draw()
         finally:
             self._drawing = False
+        if self.form is None or self.leader is None:
+            return
         values = self.form.values()
         self._seen = (values["unit"], values["found_on"])
         if values["unit"] is None:
@@ -115,6 +138,20 @@ class FindingsTab:
 
     def _draw(self) -> None:
         m = self.model
+        self.export.value = (
+            file_link(m.export("findings"), f"发现问题-{m.round['code']}.xlsx", "导出Excel") if m.round else ""
+        )
+        self.table.value = findings_html(m.findings)
+        self.clues.value = clues_html(m.clues)
+        for part in (self.entry, self.imports, self.clue_entry):
+            show_if(part, m.can_enter and m.round is not None)
+        self._draw_entry()
+
+    def _draw_entry(self) -> None:
+        """The entry forms' choices and defaults (when they exist: a 录入员's app)."""
+        m = self.model
+        if self.form is None or self.clue_form is None or self.outcome_form is None or self.importer is None:
+            return
         units = [(u["name"], u["id"]) for u in m.units]
         categories = [(c, c) for c in m.categories]
         values = self.form.values()
@@ -129,22 +166,16 @@ class FindingsTab:
             self.form.set_values({"found_on": m.today_text, "source": "inspection", "stage": "inspection"})
             self.clue_form.set_values({"transferred_on": m.today_text})
             self.outcome_form.set_values({"decided_on": m.today_text, "people": "0"})
-        self.export.value = (
-            file_link(m.export("findings"), f"发现问题-{m.round['code']}.xlsx", "导出Excel") if m.round else ""
-        )
-        self.table.value = findings_html(m.findings)
         open_findings = [(_finding_label(f), f["id"]) for f in m.findings if f["clue_id"] is None]
         clues = [(_clue_label(c), c["id"]) for c in m.clues]
         self.clue_form.set_choices({"finding_id": (open_findings, keep(open_findings, None))})
         self.outcome_form.set_choices({"clue_id": (clues, keep(clues, self.outcome_form.values()["clue_id"]))})
-        self.clues.value = clues_html(m.clues)
         self.importer.draw(m.templates["findings"])
-        for part in (self.entry, self.imports, self.clue_entry):
-            show_if(part, m.can_enter and m.round is not None)
 
     def _save(self, values: dict[str, Any]) -> str:
         message = self.model.add_finding(values)
-        self.form.inputs["description"].value = ""
+        if self.form is not None:
+            self.form.inputs["description"].value = ""
         return message
 
     def _changed(self, values: dict[str, Any]) -> None:
@@ -154,6 +185,8 @@ class FindingsTab:
             self.model.unit_leader(values["unit"], values["found_on"])
 
     def _draw_leader(self, change: dict[str, Any]) -> None:
+        if self.leader is None:
+            return
         text = change["new"]
         self.leader.value = html('<span class="kit-hint kit-top-leader">{}</span>', text) if text else ""
 

@@ -27,6 +27,7 @@ from kit.ui.inspection_parts import (
     show_if,
     table,
     upload_widget,
+    when_allowed,
     with_files,
 )
 from kit.ui.widgets import Html
@@ -58,15 +59,27 @@ FLAG_ROWS = {"overdue": "kit-overdue", "due_soon": "kit-due-soon", "due_today": 
 
 
 class LedgerTab:
-    """The round's ledger, a new item, one item's history and its steps, and the review of 销号."""
+    """The round's ledger, a new item, one item's history and its steps, and the review of 销号.
+
+    The parts that write (new item, Excel import, 报送进展 / 延期 / 申请销号 with their file
+    uploads) are built by `_build_entry` only for a 录入员, the review of 销号 by
+    `_build_review` only for a 审核员, once the model knows the user; for anyone else their
+    containers stay empty.
+    """
 
     def __init__(self, model: InspectionModel) -> None:
         self.model = model
         self.export = Html("")
         self.table = Html("")
-        self.add_form = Form(ITEM_FIELDS, submit_label="建立整改事项", on_submit=model.add_item)
-        self.add_form.inputs["finding"].observe(self._finding_chosen, names="value")
-        self.importer = ImportArea(model, "rectification")
+        self.add_form: Form | None = None
+        self.importer: ImportArea | None = None
+        self.progress_upload: w.FileUpload | None = None
+        self.close_upload: w.FileUpload | None = None
+        self.progress_form: Form | None = None
+        self.extend_form: Form | None = None
+        self.close_form: Form | None = None
+        self.review_form: Form | None = None
+        self.reject: w.Button | None = None
         self.picker = Form([FieldSpec("item", "整改事项", "choice", width="44em")], submit_label=None)
         self.picker.observe(lambda v: self._call(lambda: model.select_item(v["item"])))
         self.item_info = Html("")
@@ -77,33 +90,13 @@ class LedgerTab:
         self.big_button.on_click(lambda _b: self._call(self._prepare_big))
         self.big_files = w.HBox([self.big_file, self.big_button, self.big_link], layout=w.Layout(display="none"))
         self.status = Html("")
-        self.progress_upload = upload_widget("kit-upload-progress", multiple=True)
-        self.close_upload = upload_widget("kit-upload-close", multiple=True)
-        self.progress_form = Form(
-            PROGRESS_FIELDS,
-            submit_label="报送进展",
-            on_submit=with_files(self.progress_upload, model.report_progress),
-            before_submit=[_files_row("佐证材料", self.progress_upload)],
-        )
-        # These change the item's status and may hide their own form: the outcome shows by the picker too.
-        self.extend_form = Form(EXTEND_FIELDS, submit_label="延期", on_submit=self._echo(model.extend))
-        self.close_form = Form(
-            CLOSE_FIELDS,
-            submit_label="申请销号",
-            on_submit=self._echo(with_files(self.close_upload, model.request_close)),
-            before_submit=[_files_row("佐证材料", self.close_upload)],
-        )
-        self.progress_box = w.VBox([section("报送进展"), self.progress_form.box])
-        self.extend_box = w.VBox([section("延期"), self.extend_form.box])
-        self.close_box = w.VBox([section("申请销号"), self.close_form.box])
-        self.review_form = Form(REVIEW_FIELDS, submit_label="同意销号", on_submit=self._approve)
-        self.reject = w.Button(description="退回", button_style="warning")
-        self.reject.on_click(lambda _b: self._reject())
-        self.review_form.box.children[-1].children = [self.review_form.submit, self.reject, self.review_form.status]
+        self.progress_box = w.VBox([])
+        self.extend_box = w.VBox([])
+        self.close_box = w.VBox([])
         self.pending = Html("")
-        self.review_box = w.VBox([section("审核销号（审核员）"), self.pending, self.review_form.box])
-        self.add_box = w.VBox([section("新增整改事项"), self.add_form.box])
-        self.import_box = w.VBox([section("从Excel导入整改台账"), self.importer.box])
+        self.review_box = w.VBox([])
+        self.add_box = w.VBox([])
+        self.import_box = w.VBox([])
         model.observe(self._draw_item, names="history_revision")
         self.box = w.VBox(
             [
@@ -124,6 +117,42 @@ class LedgerTab:
                 self.review_box,
             ]
         )
+        when_allowed(model, "can_enter", self._build_entry)
+        when_allowed(model, "can_review", self._build_review)
+
+    def _build_entry(self) -> None:
+        model = self.model
+        self.add_form = Form(ITEM_FIELDS, submit_label="建立整改事项", on_submit=model.add_item)
+        self.add_form.inputs["finding"].observe(self._finding_chosen, names="value")
+        self.importer = ImportArea(model, "rectification")
+        self.progress_upload = upload_widget("kit-upload-progress", multiple=True)
+        self.close_upload = upload_widget("kit-upload-close", multiple=True)
+        self.progress_form = Form(
+            PROGRESS_FIELDS,
+            submit_label="报送进展",
+            on_submit=with_files(self.progress_upload, model.report_progress),
+            before_submit=[_files_row("佐证材料", self.progress_upload)],
+        )
+        # These change the item's status and may hide their own form: the outcome shows by the picker too.
+        self.extend_form = Form(EXTEND_FIELDS, submit_label="延期", on_submit=self._echo(model.extend))
+        self.close_form = Form(
+            CLOSE_FIELDS,
+            submit_label="申请销号",
+            on_submit=self._echo(with_files(self.close_upload, model.request_close)),
+            before_submit=[_files_row("佐证材料", self.close_upload)],
+        )
+        self.add_box.children = [section("新增整改事项"), self.add_form.box]
+        self.import_box.children = [section("从Excel导入整改台账"), self.importer.box]
+        self.progress_box.children = [section("报送进展"), self.progress_form.box]
+        self.extend_box.children = [section("延期"), self.extend_form.box]
+        self.close_box.children = [section("申请销号"), self.close_form.box]
+
+    def _build_review(self) -> None:
+        self.review_form = Form(REVIEW_FIELDS, submit_label="同意销号", on_submit=self._approve)
+        self.reject = w.Button(description="退回", button_style="warning")
+        self.reject.on_click(lambda _b: self._reject())
+        self.review_form.box.children[-1].children = [self.review_form.submit, self.reject, self.review_form.status]
+        self.review_box.children = [section("审核销号（审核员）"), self.pending, self.review_form.box]
 
     # -- model → widgets ---------------------------------------------------------
     def draw(self) -> None:
@@ -132,18 +161,20 @@ class LedgerTab:
             file_link(m.export("rectification"), f"整改台账-{m.round['code']}.xlsx", "导出Excel") if m.round else ""
         )
         self.table.value = ledger_html(m.items)
-        without = [
-            (f"{f['id']}｜{f['unit_name']}：{short(f['description'])}", f["id"]) for f in m.findings_without_item
-        ]
-        self.add_form.set_choices({"finding": (without, keep(without, self.add_form.values()["finding"]))})
-        self._finding_chosen()
-        self.importer.draw(m.templates["rectification"])
+        if self.add_form is not None and self.importer is not None:
+            without = [
+                (f"{f['id']}｜{f['unit_name']}：{short(f['description'])}", f["id"]) for f in m.findings_without_item
+            ]
+            self.add_form.set_choices({"finding": (without, keep(without, self.add_form.values()["finding"]))})
+            self._finding_chosen()
+            self.importer.draw(m.templates["rectification"])
         show_if(self.add_box, m.can_enter and m.round is not None)
         show_if(self.import_box, m.can_enter and m.round is not None)
-        pending = [(_item_label(i), i["id"]) for i in m.pending]
-        self.review_form.set_choices(
-            {"review_item": (pending, keep(pending, self.review_form.values()["review_item"]))}
-        )
+        if self.review_form is not None:
+            pending = [(_item_label(i), i["id"]) for i in m.pending]
+            self.review_form.set_choices(
+                {"review_item": (pending, keep(pending, self.review_form.values()["review_item"]))}
+            )
         self.pending.value = pending_html(m.pending)
         show_if(self.review_box, m.can_review)
 
@@ -171,10 +202,13 @@ class LedgerTab:
         show_if(self.extend_box, m.can_enter and status in ("open", "pending"))
         show_if(self.close_box, m.can_enter and status == "open")
         for form in (self.progress_form, self.extend_form, self.close_form):
-            form.set_values({})
-            form.status.value = ""
+            if form is not None:
+                form.set_values({})
+                form.status.value = ""
 
     def _finding_chosen(self, _change: Any = None) -> None:
+        if self.add_form is None:
+            return
         finding = self.add_form.values()["finding"]
         team = (
             [DEFAULT_LEADER, *((name, name) for name in self.model.team_of(finding))] if finding else [DEFAULT_LEADER]
@@ -206,6 +240,8 @@ class LedgerTab:
     def _reject(self) -> None:
         """退回 shares the review form's fields, errors and status: run the form with the other action."""
         form = self.review_form
+        if form is None:
+            return
         form.on_submit = lambda values: self.model.review(values, approve=False)
         try:
             form.run_submit()
@@ -401,20 +437,26 @@ SIGN_FIELDS = [
 
 
 class HandoverTab:
-    """整改交接: when a 一把手 changed with items open; both sides sign."""
+    """整改交接: when a 一把手 changed with items open; both sides sign (a 录入员's form, built only for one)."""
 
     def __init__(self, model: InspectionModel) -> None:
         self.model = model
         self.table = Html("")
-        self.form = Form(SIGN_FIELDS, submit_label="签字", on_submit=model.sign_handover)
-        self.sign_box = w.VBox([section("交接签字"), self.form.box])
+        self.form: Form | None = None
+        self.sign_box = w.VBox([])
         self.box = w.VBox([self.table, self.sign_box])
+        when_allowed(model, "can_enter", self._build_entry)
+
+    def _build_entry(self) -> None:
+        self.form = Form(SIGN_FIELDS, submit_label="签字", on_submit=self.model.sign_handover)
+        self.sign_box.children = [section("交接签字"), self.form.box]
 
     def draw(self) -> None:
         m = self.model
         self.table.value = handovers_html(m.handovers)
         open_ones = [(_handover_label(h), h["id"]) for h in m.handovers if not h["complete"]]
-        self.form.set_choices({"handover_id": (open_ones, keep(open_ones, self.form.values()["handover_id"]))})
+        if self.form is not None:
+            self.form.set_choices({"handover_id": (open_ones, keep(open_ones, self.form.values()["handover_id"]))})
         show_if(self.sign_box, m.can_enter and bool(open_ones))
 
 

@@ -105,7 +105,11 @@ REVIEW_FIELDS = [
 
 
 class ResultsView:
-    """Widgets of the results app."""
+    """Widgets of the results app.
+
+    The form that closes follow-ups is built (`_build_review`) only once the model knows the
+    user is a 审核员; for anyone else its section stays empty.
+    """
 
     def __init__(self, model: ResultsModel) -> None:
         self.model = model
@@ -117,11 +121,10 @@ class ResultsView:
         self.ranking = Html("")
         self.followups = Html("")
         self.status = Html("")
-        self.review = Form(REVIEW_FIELDS, submit_label="办结", on_submit=model.complete)
-        self.review_box = w.VBox(
-            [Html(html('<div class="kit-section-title">办结后续措施（审核员）</div>')), self.review.box],
-            layout=w.Layout(display="none"),
-        )
+        self.review: Form | None = None
+        self.review_box = w.VBox([], layout=w.Layout(display="none"))
+        self._build_review()
+        model.observe(self._build_review, names="can_review")
         self.picker.observe(self._on_pick)
         self.refresh.on_click(lambda _b: self._on_pick(self.picker.values()))
         model.observe(self._draw, names="revision")
@@ -140,6 +143,15 @@ class ResultsView:
             self.ranking,
         )
 
+    def _build_review(self, _change: Any = None) -> None:
+        if not self.model.can_review or self.review is not None:
+            return
+        self.review = Form(REVIEW_FIELDS, submit_label="办结", on_submit=self.model.complete)
+        self.review_box.children = [
+            Html(html('<div class="kit-section-title">办结后续措施（审核员）</div>')),
+            self.review.box,
+        ]
+
     def _draw(self, _change: Any = None) -> None:
         m = self.model
         self.picker.set_choices({"year": (m.year_options, m.year or None), "scheme": (m.scheme_options, m.scheme_id)})
@@ -156,8 +168,9 @@ class ResultsView:
         self.ranking.value = ranking_html(m.ranking, m.low_grades)
         self.followups.value = followups_html(m.followups, m.followup_stats, m.low_grades)
         still_open = [(_followup_label(r), r["id"]) for r in m.followups if r["status"] == "open"]
-        self.review.set_choices({"followup": (still_open, None)})
-        self.review.set_values({"note": ""})
+        if self.review is not None:  # a 审核员's app
+            self.review.set_choices({"followup": (still_open, None)})
+            self.review.set_values({"note": ""})
         self.review_box.layout.display = None if m.can_review and still_open else "none"
         self.download.value = download_link(m.report_html, m.report_filename()) if m.report_html else ""
 

@@ -22,7 +22,7 @@ from kit.formats import number
 from kit.markup import Markup, html, join
 from kit.ui import app
 from kit.ui.forms import FieldSpec, Form
-from kit.ui.inspection_parts import file_link
+from kit.ui.inspection_parts import file_link, when_allowed
 from kit.ui.widgets import Html
 
 TITLE = "巡察组织"
@@ -264,6 +264,9 @@ OUTCOME_FIELDS = [
 ]
 
 
+ENTRY_TITLES = ("新建轮次", "新建巡察组", "调配组员", "确定巡察对象")
+
+
 def _keyed(submit: Any, **rename: str) -> Any:
     """A form's values under the model's names (form keys are the kit functions' error fields)."""
 
@@ -274,47 +277,37 @@ def _keyed(submit: Any, **rename: str) -> Any:
 
 
 class RoundsView:
-    """Widgets of the 巡察组织 app."""
+    """Widgets of the 巡察组织 app.
+
+    The forms are built only once the model knows the user: those that enter (`_build_entry`)
+    for a 录入员, 整改评估 (`_build_review`) for a 审核员. For anyone else their sections stay empty.
+    """
 
     def __init__(self, model: RoundsModel) -> None:
         self.model = model
-        m = model
         self.picker = w.Dropdown(description="巡察轮次", options=[], style={"description_width": "5em"})
         self.picker.layout.width = "30em"
         self.picker.observe(self._on_pick, names="value")
         self.status = Html("")
-        self.round_form = Form(ROUND_FIELDS, submit_label="新建轮次", on_submit=m.add_round)
-        self.group_form = Form(GROUP_FIELDS, submit_label="新建巡察组", on_submit=m.add_group)
-        self.member_form = Form(MEMBER_FIELDS, submit_label="调配", on_submit=_keyed(m.add_member, person_id="person"))
-        self.target_form = Form(TARGET_FIELDS, submit_label="确定", on_submit=_keyed(m.assign_unit, unit_id="unit"))
-        self.pool_form = Form(POOL_FIELDS, submit_label="入库", on_submit=_keyed(m.add_to_pool, person_id="person"))
-        self.feedback_form = Form(
-            FEEDBACK_FIELDS,
-            submit_label="登记反馈",
-            on_submit=_keyed(m.record_feedback, unit_id="unit", leader_id="leader"),
-        )
-        self.evaluation_form = Form(
-            EVALUATION_FIELDS, submit_label="保存评估", on_submit=_keyed(m.evaluate, unit_id="unit")
-        )
-        self.outcome_form = Form(
-            OUTCOME_FIELDS, submit_label="登记", on_submit=_keyed(m.record_outcome, clue_id="clue")
-        )
+        self.round_form: Form | None = None
+        self.group_form: Form | None = None
+        self.member_form: Form | None = None
+        self.target_form: Form | None = None
+        self.pool_form: Form | None = None
+        self.feedback_form: Form | None = None
+        self.evaluation_form: Form | None = None
+        self.outcome_form: Form | None = None
         self.groups = Html("")
         self.pool = Html("")
         self.targets = Html("")
         self.clues = Html("")
         self.targets_export = Html("")
         self.clues_export = Html("")
-        self.entry_boxes = [
-            self._section("新建轮次", self.round_form.box),
-            self._section("新建巡察组", self.group_form.box),
-            self._section("调配组员", self.member_form.box),
-            self._section("确定巡察对象", self.target_form.box),
-        ]
-        self.pool_box = self._section("人员入库", self.pool_form.box)
-        self.feedback_box = self._section("登记反馈", self.feedback_form.box)
-        self.evaluation_box = self._section("整改评估（审核员）", self.evaluation_form.box)
-        self.outcome_box = self._section("登记线索处置结果", self.outcome_form.box)
+        self.entry_boxes = [w.VBox([]) for _title in ENTRY_TITLES]
+        self.pool_box = w.VBox([])
+        self.feedback_box = w.VBox([])
+        self.evaluation_box = w.VBox([])
+        self.outcome_box = w.VBox([])
         self.tabs = w.Tab(
             children=[
                 w.VBox([self.groups, *self.entry_boxes]),
@@ -328,10 +321,40 @@ class RoundsView:
         model.observe(self._draw, names="revision")
         model.observe(lambda c: app.show_user(self.box, TITLE, c["new"]), names="user_label")
         self.box = app.frame(TITLE, self.picker, self.status, self.tabs)
+        when_allowed(model, "can_enter", self._build_entry)
+        when_allowed(model, "can_review", self._build_review)
+
+    def _build_entry(self) -> None:
+        m = self.model
+        self.round_form = Form(ROUND_FIELDS, submit_label="新建轮次", on_submit=m.add_round)
+        self.group_form = Form(GROUP_FIELDS, submit_label="新建巡察组", on_submit=m.add_group)
+        self.member_form = Form(MEMBER_FIELDS, submit_label="调配", on_submit=_keyed(m.add_member, person_id="person"))
+        self.target_form = Form(TARGET_FIELDS, submit_label="确定", on_submit=_keyed(m.assign_unit, unit_id="unit"))
+        self.pool_form = Form(POOL_FIELDS, submit_label="入库", on_submit=_keyed(m.add_to_pool, person_id="person"))
+        self.feedback_form = Form(
+            FEEDBACK_FIELDS,
+            submit_label="登记反馈",
+            on_submit=_keyed(m.record_feedback, unit_id="unit", leader_id="leader"),
+        )
+        self.outcome_form = Form(
+            OUTCOME_FIELDS, submit_label="登记", on_submit=_keyed(m.record_outcome, clue_id="clue")
+        )
+        forms = (self.round_form, self.group_form, self.member_form, self.target_form)
+        for box, title, form in zip(self.entry_boxes, ENTRY_TITLES, forms, strict=True):
+            box.children = self._section(title, form.box)
+        self.pool_box.children = self._section("人员入库", self.pool_form.box)
+        self.feedback_box.children = self._section("登记反馈", self.feedback_form.box)
+        self.outcome_box.children = self._section("登记线索处置结果", self.outcome_form.box)
+
+    def _build_review(self) -> None:
+        self.evaluation_form = Form(
+            EVALUATION_FIELDS, submit_label="保存评估", on_submit=_keyed(self.model.evaluate, unit_id="unit")
+        )
+        self.evaluation_box.children = self._section("整改评估（审核员）", self.evaluation_form.box)
 
     @staticmethod
-    def _section(title: str, body: w.Widget) -> w.VBox:
-        return w.VBox([Html(html('<div class="kit-section-title">{}</div>', title)), body])
+    def _section(title: str, body: w.Widget) -> list[w.Widget]:
+        return [Html(html('<div class="kit-section-title">{}</div>', title)), body]
 
     def _on_pick(self, change: dict[str, Any]) -> None:
         if change["new"] is not None and change["new"] != self.model.round_id:
@@ -347,13 +370,18 @@ class RoundsView:
         groups = [(g["name"], g["id"]) for g in m.groups]
         pool_people = [(f"{p['name']}（{p['pool_label']}）", p["person_id"]) for p in m.pool]
         target_units = [(f"{r['unit_name']}", r["unit_id"]) for r in m.targets]
-        self.member_form.set_choices({"group": (groups, None), "person_id": (_unique(pool_people), None)})
-        self.target_form.set_choices({"group": (groups, None), "unit_id": (m.units, None)})
-        self.pool_form.set_choices({"person_id": (m.people, None)})
-        self.feedback_form.set_choices({"unit_id": (target_units, None), "leader_id": (m.leaders, None)})
-        self.evaluation_form.set_choices({"unit_id": (target_units, None)})
         clues = [(f"{c['unit_name']}：{c['description'][:30]}（{c['latest']}）", c["id"]) for c in m.clues]
-        self.outcome_form.set_choices({"clue_id": (clues, None)})
+        choices: list[tuple[Form | None, dict[str, tuple[Sequence[tuple[str, Any]], Any]]]] = [
+            (self.member_form, {"group": (groups, None), "person_id": (_unique(pool_people), None)}),
+            (self.target_form, {"group": (groups, None), "unit_id": (m.units, None)}),
+            (self.pool_form, {"person_id": (m.people, None)}),
+            (self.feedback_form, {"unit_id": (target_units, None), "leader_id": (m.leaders, None)}),
+            (self.evaluation_form, {"unit_id": (target_units, None)}),
+            (self.outcome_form, {"clue_id": (clues, None)}),
+        ]
+        for form, offered in choices:
+            if form is not None:  # a form exists only for a user with its role
+                form.set_choices(offered)
         self.groups.value = groups_html(m.groups)
         self.targets.value = targets_html(m.targets)
         self.clues.value = clues_html(m.clues)

@@ -82,8 +82,12 @@ class ScoreEntryModel(app.AppModel):
         self.revision += 1  # the view redraws once per change, not once per trait
 
     def schemes(self) -> list[assessments.Scheme]:
-        """Every scheme with its indicators (read once, for building forms ahead)."""
+        """Every scheme with its indicators (read once, for building forms ahead).
+
+        Also learns who is acting: whether the forms built ahead may save depends on it.
+        """
         with db.read(self.db_path) as con:
+            self.can_enter = self.identify(con).has(access.ENTER)
             return [assessments.get_scheme(con, s["id"]) for s in assessments.list_schemes(con)]
 
     # -- computing and writing ---------------------------------------------------
@@ -191,11 +195,16 @@ def describe_history(entries: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 
 class ScoreEntryView:
-    """Widgets of the score-entry app, drawn from a `ScoreEntryModel`."""
+    """Widgets of the score-entry app, drawn from a `ScoreEntryModel`.
+
+    A sheet form has its 保存评分表 button only when the model knows the user is a 录入员;
+    anyone else gets the same fields to read, with no button to save them.
+    """
 
     def __init__(self, model: ScoreEntryModel) -> None:
         self.model = model
-        self._forms: dict[int, tuple[assessments.Scheme, Form]] = {}
+        # scheme id → (the scheme, its form, whether that form saves)
+        self._forms: dict[int, tuple[assessments.Scheme, Form, bool]] = {}
         self._filling = False
         self.picker = Form(PICKER_FIELDS, submit_label=None)
         self.leaders = Html("")
@@ -238,7 +247,6 @@ class ScoreEntryView:
             finally:
                 self._filling = False
             form.box.layout.display = None if m.unit_id is not None else "none"
-            form.submit.layout.display = None if m.can_enter else "none"
             self._update_total()
         state = _sheet_state_html(m.sheet, m.unit_id)
         if m.unit_id is not None and not m.can_enter:
@@ -247,27 +255,35 @@ class ScoreEntryView:
         self.history.value = _history_html(m.history)
 
     def _form(self, scheme: assessments.Scheme | None) -> Form | None:
-        """The sheet form of a scheme, built once (again only if the scheme itself changed)."""
+        """The sheet form of a scheme, built once (again only if the scheme or the user's role changed).
+
+        Only a 录入员's form has the button that saves: without the role it is never built.
+        """
         if scheme is None:
             return None
+        entering = self.model.can_enter
         cached = self._forms.get(scheme.id)
-        if cached is None or cached[0] != scheme:
+        if cached is None or cached[0] != scheme or cached[2] != entering:
+            if cached is not None:  # the form replaced can save nothing any more
+                cached[1].on_submit = None
+                cached[1].submit.close()
             form = Form(
                 score_fields(scheme),
-                submit_label="保存评分表",
-                on_submit=self.model.save,
+                submit_label="保存评分表" if entering else None,
+                on_submit=self.model.save if entering else None,
                 before_submit=[self.total],
             )
             for widget in form.inputs.values():
                 widget.observe(lambda _c: self._update_total(), names="value")
-            self._forms[scheme.id] = cached = (scheme, form)
+            self._forms[scheme.id] = cached = (scheme, form, entering)
         return cached[1]
 
     def prepare(self) -> None:
         """Build the sheet forms before anyone asks, so a user's first click only fills them in.
 
-        A preheated kernel runs this before the request arrives: it reads the schemes
-        (configuration, not anyone's data) and closes the file again at once.
+        A preheated kernel runs this before the request arrives, when its user is already
+        known: it reads the schemes (configuration, not anyone's data) and the user's roles,
+        and closes the file again at once.
         """
         schemes = self.model.schemes()
         for scheme in schemes:
