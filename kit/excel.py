@@ -1,11 +1,12 @@
 """Excel ledgers (台账): templates, import through the forms' own validators, export of any table.
 
-An import reads the workbook first (python-calamine, outside the database lock),
-then checks every row with the same function a form uses (`inspections.check_finding`,
-`rectification.check_item`) against look-ups read once, and writes the good rows in
-one bulk insert with their trace. Either every row goes in or none does; with
-`good_only` exactly the good rows go in and the bad ones come back as a workbook
-with a 错误原因 column, ready to be corrected and imported again.
+An import reads the workbook first (python-calamine, outside the database lock, in a
+child process under a memory cap: `xlsx_parse`), then checks every row with the same
+function a form uses (`inspections.check_finding`, `rectification.check_item`) against
+look-ups read once, and writes the good rows in one bulk insert with their trace.
+Either every row goes in or none does; with `good_only` exactly the good rows go in
+and the bad ones come back as a workbook with a 错误原因 column, ready to be corrected
+and imported again.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from kit import access, db, door, inspections, rectification, registry, trace, validate, xlsx_guard
+from kit import access, db, door, inspections, rectification, registry, trace, validate, xlsx_guard, xlsx_parse
 from kit.db import Connection
 from kit.errors import InvalidInput
 
@@ -166,21 +167,9 @@ def _data_rows(grid: list[list[Any]], start: int, columns: dict[int, str]) -> li
 
 
 def _sheet_rows(data: bytes, kind: str) -> list[list[Any]]:
-    from python_calamine import CalamineError, CalamineWorkbook
-
-    try:
-        book = CalamineWorkbook.from_object(io.BytesIO(data))
-        names = list(book.sheet_names)
-        name = (
-            KINDS[kind]
-            if KINDS[kind] in names
-            else next((n for n in names if n not in (GUIDE_SHEET, CHOICES_SHEET)), names[0])
-        )
-        # skip_empty_area=False keeps the grid anchored at A1, so list index + 1 is the Excel row.
-        rows: list[list[Any]] = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    except (CalamineError, IndexError) as e:
-        raise InvalidInput.one("file", f"无法读取该 Excel 文件（.xlsx）：{str(e)[:80]}") from None
-    return rows
+    """The ledger's sheet (by its name, else the first that is not ours) as a grid from A1,
+    built by python-calamine in a child process under a memory cap (`xlsx_parse`)."""
+    return xlsx_parse.sheet_rows(data, KINDS[kind], (GUIDE_SHEET, CHOICES_SHEET))
 
 
 def _header(rows: list[list[Any]], kind: str) -> tuple[int, dict[int, str]]:
@@ -232,7 +221,8 @@ def read_workbook(data: bytes, kind: str) -> list[dict[str, Any]]:
     empty rows are skipped. Values are raw: the validators parse them.
 
     Raises:
-        InvalidInput: too big, not an .xlsx, unreadable, headers unknown or missing, or no data rows.
+        InvalidInput: too big, not an .xlsx, unreadable, too big to parse within the memory cap or
+            the time allowed (`xlsx_parse`), headers unknown or missing, or no data rows.
     """
     _fields(kind)
     xlsx_guard.check(data)
@@ -469,7 +459,8 @@ def import_file(
     read here, then `import_parsed`.
 
     Raises:
-        InvalidInput: the file itself is refused (size, format, headers, no rows).
+        InvalidInput: the file itself is refused (size, format, memory or time its parsing
+            took, headers, no rows): nothing is written.
         PermissionDenied: the user is not a 录入员.
         Busy: the database stayed locked.
     """

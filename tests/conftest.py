@@ -75,6 +75,8 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "JUPYTERHUB_USER",
         "HTTP_X_KIT_USER",
         "VOILA_PREHEAT",
+        "KIT_XLSX_MEMORY_MB",
+        "KIT_KERNEL_IDLE_S",
     ):
         monkeypatch.delenv(name, raising=False)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 import zipfile
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -13,7 +15,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from kit import access, cli, db, excel, inspections, integrity, rectification
+from kit import access, cli, db, excel, inspections, integrity, rectification, xlsx_parse
 from kit.errors import InvalidInput, PermissionDenied
 from tests.conftest import build_inspection, build_office, copy_database
 
@@ -68,6 +70,11 @@ def xlsx(header: Sequence[Any], rows: Sequence[Sequence[Any]], *, title: str | N
 def read_back(data: bytes, sheet: str | None = None) -> list[tuple[Any, ...]]:
     book = openpyxl.load_workbook(io.BytesIO(data))
     return list((book[sheet] if sheet else book.worksheets[0]).iter_rows(values_only=True))
+
+
+@pytest.fixture(autouse=True)
+def _usual_memory_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KIT_XLSX_MEMORY_MB", raising=False)
 
 
 @pytest.fixture(scope="module")
@@ -408,6 +415,118 @@ def test_a_sheet_just_inside_the_limits_is_read() -> None:
     rows = excel.read_workbook(_with_far_cell("GR19999"), "findings")  # 200 columns × 19,999 rows
     assert [r["_row"] for r in rows] == [2]  # the far cell is outside every column of the ledger
     assert rows[0]["description"] == "村务公开不及时"
+
+
+LINUX_ONLY = pytest.mark.skipif(sys.platform != "linux", reason="the cap (RLIMIT_AS) and /proc are Linux's")
+
+
+def _children() -> dict[int, str]:
+    """This process's child processes, exited but not yet waited for ones too: pid → state and
+    command line, from /proc (each thread's children have this process as their parent)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # ended meanwhile
+            continue
+        state, parent = stat[stat.rindex(")") + 2 :].split()[:2]  # after "pid (name) "
+        if int(parent) == os.getpid():
+            found[int(entry.name)] = f"{state} {command}"
+    return found
+
+
+@pytest.fixture
+def parse_children(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The pids of the parsing children the test starts, and this process's children before it."""
+    started: list[int] = []
+    before = set(_children())
+
+    class Recorded(subprocess.Popen):  # type: ignore[type-arg]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            started.append(self.pid)
+
+    monkeypatch.setattr(xlsx_parse.subprocess, "Popen", Recorded)
+    return {"started": started, "before": before}
+
+
+def assert_none_left(children: dict[str, Any]) -> None:
+    """A child was started, and it has ended and been waited for: this process has no child it had
+    not before (running or exited, not waited for)."""
+    assert children["started"]
+    left = _children()
+    assert {pid: c for pid, c in left.items() if pid not in children["before"]} == {}
+    assert [pid for pid in children["started"] if Path(f"/proc/{pid}").exists()] == []
+
+
+@LINUX_ONLY
+def test_a_file_that_parses_past_the_memory_cap_is_refused_and_nothing_is_written(
+    ledger: dict[str, Any],
+    table_counts: Callable[[Path], dict[str, int]],
+    monkeypatch: pytest.MonkeyPatch,
+    parse_children: dict[str, Any],
+) -> None:
+    # A normal ledger of 2,500 rows; the child's interpreter alone takes more than 8 MB, so its
+    # grid cannot be built, however fast or slow the machine.
+    data = xlsx(FINDING_HEADER, [finding_row(f"第{n}条问题") for n in range(2500)])
+    monkeypatch.setenv("KIT_XLSX_MEMORY_MB", "8")
+    before = table_counts(ledger["db"])
+    with pytest.raises(InvalidInput) as refused:
+        excel.import_file(data, "findings", path=ledger["db"])
+    assert refused.value.errors == {"file": "文件解析时超出内存上限（8 MB），未导入任何数据。请拆分文件后重试。"}
+    assert table_counts(ledger["db"]) == before
+    assert_none_left(parse_children)
+    monkeypatch.delenv("KIT_XLSX_MEMORY_MB")  # the same file, within the usual cap, in the same process
+    assert len(excel.import_file(data, "findings", path=ledger["db"]).imported) == 2500
+
+
+@LINUX_ONLY
+def test_a_parse_past_the_time_limit_is_refused_and_its_child_killed(
+    ledger: dict[str, Any],
+    table_counts: Callable[[Path], dict[str, int]],
+    monkeypatch: pytest.MonkeyPatch,
+    parse_children: dict[str, Any],
+) -> None:
+    never_done = [sys.executable, "-c", "import time; time.sleep(600)"]  # reads nothing, answers nothing
+    monkeypatch.setattr(xlsx_parse, "_command", lambda *args: never_done)
+    monkeypatch.setattr(xlsx_parse, "PARSE_TIMEOUT_S", 0.5)
+    before = table_counts(ledger["db"])
+    data = xlsx(FINDING_HEADER, [finding_row(f"第{n}条问题") for n in range(2500)])  # more than a pipe holds
+    with pytest.raises(InvalidInput, match=r"^文件解析超过 0.5 秒仍未完成，已中止，未导入任何数据。"):
+        excel.import_file(data, "findings", path=ledger["db"])
+    assert table_counts(ledger["db"]) == before
+    assert_none_left(parse_children)
+
+
+@LINUX_ONLY
+def test_the_child_is_killed_when_the_import_is_interrupted(
+    monkeypatch: pytest.MonkeyPatch, parse_children: dict[str, Any]
+) -> None:
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt  # what stopping a kernel raises
+
+    monkeypatch.setattr(xlsx_parse.subprocess.Popen, "communicate", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        excel.read_workbook(xlsx(FINDING_HEADER, [finding_row()]), "findings")
+    assert_none_left(parse_children)
+
+
+def test_the_childs_answer_may_hold_plain_values_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    code = "import os, pickle, sys; sys.stdout.buffer.write(pickle.dumps(('rows', [[os.system]])))"
+    monkeypatch.setattr(xlsx_parse, "_command", lambda *args: [sys.executable, "-c", code])
+    with pytest.raises(InvalidInput, match="解析结果无效"):
+        excel.read_workbook(xlsx(FINDING_HEADER, [finding_row()]), "findings")
+
+
+@pytest.mark.parametrize(("value", "cap"), [("", 1024), ("256", 256), ("很多", 1024), ("0", 1024), ("-5", 1024)])
+def test_the_memory_cap_comes_from_the_environment_when_it_is_a_positive_number(
+    monkeypatch: pytest.MonkeyPatch, value: str, cap: int
+) -> None:
+    monkeypatch.setenv("KIT_XLSX_MEMORY_MB", value)
+    assert xlsx_parse.memory_mb() == cap
 
 
 def test_who_may_not_import_is_refused_before_the_file_is_read(
