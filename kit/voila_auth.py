@@ -1,5 +1,12 @@
-"""Voilà's login page in Chinese, a token typed into it that actually logs in, the page's
-verified user handed to its kernel, and no template or theme chosen by the address.
+"""What kit adds to the Voilà server: who a page belongs to, and that nobody else reaches it.
+
+- Voilà's login page in Chinese, and a token typed into it that actually logs in; the
+  checked `?token=` dropped from the request (kernels get the request's address), the
+  access log masking it (`log_request`), and no start without a token.
+- The page's verified user handed to its kernel (below), each kernel bound to that user
+  (`KitKernelManager`, `OWNERS`): every request about a kernel from anyone else is 403.
+- `/voila/query/<kernel id>` answering only the kernel itself (`guard_request_info`).
+- No template or theme chosen by the address.
 
 For every authenticated request the server mints a token for the user the page
 belongs to (the operator on one machine; the proxy's user header behind a proxy),

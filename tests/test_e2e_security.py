@@ -201,22 +201,6 @@ def test_a_kernel_answers_only_the_user_whose_page_it_serves(chromium: Browser, 
 # --- the access token is on no command line, in no environment, in no log -------------------------------
 
 
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
 def test_the_token_is_on_no_command_line_in_no_environment_and_in_no_log(
     chromium: Browser, hostile_server: b.Server
 ) -> None:
@@ -224,7 +208,7 @@ def test_the_token_is_on_no_command_line_in_no_environment_and_in_no_log(
     page, _ran = _watched(chromium, guard)
     page.goto(hostile_server.url("/voila/render/rounds.ipynb"))  # a kernel given to a page, others preheated
     expect(page.locator(".kit-user")).to_contain_text("本机操作员", timeout=60_000)
-    processes = [hostile_server.proc.pid, *_descendants(hostile_server.proc.pid)]
+    processes = [hostile_server.proc.pid, *(pid for pid, _ in serve.descendants(hostile_server.proc.pid))]
     kernels = [p for p in processes if b"ipykernel" in Path(f"/proc/{p}/cmdline").read_bytes()]
     assert kernels, "the test would prove nothing without a kernel to look into"
     secret = hostile_server.token.encode()
