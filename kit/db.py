@@ -32,10 +32,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 
 from kit import config, identity
@@ -51,6 +50,9 @@ from kit.errors import (
 )
 from kit.lock import FileLock
 from kit.service import client
+
+if TYPE_CHECKING:  # pandas is imported when a frame is asked for: the apps' kernels never need it
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -273,6 +275,8 @@ class _Rows:
         return part
 
     def df(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.DataFrame(self.fetchall(), columns=[d[0] for d in self.description])
 
 

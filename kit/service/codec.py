@@ -22,7 +22,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path, PurePath
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 
 from kit import errors
@@ -100,7 +99,8 @@ class Encoder:
             return {"$b": self.blob(bytes(value))}
         if isinstance(value, PurePath):
             return {"$path": str(value)}
-        if isinstance(value, pd.DataFrame):
+        pd = sys.modules.get("pandas")  # a frame can only exist once pandas is imported: never import it here
+        if pd is not None and isinstance(value, pd.DataFrame):
             return {"$df": self.blob(_ipc(pa.Table.from_pandas(value, preserve_index=None)))}
         if isinstance(value, pa.Table):
             return {"$tbl": self.blob(_ipc(value))}
