@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import base64
+import json
+import os
 import re
+import subprocess
+import sys
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -18,6 +22,7 @@ from kit.errors import Busy, InvalidInput, PermissionDenied
 from kit.ui import app, forms, results, rounds, score_entry
 from kit.ui.inspection import InspectionModel
 from kit.ui.inspection_view import InspectionView
+from tests import service_host
 
 
 def _unit(path: Path, code: str) -> int:
@@ -301,3 +306,42 @@ def test_a_reader_still_sees_the_saved_sheet_without_a_way_to_save_it(
     assert "您没有录入员角色，只能查看评分表，不能保存" in view.sheet_state.value
     form.run_submit()  # what a crafted message to its (never shown) button would do: nothing
     assert form.status.value == ""
+
+
+# Run in a process of its own, as an app's kernel runs its notebook: what it has loaded once
+# its app is shown and has read the office, whether an error was shown, and (results) its chart.
+KERNEL_PROBE = """
+import json, sys
+import ipywidgets as w
+from kit.ui import forms, {app} as shown
+shown.show()
+error = f"kit-status-{{forms.ERROR}}"
+failed = [str(x.value) for x in list(w.Widget.widgets.values()) if error in str(getattr(x, "value", ""))]
+chart = ""
+if "{app}" == "results":
+    model = shown.ResultsModel(None)
+    model.load()
+    chart = model.chart_svg
+loaded = sorted(m for m in ("pandas", "altair", "vl_convert") if m in sys.modules)
+print(json.dumps({{"loaded": loaded, "failed": failed, "chart": chart[:200]}}))
+"""
+
+
+@pytest.mark.service_only("through the data service, reports and their charts are made there")
+@pytest.mark.parametrize("name", ["score_entry", "results", "inspection", "rounds"])
+def test_an_apps_kernel_loads_neither_pandas_nor_the_chart_renderer(name: str, demo_db: Path) -> None:
+    service_host.ensure(demo_db)
+    done = subprocess.run(
+        [sys.executable, "-c", KERNEL_PROBE.format(app=name)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KIT_DB": str(demo_db)},
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["failed"] == []  # the app did read the office
+    assert found["loaded"] == []  # about 40 MB of pandas, 50 of Altair, more once the renderer runs
+    if name == "results":
+        assert found["chart"].startswith("<svg")  # drawn by the service, shown here as it came

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kit import access, assessments, charts, door, followups, rankings
+from kit import access, assessments, door, followups, rankings
 from kit.db import Connection
 from kit.formats import number
 from kit.markup import svg
@@ -29,6 +29,8 @@ def band_text(scheme: assessments.Scheme) -> str:
 @door.public
 def section(con: Connection, *, scheme_id: int, year: int) -> dict[str, Any]:
     """Everything the report shows for one scheme in one year, for the units in the user's scope."""
+    from kit import charts  # Altair and its renderer: only where a chart is drawn (the data service, if any)
+
     access.require(con, access.READ, what="生成报告")
     scheme = assessments.get_scheme(con, scheme_id)
     distribution = rankings.grade_distribution(con, scheme_id=scheme_id, year=year)

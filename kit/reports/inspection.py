@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from kit import access, charts, door, inspections, rectification, validate
+from kit import access, door, inspections, rectification, validate
 from kit.db import Connection
 from kit.errors import InvalidInput
 from kit.markup import Markup
@@ -64,6 +64,8 @@ def _problem_tables(findings: Sequence[dict[str, Any]]) -> dict[str, Any]:
         cat["units"] = len(cat["units"])
     chart: Markup | str = ""
     if categories:
+        from kit import charts  # Altair and its renderer: only where a chart is drawn (the data service, if any)
+
         rows = [(c["category"], c["problems"]) for c in categories]
         chart = charts.to_svg(charts.counts_bar(rows, title="各类问题数量", label="问题类别", value="问题数"))
     return {"categories": categories, "units": list(by_unit.values()), "chart_svg": chart}

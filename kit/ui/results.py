@@ -10,7 +10,7 @@ from urllib.parse import quote
 import ipywidgets as w
 import traitlets as t
 
-from kit import access, assessments, charts, db, followups, rankings
+from kit import access, assessments, db, followups, rankings
 from kit.db import Connection
 from kit.errors import InvalidInput
 from kit.formats import number
@@ -251,7 +251,12 @@ def show(db_path: str | Path | None = None) -> None:
     """Build the app, display it, and load its data once a user has opened the page."""
     from IPython.display import display
 
-    charts.warm_up()
+    if not db.through_service(db_path):
+        # Charts are drawn in this process: start the renderer now, not at the first chart.
+        # Through the data service they are drawn there, and this kernel never loads it.
+        from kit import charts
+
+        charts.warm_up()
     view = ResultsView(ResultsModel(db_path))
     display(view.box)  # type: ignore[no-untyped-call]
     app.start(view.model.load, view.status)
