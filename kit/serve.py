@@ -64,6 +64,21 @@ CONTENT_SECURITY_POLICY = "; ".join(
 # that is open keeps its websocket, and its kernel, however long it sits unused.
 CULL_IDLE_S = 60
 CULL_INTERVAL_S = 30
+# Each app keeps POOL_SIZE kernels that have already run it, waiting for the next pages. A used
+# kernel's successor starts POOL_REFILL_S later, once the page that took it has mostly been
+# drawn. With one kernel replaced after 10 s, the second of two users 2 s apart waited 12 s;
+# measured by benchmarks/burst.py (RESULTS.md), described in docs/deployment.md ("预热内核").
+POOL_SIZE = 2
+POOL_REFILL_S = 3.0
+
+
+def _env_number(name: str, default: float, *, lowest: float, highest: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        return default
+    return value if lowest <= value <= highest else default
 
 
 def cull_timing() -> tuple[int, int]:
@@ -74,6 +89,15 @@ def cull_timing() -> tuple[int, int]:
     raw = os.environ.get("KIT_KERNEL_IDLE_S", "").strip()
     idle = int(raw) if raw.isdigit() and int(raw) > 0 else CULL_IDLE_S
     return idle, max(1, min(CULL_INTERVAL_S, idle // 2))
+
+
+def pool_settings() -> tuple[int, float]:
+    """(kernels kept waiting per app, seconds before a used one is replaced).
+
+    `KIT_POOL_SIZE` (0–8; 0 turns preheating off) and `KIT_POOL_REFILL_S` (0–60) override them.
+    """
+    size = int(_env_number("KIT_POOL_SIZE", POOL_SIZE, lowest=0, highest=8))
+    return size, _env_number("KIT_POOL_REFILL_S", POOL_REFILL_S, lowest=0, highest=60)
 
 
 def notebooks_dir() -> Path:
@@ -146,8 +170,9 @@ def voila_command(folder: Path, *, port: int, preheat: bool) -> list[str]:
         "--Voila.auto_token=True",  # the token is read from JUPYTER_TOKEN_FILE; never served without one
         "--VoilaConfiguration.show_tracebacks=False",
     ]
-    if preheat:
-        args += ["--preheat_kernel=True", "--pool_size=1"]
+    size, _refill = pool_settings()
+    if preheat and size > 0:
+        args += ["--preheat_kernel=True", f"--pool_size={size}"]
     # Only these headers reach the kernels: the page's token (always set by the server itself)
     # and, behind a proxy, the user's name, which the proxy must overwrite (docs/deployment.md).
     headers = [SESSION_HEADER] + ([identity.header_name()] if identity.mode() == "header" else [])

@@ -77,6 +77,8 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "VOILA_PREHEAT",
         "KIT_XLSX_MEMORY_MB",
         "KIT_KERNEL_IDLE_S",
+        "KIT_POOL_SIZE",
+        "KIT_POOL_REFILL_S",
     ):
         monkeypatch.delenv(name, raising=False)
 

@@ -46,6 +46,24 @@ def test_voila_listens_on_loopback_only_with_our_template_and_a_token_from_a_fil
     assert (serve.SHARE / "voila" / "voila.py").is_file()
 
 
+def test_each_app_keeps_two_kernels_waiting_and_an_operator_can_change_how_many(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert serve.pool_settings() == (2, 3.0)
+    assert "--pool_size=2" in serve.voila_command(tmp_path, port=8123, preheat=True)
+    assert not [a for a in serve.voila_command(tmp_path, port=8123, preheat=False) if "pool" in a or "preheat" in a]
+    monkeypatch.setenv("KIT_POOL_SIZE", "4")
+    monkeypatch.setenv("KIT_POOL_REFILL_S", "0.5")
+    assert serve.pool_settings() == (4, 0.5)
+    assert "--pool_size=4" in serve.voila_command(tmp_path, port=8123, preheat=True)
+    monkeypatch.setenv("KIT_POOL_SIZE", "0")  # preheating off: every page starts its own kernel
+    assert not [a for a in serve.voila_command(tmp_path, port=8123, preheat=True) if "pool" in a or "preheat" in a]
+    for size, refill in (("9", "61"), ("-1", "-2"), ("两个", "nan"), ("", "")):  # out of range or not numbers
+        monkeypatch.setenv("KIT_POOL_SIZE", size)
+        monkeypatch.setenv("KIT_POOL_REFILL_S", refill)
+        assert serve.pool_settings() == (2, 3.0)
+
+
 def test_server_gets_the_database_as_an_absolute_path_and_its_data_service() -> None:
     env = serve.server_env(Path("data") / "x.duckdb", "grpc+tcp://127.0.0.1:9")
     assert Path(env["KIT_DB"]).is_absolute()

@@ -1,7 +1,7 @@
 # Voilà configuration of 监督台, loaded by `kit serve` (see kit/serve.py for the options
 # given on the command line). Values that are Python objects or lists live here.
 from kit import voila_auth
-from kit.serve import CONTENT_SECURITY_POLICY, cull_timing, page_config_hook
+from kit.serve import CONTENT_SECURITY_POLICY, cull_timing, page_config_hook, pool_settings
 
 c = get_config()  # noqa: F821 - provided by traitlets when Voilà loads this file
 c.VoilaConfiguration.page_config_hook = page_config_hook
@@ -25,9 +25,9 @@ c.Voila.identity_provider_class = "kit.voila_auth.KitIdentityProvider"
 c.VoilaConfiguration.multi_kernel_manager_class = "kit.voila_auth.KitKernelManager"
 # A preheated kernel's page request goes only to that kernel (kit/preheat.py).
 voila_auth.guard_request_info()
-# A used preheated kernel is replaced after a pause, so that starting its successor
-# does not compete for the CPU with the page the user has just opened.
-c.VoilaKernelManager.fill_delay = 10
+# How soon a used preheated kernel is replaced (kit.serve.pool_settings; the pool's size is
+# on the command line).
+c.VoilaKernelManager.fill_delay = pool_settings()[1]
 # An uploaded evidence file (up to 20 MB, kit.rectification.MAX_EVIDENCE_BYTES) or Excel
 # ledger (up to 30 MB, kit.excel.MAX_BYTES) reaches the kernel as one websocket message:
 # tornado's default limit of 10 MiB would drop the connection instead.
