@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -128,9 +128,13 @@ def test_a_page_token_names_the_only_user_a_request_acts_as(
 class _Hub(BaseHTTPRequestHandler):
     """JupyterHub's `GET /hub/api/user` as the Hub answers it: the user of a known token, else 403."""
 
+    users: ClassVar[dict[str, str]] = {"good-hub-token": "王五"}  # token -> name (a subclass may give others)
+
     def do_GET(self) -> None:
-        if self.path == "/hub/api/user" and self.headers.get("Authorization") == "token good-hub-token":
-            body = json.dumps({"name": "王五", "kind": "user"}).encode()
+        scheme, _, token = self.headers.get("Authorization", "").partition(" ")
+        name = self.users.get(token) if scheme == "token" else None
+        if self.path == "/hub/api/user" and name is not None:
+            body = json.dumps({"name": name, "kind": "user"}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
