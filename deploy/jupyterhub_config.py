@@ -3,11 +3,14 @@
 # single-user servers run from kit's venv (/opt/kit/.venv), where the same jupyterhub
 # version is installed for `jupyterhub-singleuser`.
 #
-# Trial settings, NOT for production: DummyAuthenticator (one shared password) and
-# SimpleLocalProcessSpawner (every user's server runs as the OS user running the hub).
+# As tried on 2026-12-01: the hub runs as root so that LocalProcessSpawner can start each
+# user's server as that user's own OS account (`useradd --create-home --shell
+# /usr/sbin/nologin NAME`, not in the kit group): their notebooks cannot read the office
+# file or the data service's key, and reach data only through the data service as themselves.
+# The shared-password authenticator is for trials only: use LDAP/OAuth/PAM in production.
 #
-# Run as the user owning the database (tried exactly so, with the hub in a virtual environment of its own):
-#   cd /var/lib/kit/hub && /opt/jupyterhub/bin/jupyterhub -f /etc/kit/jupyterhub_config.py
+#   install -d -m 700 /var/lib/jupyterhub
+#   cd /var/lib/jupyterhub && /opt/jupyterhub/bin/jupyterhub -f /etc/kit/jupyterhub_config.py
 # configurable-http-proxy (npm install -g configurable-http-proxy) must be on PATH.
 
 KIT = "/opt/kit"
@@ -17,18 +20,21 @@ c = get_config()  # noqa: F821 - provided by traitlets
 
 # The hub listens on loopback; put nginx with TLS in front of it for other machines.
 c.JupyterHub.bind_url = "http://127.0.0.1:8000"
-c.JupyterHub.cookie_secret_file = "/var/lib/kit/hub/jupyterhub_cookie_secret"
-c.JupyterHub.db_url = "sqlite:////var/lib/kit/hub/jupyterhub.sqlite"
+c.JupyterHub.cookie_secret_file = "/var/lib/jupyterhub/jupyterhub_cookie_secret"
+c.JupyterHub.db_url = "sqlite:////var/lib/jupyterhub/jupyterhub.sqlite"
+# The hub's API: the data service checks users' tokens here (KIT_HUB_API_URL in kit-data.service).
+c.JupyterHub.hub_bind_url = "http://127.0.0.1:8081"
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:8001"
 
-# --- who: trial authenticator. Replace with LDAP/OAuth/PAM in production.
-c.JupyterHub.authenticator_class = "dummy"
-c.DummyAuthenticator.password = "change-me"
-# Hub names are the names kit knows (`kit user add NAME …`); kit refuses anyone else.
-c.Authenticator.allowed_users = {"zhangwei", "李娜", "stranger"}
+# --- who: trial authenticator (one password for all). Replace with LDAP/OAuth/PAM in production.
+c.JupyterHub.authenticator_class = "shared-password"
+c.SharedPasswordAuthenticator.user_password = "change-me-to-a-long-password"
+# Hub names are the names kit knows (`kit user add NAME …`; kit refuses anyone else), and
+# each has an OS account of the same name.
+c.Authenticator.allowed_users = {"kitana1", "kitana2"}
 
 # --- each user's server: Jupyter Server + Voilà extension, from kit's venv.
-c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
-c.SimpleLocalProcessSpawner.home_dir_template = "/var/lib/kit/hub/home/{username}"
+c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
 c.Spawner.cmd = [f"{KIT}/.venv/bin/jupyterhub-singleuser"]
 c.Spawner.notebook_dir = f"{KIT}/notebooks"
 # Users land on the apps' index, not in JupyterLab.
