@@ -22,6 +22,7 @@ from typing import Any
 from kit import access, door, inspections, registry, trace, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
+from kit.listing import Column, Filter, Listing
 
 STATUS_LABELS = {"open": "整改中", "pending": "待审核销号", "closed": "已销号"}
 UPDATE_LABELS = {
@@ -32,6 +33,34 @@ UPDATE_LABELS = {
     "reject": "退回",
     "handover": "整改交接",
 }
+FLAG_NAMES = {"overdue": "逾期", "due_today": "今日到期", "due_soon": "临期", "ok": "未到期", "closed": "已销号"}
+# The ledger as every app lists it (kit.ui.table): the rows of `list_items`.
+ITEM_LIST = Listing(
+    columns=(
+        Column("id", "编号", "number", width=4),
+        Column("unit_code", "单位", width=7, shown="unit_name"),
+        Column("description", "问题", width=10),
+        Column("measure", "整改措施", width=11),
+        Column("leader_name", "责任领导", width=5.5),
+        Column("responsible", "责任人", width=6),
+        Column("deadline", "时限", "date", width=6.5),
+        Column("days_over", "预警", width=9, shown="flag_label", css="flag"),
+        Column("progress", "进度", "percent", width=4),
+        Column("status", "状态", width=5.5, shown="status_label"),
+        Column("extensions", "延期次数", "number", width=5),
+        Column("evidence", "佐证", "number", width=3.5),
+    ),
+    sort="deadline",
+    filters=(
+        Filter("unit_id", "单位", shown="unit_name"),
+        Filter("status", "状态", shown="status_label"),
+        Filter("flag", "预警", shown="flag_name"),
+        Filter("category", "问题类别"),
+    ),
+    search=("unit_name", "description", "measure", "leader_name", "responsible", "category"),
+    empty="本轮尚无整改事项。",
+    row_css="flag",
+)
 DEFAULT_OFFSETS = (-7, 0, 7, 30)
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 EVALUATION_BANDS = ((Decimal(90), "好"), (Decimal(80), "较好"), (Decimal(60), "一般"), (Decimal(0), "差"))
@@ -616,6 +645,7 @@ def list_items(
     for row in rows:
         flag = deadline_flag(row["deadline"], day, offsets=offsets, closed=row["status"] == "closed")
         row["flag"], row["flag_label"], row["days_over"] = flag.key, flag.label, flag.days
+        row["flag_name"] = FLAG_NAMES[flag.key]
         row["status_label"] = STATUS_LABELS[row["status"]]
     return rows
 

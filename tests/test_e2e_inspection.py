@@ -157,10 +157,15 @@ def test_a_finding_entered_in_the_form_is_in_the_table_and_the_database(clerk: P
 
 
 def pick_item(page: Page, measure: str) -> None:
+    """Find the item by searching the ledger for its measure, then open its row."""
     page.get_by_role("tab", name="整改台账").click()
-    picker = field(page, "整改事项")
-    expect(picker.locator("option", has_text=measure)).to_have_count(1, timeout=60_000)
-    picker.select_option(label=next(o for o in picker.locator("option").all_inner_texts() if measure in o))
+    ledger = page.locator(".kit-list-kit-ledger")
+    search = ledger.get_by_label("搜索")
+    search.fill(measure)
+    search.press("Enter")
+    expect(ledger.get_by_text("符合条件 1 条")).to_be_visible(timeout=60_000)
+    row = ledger.locator(".widget-hbox", has=page.locator("table.kit-ledger tr", has_text=measure))
+    row.get_by_role("button", name="查看").click()
     expect(page.locator(".kit-item")).to_contain_text(measure)
 
 

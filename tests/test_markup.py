@@ -212,9 +212,21 @@ def _pickers(widget: w.Widget) -> Iterator[w.Dropdown]:
         yield from _pickers(child)
 
 
+def _openers(widget: w.Widget) -> Iterator[w.Button]:
+    """The 查看 buttons of listed rows (kit.ui.table), which open a record's details."""
+    if isinstance(widget, w.Button) and widget.description == "查看":
+        yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _openers(child)
+
+
 def _visit(box: w.Widget, where: str) -> str:
-    """Every HTML the app shows now and after picking each of the first few options of each picker."""
+    """Every HTML the app shows now, after opening the first rows of each list, and after
+    picking each of the first few options of each picker."""
     shown = [inert(page, where) for page in _pages(box)]
+    for opener in list(_openers(box))[:4]:
+        opener.click()
+        shown += [inert(page, f"{where} after opening a row") for page in _pages(box)]
     for picker in list(_pickers(box)):
         for value in [v for v in _options(picker) if v is not None][:4]:
             try:

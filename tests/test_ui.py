@@ -19,7 +19,7 @@ from ipywidgets.widgets.widget import _instances
 
 from kit import access, db, validate
 from kit.errors import Busy, InvalidInput, PermissionDenied
-from kit.ui import app, forms, results, rounds, score_entry
+from kit.ui import app, forms, results, rounds, score_entry, table
 from kit.ui.inspection import InspectionModel
 from kit.ui.inspection_view import InspectionView
 from tests import service_host
@@ -262,7 +262,8 @@ def _tree(root: w.Widget) -> list[w.Widget]:
 
 
 def _role_buttons(widgets: list[w.Widget]) -> set[str]:
-    return {x.description for x in widgets if isinstance(x, w.Button)} - READ_ONLY_BUTTONS - {""}
+    buttons = [x for x in widgets if isinstance(x, w.Button) and table.CONTROL not in x._dom_classes]
+    return {x.description for x in buttons} - READ_ONLY_BUTTONS - {""}
 
 
 def _uploads(widgets: list[w.Widget]) -> list[w.FileUpload]:

@@ -376,7 +376,7 @@ def test_the_history_links_each_evidence_file_from_the_page(
     view = InspectionView(InspectionModel(ward["db"]))
     view.load()
     ledger = view.ledger
-    ledger.picker.inputs["item"].value = ward["item"]
+    ledger.open(ward["item"])
     ledger.progress_form.inputs["body"].value = "制度已印发"
     ledger.progress_upload.value = (upload("制度.pdf", PDF),)
     ledger.progress_form.run_submit()
@@ -482,9 +482,9 @@ def test_an_analyst_sees_the_ledger_without_any_entry_or_review_form(
     monkeypatch.setenv("KIT_OPERATOR", "fenxi")
     view = InspectionView(InspectionModel(ward["db"]))
     view.load()
-    view.ledger.picker.inputs["item"].value = ward["item"]
+    view.ledger.open(ward["item"])
     assert view.model.user_label == "刘分析（分析员）"
-    assert "每季度专题研究党风廉政建设" in view.ledger.table.value
+    assert "每季度专题研究党风廉政建设" in view.ledger.table.page_html()
     hidden = [
         view.findings.entry,
         view.findings.imports,
@@ -533,8 +533,9 @@ def test_overdue_items_are_highlighted_in_the_ledger(ward: dict[str, Any], monke
     monkeypatch.setenv("KIT_OPERATOR", "luru")
     view = InspectionView(InspectionModel(ward["db"]))
     view.load()
-    assert '<tr class="kit-overdue">' in view.ledger.table.value  # the deadline 2025-12-31 has passed
-    assert "导出Excel" in view.ledger.export.value
+    assert '<tr class="kit-row-overdue">' in view.ledger.table.page_html()  # the deadline 2025-12-31 has passed
+    view.ledger.table.export.click()  # the rows the filters select (here: all), prepared when asked for
+    assert "整改台账-" in view.ledger.table.export_link.value
     assert "导出Excel" in view.findings.export.value
 
 
@@ -551,7 +552,7 @@ def test_large_evidence_is_offered_one_file_at_a_time(ward: dict[str, Any], monk
     view = InspectionView(InspectionModel(ward["db"]))
     view.load()
     ledger = view.ledger
-    ledger.picker.inputs["item"].value = ward["item"]
+    ledger.open(ward["item"])
     view.model.report_progress({"body": "两份材料"}, [("小.pdf", PDF), ("大.pdf", PDF * 2)])
     assert 'download="小.pdf"' in ledger.history.value
     assert 'download="大.pdf"' not in ledger.history.value

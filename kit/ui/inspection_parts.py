@@ -1,11 +1,9 @@
-"""Pieces the 巡察整改 app's tabs share: download links, tables, file uploads, the Excel import area."""
+"""Pieces the 巡察整改 app's tabs share: tables, file uploads, the Excel import area (and `file_link`)."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
-from urllib.parse import quote
 
 import ipywidgets as w
 
@@ -13,9 +11,8 @@ from kit.errors import describe
 from kit.markup import Markup, html, join
 from kit.ui.forms import ERROR, OK, WORKING, Form, status_html
 from kit.ui.inspection import InspectionModel, uploaded
-from kit.ui.widgets import Html
+from kit.ui.widgets import Html, file_link
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ERRORS_SHOWN = 200
 CSS = html("""
 <style>
@@ -33,20 +30,6 @@ CSS = html("""
 
 
 # --- small pieces every tab uses ----------------------------------------------------------
-
-
-def file_link(data: bytes, filename: str, label: str, mime: str = XLSX) -> Markup:
-    """A link that saves `data` from the page itself: no request leaves the browser."""
-    encoded = base64.b64encode(data).decode("ascii")
-    return html(
-        '<a class="kit-download" download="{name}" title="{name}" href="data:{mime};base64,{encoded}"'
-        ' data-filename="{quoted}">{label}</a>',
-        name=filename,
-        mime=mime,
-        encoded=encoded,
-        quoted=quote(filename),
-        label=label,
-    )
 
 
 def short(text: Any, length: int = 24) -> str:

@@ -17,7 +17,6 @@ from kit.ui.inspection_parts import (
     ImportArea,
     beside,
     day,
-    file_link,
     keep,
     labelled,
     nowrap,
@@ -28,7 +27,7 @@ from kit.ui.inspection_parts import (
     when_allowed,
 )
 from kit.ui.rectification_view import CopiesTab, HandoverTab, LedgerTab
-from kit.ui.widgets import Html
+from kit.ui.widgets import Html, file_link
 
 # --- 发现问题 -------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from kit import rectification
+from kit import excel, rectification
 from kit.errors import describe
 from kit.formats import moment
 from kit.markup import Markup, html, join, text
@@ -18,7 +18,6 @@ from kit.ui.inspection_parts import (
     ImportArea,
     chosen_files_html,
     day,
-    file_link,
     keep,
     labelled,
     nowrap,
@@ -30,7 +29,8 @@ from kit.ui.inspection_parts import (
     when_allowed,
     with_files,
 )
-from kit.ui.widgets import Html
+from kit.ui.table import TableView
+from kit.ui.widgets import Html, file_link
 
 ITEM_FIELDS = [
     FieldSpec("finding", "整改的问题", "choice", required=True, width="36em"),
@@ -55,7 +55,6 @@ REVIEW_FIELDS = [
     FieldSpec("note", "审核意见", "textarea", required=True, width="40em"),
 ]
 DEFAULT_LEADER = ("（现任一把手）", "")
-FLAG_ROWS = {"overdue": "kit-overdue", "due_soon": "kit-due-soon", "due_today": "kit-due-soon"}
 
 
 class LedgerTab:
@@ -69,8 +68,14 @@ class LedgerTab:
 
     def __init__(self, model: InspectionModel) -> None:
         self.model = model
-        self.export = Html("")
-        self.table = Html("")
+        self.table = TableView(
+            rectification.ITEM_LIST,
+            css="kit-ledger",
+            on_open=self.open,
+            export_name=lambda: f"整改台账-{model.round['code'] if model.round else ''}.xlsx",
+            export_columns=excel.ITEM_COLUMNS,
+            sheet="整改台账",
+        )
         self.add_form: Form | None = None
         self.importer: ImportArea | None = None
         self.progress_upload: w.FileUpload | None = None
@@ -80,8 +85,6 @@ class LedgerTab:
         self.close_form: Form | None = None
         self.review_form: Form | None = None
         self.reject: w.Button | None = None
-        self.picker = Form([FieldSpec("item", "整改事项", "choice", width="44em")], submit_label=None)
-        self.picker.observe(lambda v: self._call(lambda: model.select_item(v["item"])))
         self.item_info = Html("")
         self.history = Html("")
         self.big_file = w.Dropdown(description="较大的佐证材料", style={"description_width": "8em"})
@@ -101,12 +104,10 @@ class LedgerTab:
         self.box = w.VBox(
             [
                 section("本轮整改台账"),
-                self.export,
-                self.table,
+                self.table.box,
                 self.add_box,
                 self.import_box,
                 section("整改事项详情"),
-                self.picker.box,
                 self.status,
                 self.item_info,
                 self.history,
@@ -157,10 +158,7 @@ class LedgerTab:
     # -- model → widgets ---------------------------------------------------------
     def draw(self) -> None:
         m = self.model
-        self.export.value = (
-            file_link(m.export("rectification"), f"整改台账-{m.round['code']}.xlsx", "导出Excel") if m.round else ""
-        )
-        self.table.value = ledger_html(m.items)
+        self.table.show(m.items)
         if self.add_form is not None and self.importer is not None:
             without = [
                 (f"{f['id']}｜{f['unit_name']}：{short(f['description'])}", f["id"]) for f in m.findings_without_item
@@ -180,11 +178,11 @@ class LedgerTab:
 
     def _draw_item(self, _change: Any = None) -> None:
         m = self.model
-        items = [(_item_label(i), i["id"]) for i in m.items]
-        self.picker.set_choices({"item": (items, m.item_id)})
         item = m.item
         self.item_info.value = (
-            item_html(item) if item else html('<div class="kit-info">请选择整改事项查看其进展和佐证材料。</div>')
+            item_html(item)
+            if item
+            else html('<div class="kit-info">点击台账中某一行的“查看”，查看该事项的进展和佐证材料。</div>')
         )
         self.history.value = history_html(m.history, m.files) if item else ""
         big = [
@@ -216,6 +214,10 @@ class LedgerTab:
         self.add_form.set_choices({"leader": (team, keep(team, self.add_form.values()["leader"]) or "")})
 
     # -- widgets → model ---------------------------------------------------------
+    def open(self, item_id: Any) -> None:
+        """Show one item's details, history and the steps this user may take (a row's 查看)."""
+        self._call(lambda: self.model.select_item(item_id))
+
     def _call(self, action: Any) -> None:
         with app.errors_shown_in(self.status):
             action()
@@ -263,31 +265,6 @@ def _item_label(i: dict[str, Any]) -> str:
 
 def _size(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(size // 1024, 1)} KB"
-
-
-def ledger_html(rows: list[dict[str, Any]]) -> Markup:
-    cells = [
-        (
-            FLAG_ROWS.get(i["flag"], ""),
-            [
-                text(i["id"]),
-                text(i["unit_name"]),
-                text(short(i["description"], 30)),
-                text(i["measure"]),
-                nowrap(i["leader_name"] or ""),
-                text(i["responsible"]),
-                nowrap(day(i["deadline"])),
-                html('<span class="kit-flag-{}">{}</span>', i["flag"], i["flag_label"]),
-                html("{}%", i["progress"]),
-                nowrap(i["status_label"]),
-                text(i["extensions"]),
-                text(i["evidence"]),
-            ],
-        )
-        for i in rows
-    ]
-    headers = ["编号", "单位", "问题", "整改措施", "责任领导", "责任人", "时限", "预警", "进度", "状态", "延期次数"]
-    return table("kit-ledger", [*headers, "佐证"], cells, "本轮尚无整改事项。")
 
 
 def item_html(i: dict[str, Any]) -> Markup:

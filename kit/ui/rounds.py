@@ -22,8 +22,8 @@ from kit.formats import number
 from kit.markup import Markup, html, join
 from kit.ui import app
 from kit.ui.forms import FieldSpec, Form
-from kit.ui.inspection_parts import file_link, when_allowed
-from kit.ui.widgets import Html
+from kit.ui.inspection_parts import when_allowed
+from kit.ui.widgets import Html, file_link
 
 TITLE = "巡察组织"
 

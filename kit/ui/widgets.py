@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
+from urllib.parse import quote
 
 import ipywidgets as w
 import traitlets as t
 
-from kit.markup import Markup, text
+from kit.markup import Markup, html, text
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class Html(w.HTML):  # type: ignore[misc]
@@ -24,3 +28,17 @@ class Html(w.HTML):  # type: ignore[misc]
     def _escaped(self, proposal: Any) -> Markup:
         value = proposal["value"]
         return value if isinstance(value, Markup) else text(value)
+
+
+def file_link(data: bytes, filename: str, label: str, mime: str = XLSX) -> Markup:
+    """A link that saves `data` from the page itself: no request leaves the browser."""
+    encoded = base64.b64encode(data).decode("ascii")
+    return html(
+        '<a class="kit-download" download="{name}" title="{name}" href="data:{mime};base64,{encoded}"'
+        ' data-filename="{quoted}">{label}</a>',
+        name=filename,
+        mime=mime,
+        encoded=encoded,
+        quoted=quote(filename),
+        label=label,
+    )

@@ -1,0 +1,139 @@
+"""A 520-item ledger in a real headless Chromium: sort, filter, search, page, open a row, act on it, export.
+
+The ledger is imported as an office would (tests/big_round.py). The browser must never hold
+more than one page of rows, and nothing may leave the machine.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from kit import db, rectification
+
+from . import big_round
+from . import browser as b
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ITEMS = 520
+PAGE = rectification.ITEM_LIST.page_size
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    folder = tmp_path_factory.mktemp("big-ledger")
+    path = folder / "kit.duckdb"
+    big_round.build(path, ITEMS)
+    with b.voila(path, folder / "voila.log", preheat=False) as server:
+        yield {"db": path, "server": server}
+
+
+@pytest.fixture
+def ledger(chromium: Browser, served: dict[str, Any]) -> Iterator[tuple[Page, Locator]]:
+    guard = b.Guard()
+    errors: list[str] = []
+    context = b.guarded_context(chromium, guard, accept_downloads=True)
+    context.set_default_navigation_timeout(90_000)
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(served["server"].url("/voila/render/inspection.ipynb"))
+    expect(page.locator(".kit-user")).to_contain_text("本机操作员", timeout=90_000)
+    page.get_by_role("tab", name="整改台账").click()
+    table = page.locator(".kit-list-kit-ledger")
+    expect(table.get_by_text(f"第 1 / {-(-ITEMS // PAGE)} 页，共 {ITEMS} 条")).to_be_visible(timeout=60_000)
+    yield page, table
+    context.close()
+    assert guard.outside == [], f"requests left the machine: {guard.outside}"
+    assert errors == []
+
+
+def rows(page: Page) -> Locator:
+    return page.locator("table.kit-ledger tr")
+
+
+def shown_rows(page: Page) -> list[str]:
+    return [row.inner_text() for row in rows(page).all() if row.is_visible()]
+
+
+def test_the_browser_holds_one_page_and_sorting_reverses_the_order(ledger: tuple[Page, Locator]) -> None:
+    page, table = ledger
+    assert rows(page).count() == PAGE  # one page of the 520 rows, no more
+    first = shown_rows(page)
+    expect(table.get_by_role("button", name="时限▲")).to_be_visible()
+    table.get_by_role("button", name="时限▲").click()  # the default order, reversed
+    expect(table.get_by_role("button", name="时限▼")).to_be_visible()
+    expect(rows(page).first).not_to_have_text(first[0])
+    reversed_first = shown_rows(page)
+    deadlines = [date.fromisoformat(t.split("\t")[6].strip()) for t in first + reversed_first]
+    assert max(deadlines[:PAGE]) <= min(deadlines[PAGE:])  # earliest first, then latest first
+    table.get_by_role("button", name="编号").click()
+    expect(table.get_by_role("button", name="编号▲")).to_be_visible()
+    expect(rows(page).first).to_contain_text(big_round.MEASURE.format(1))
+    table.get_by_role("button", name="下一页").click()
+    expect(table.get_by_text(f"第 2 / {-(-ITEMS // PAGE)} 页")).to_be_visible()
+    expect(rows(page).first).to_contain_text(big_round.MEASURE.format(PAGE + 1))
+    assert rows(page).count() == PAGE
+
+
+def test_filters_and_search_narrow_the_ledger_and_the_export_holds_exactly_those_rows(
+    ledger: tuple[Page, Locator], served: dict[str, Any]
+) -> None:
+    page, table = ledger
+    table.get_by_label("单位").select_option(label="第3县委")
+    expect(table.get_by_text(f"符合条件 {ITEMS // 20} 条（共 {ITEMS} 条）")).to_be_visible()
+    assert all("第3县委" in text for text in shown_rows(page))
+    table.get_by_label("预警").select_option(label="逾期")
+    with db.read(served["db"]) as con:
+        expected = sorted(
+            r["id"] for r in rectification.list_items(con) if r["unit_name"] == "第3县委" and r["flag"] == "overdue"
+        )
+    expect(table.get_by_text(f"符合条件 {len(expected)} 条")).to_be_visible()
+    table.get_by_role("button", name="导出Excel").click()
+    with page.expect_download() as download:
+        table.get_by_role("link", name="下载").click()
+    sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
+    assert sheet is not None
+    header = [cell.value for cell in sheet[1]]
+    exported = sorted(int(row[header.index("整改事项编号")]) for row in sheet.iter_rows(min_row=2, values_only=True))
+    assert exported == expected
+
+    table.get_by_role("button", name="清除条件").click()
+    expect(table.get_by_text(f"共 {ITEMS} 条")).to_be_visible()
+    search = table.get_by_label("搜索")
+    search.fill("针对问题 137 修订")
+    search.press("Enter")
+    expect(rows(page).filter(has_text=big_round.MEASURE.format(137))).to_have_count(1)
+    expect(table.get_by_text("符合条件 1 条")).to_be_visible()
+    search.fill("没有这样的整改措施")
+    search.press("Enter")
+    expect(table.get_by_text("没有符合条件的记录。")).to_be_visible()
+
+
+def test_a_row_opens_its_item_and_a_step_taken_there_shows_in_its_row(
+    ledger: tuple[Page, Locator], served: dict[str, Any]
+) -> None:
+    page, table = ledger
+    search = table.get_by_label("搜索")
+    search.fill(big_round.MEASURE.format(200))
+    search.press("Enter")
+    row = table.locator(".widget-hbox", has=page.locator("table.kit-ledger tr", has_text=big_round.MEASURE.format(200)))
+    row.get_by_role("button", name="查看").click()
+    expect(page.locator(".kit-item")).to_contain_text(big_round.MEASURE.format(200))
+    page.get_by_label("进展情况＊", exact=True).fill("已召开专题会议，修订制度两项")
+    page.get_by_label("整改进度（%）", exact=True).fill("85")
+    page.get_by_role("button", name="报送进展").click()
+    expect(page.get_by_role("status").filter(has_text="已报送进展")).to_be_visible()
+    expect(rows(page).filter(has_text=big_round.MEASURE.format(200))).to_contain_text("85%")
+    with db.read(served["db"]) as con:
+        progress = con.scalar(
+            "SELECT progress FROM rectification_items WHERE measure = ?", [big_round.MEASURE.format(200)]
+        )
+    assert progress == 85
