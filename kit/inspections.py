@@ -20,6 +20,7 @@ from typing import Any
 from kit import access, door, registry, trace, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
+from kit.listing import Column, Filter, Listing
 
 ROUND_KIND_LABELS = {"regular": "常规巡察", "special": "专项巡察", "mobile": "机动巡察", "joint": "巡纪审联动"}
 POOL_LABELS = {"leader": "组长库", "deputy": "副组长库", "liaison": "联络员库"}
@@ -55,6 +56,33 @@ OUTCOME_LABELS = {
 # Outcomes whose 人次 count as "people handled" (处理处分).
 HANDLED = ("discipline", "organizational", "judiciary")
 FEEDBACK_MODE_LABELS = {"collective": "集中反馈", "one_on_one": "一对一反馈"}
+# The findings as every app lists them (kit.ui.table): the rows of `list_findings`, newest first.
+FINDING_LIST = Listing(
+    columns=(
+        Column("id", "编号", "number", width=4),
+        Column("unit_code", "单位", width=7, shown="unit_name"),
+        Column("category", "问题类别", width=8),
+        Column("description", "问题描述", width=16),
+        Column("severity", "严重程度", width=5.5, shown="severity_label"),
+        Column("involves_top", "涉及一把手", width=6, shown="involves_top_label"),
+        Column("top_leader", "时任一把手", width=6),
+        Column("source", "来源", width=5, shown="source_label"),
+        Column("found_on", "发现日期", "date", width=6.5),
+        Column("stage", "发现环节", width=7, shown="stage_label"),
+        Column("receiver", "移交线索", width=7, shown="receiver_label"),
+    ),
+    sort="id",
+    descending=True,
+    filters=(
+        Filter("unit_id", "单位", shown="unit_name"),
+        Filter("category", "问题类别"),
+        Filter("severity", "严重程度", shown="severity_label"),
+        Filter("involves_top", "涉及一把手", shown="involves_top_label"),
+        Filter("stage", "发现环节", shown="stage_label"),
+    ),
+    search=("unit_name", "category", "description", "top_leader"),
+    empty="本轮尚无发现问题。",
+)
 
 # The state each traced table's records are kept in the trace with: `_key` names the record.
 STATE_SQL = {

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kit import db, listing, rectification
+from kit import db, inspections, listing, rectification
 from kit.listing import Column, Filter, Listing, View
 
 PEOPLE = Listing(
@@ -83,6 +83,7 @@ def test_a_declaration_that_names_no_column_to_sort_by_is_refused() -> None:
 # Each declared list, and how to read the rows it lists from the demo office.
 DECLARED = {
     "rectification.ITEM_LIST": (rectification.ITEM_LIST, lambda con: rectification.list_items(con)),
+    "inspections.FINDING_LIST": (inspections.FINDING_LIST, lambda con: inspections.list_findings(con)),
 }
 
 

@@ -536,7 +536,8 @@ def test_overdue_items_are_highlighted_in_the_ledger(ward: dict[str, Any], monke
     assert '<tr class="kit-row-overdue">' in view.ledger.table.page_html()  # the deadline 2025-12-31 has passed
     view.ledger.table.export.click()  # the rows the filters select (here: all), prepared when asked for
     assert "整改台账-" in view.ledger.table.export_link.value
-    assert "导出Excel" in view.findings.export.value
+    view.findings.table.export.click()
+    assert "发现问题-" in view.findings.table.export_link.value
 
 
 def test_an_office_without_rounds_says_so(db_path: Path) -> None:

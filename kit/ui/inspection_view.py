@@ -7,7 +7,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from kit import inspections
+from kit import excel, inspections
 from kit.markup import Markup, html, join
 from kit.ui import app
 from kit.ui.forms import FieldSpec, Form
@@ -27,6 +27,7 @@ from kit.ui.inspection_parts import (
     when_allowed,
 )
 from kit.ui.rectification_view import CopiesTab, HandoverTab, LedgerTab
+from kit.ui.table import TableView
 from kit.ui.widgets import Html, file_link
 
 # --- 发现问题 -------------------------------------------------------------------------------
@@ -82,8 +83,13 @@ class FindingsTab:
         self.importer: ImportArea | None = None
         self.clue_form: Form | None = None
         self.outcome_form: Form | None = None
-        self.export = Html("")
-        self.table = Html("")
+        self.table = TableView(
+            inspections.FINDING_LIST,
+            css="kit-findings",
+            export_name=lambda: f"发现问题-{model.round['code'] if model.round else ''}.xlsx",
+            export_columns=excel.FINDING_COLUMNS,
+            sheet="发现问题",
+        )
         self.clues = Html("")
         self.entry = w.VBox([])
         self.imports = w.VBox([])
@@ -92,8 +98,7 @@ class FindingsTab:
             [
                 self.entry,
                 section("本轮发现问题"),
-                self.export,
-                self.table,
+                self.table.box,
                 self.imports,
                 section("问题线索"),
                 self.clues,
@@ -137,10 +142,7 @@ class FindingsTab:
 
     def _draw(self) -> None:
         m = self.model
-        self.export.value = (
-            file_link(m.export("findings"), f"发现问题-{m.round['code']}.xlsx", "导出Excel") if m.round else ""
-        )
-        self.table.value = findings_html(m.findings)
+        self.table.show(m.findings)
         self.clues.value = clues_html(m.clues)
         for part in (self.entry, self.imports, self.clue_entry):
             show_if(part, m.can_enter and m.round is not None)
@@ -196,31 +198,6 @@ def _finding_label(f: dict[str, Any]) -> str:
 
 def _clue_label(c: dict[str, Any]) -> str:
     return f"{c['id']}｜{c['unit_name']}：{short(c['description'])}（{c['latest']}）"
-
-
-def findings_html(rows: Sequence[dict[str, Any]]) -> Markup:
-    """The round's findings; `table` escapes the plain-text cells."""
-    cells = [
-        (
-            "",
-            [
-                str(f["id"]),
-                f["unit_name"],
-                f["category"],
-                f["description"],
-                nowrap(f["severity_label"]),
-                nowrap(f["involves_top_label"]),
-                nowrap(f["top_leader"] or "（空缺）"),
-                nowrap(f["source_label"]),
-                nowrap(day(f["found_on"])),
-                nowrap(f["stage_label"]),
-                nowrap(f["receiver_label"]),
-            ],
-        )
-        for f in rows
-    ]
-    headers = ["编号", "单位", "问题类别", "问题描述", "严重程度", "涉及一把手", "时任一把手", "来源", "发现日期"]
-    return table("kit-findings", [*headers, "发现环节", "移交线索"], cells, "本轮尚无发现问题。")
 
 
 def clues_html(rows: Sequence[dict[str, Any]]) -> Markup:
