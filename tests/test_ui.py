@@ -125,8 +125,31 @@ def test_submit_disables_itself_while_saving_and_shows_success() -> None:
     form = _form(save)
     form.run_submit()
     assert seen == [True]
-    assert not form.submit.disabled
     assert "已保存" in form.status.value
+
+
+def test_a_second_click_saves_nothing_until_the_user_changes_a_field() -> None:
+    saved: list[dict[str, Any]] = []
+
+    def save(values: dict[str, Any]) -> str:
+        saved.append(values)
+        return f"已保存第 {len(saved)} 次"
+
+    form = _form(save)
+    form.inputs["a"].value = "3"
+    form.submit.click()
+    form.submit.click()  # a double click, or a click queued while the first was saving
+    assert saved == [{"a": "3"}]
+    assert form.submit.disabled
+    assert "已保存第 1 次" in form.status.value  # the outcome the user saw stays true
+    form.set_values({"a": "4"})  # shown by the app (say, another record chosen): not the user's change
+    form.submit.click()
+    assert len(saved) == 1
+    form.inputs["a"].value = "5"  # the user edits: the old outcome goes, the form may be saved again
+    assert form.status.value == ""
+    assert not form.submit.disabled
+    form.submit.click()
+    assert saved == [{"a": "3"}, {"a": "5"}]
 
 
 def test_refusal_is_shown_beside_the_field_and_in_the_status() -> None:

@@ -120,7 +120,12 @@ class Form:
         self.submit = w.Button(description=self.submit_label, button_style="primary")
         self.status = Html("")
         self.on_submit = on_submit
+        # After a save the button waits for the user to change a field: a second click (a double
+        # click, or one queued while the first was saving) must not save the same thing again.
+        self.saved = False
         self.submit.on_click(lambda _button: self.run_submit())
+        for widget in self.inputs.values():
+            widget.observe(self._edited, names="value")
         submit_row = [w.HBox([self.submit, self.status], layout=w.Layout(margin="12px 0 0 0"))]
         self.box = w.VBox([*rows, *before_submit, *(submit_row if submit_label else [])])
 
@@ -149,11 +154,24 @@ class Form:
         return {key: widget.value for key, widget in self.inputs.items()}
 
     def set_values(self, values: dict[str, Any]) -> None:
-        for key, widget in self.inputs.items():
-            spec = self.specs[key]
-            value = values.get(key)
-            widget.value = value if spec.kind == "choice" else ("" if value is None else str(value))
+        """Show `values` (not a change by the user: observers are not told)."""
+        self._quiet = True
+        try:
+            for key, widget in self.inputs.items():
+                spec = self.specs[key]
+                value = values.get(key)
+                widget.value = value if spec.kind == "choice" else ("" if value is None else str(value))
+        finally:
+            self._quiet = False
         self.clear_errors()
+
+    def _edited(self, _change: dict[str, Any]) -> None:
+        """The user changed a field: a saved form may be saved again, and its old outcome goes."""
+        if self._quiet or not self.saved:
+            return
+        self.saved = False
+        self.submit.disabled = False
+        self.status.value = ""
 
     def clear_errors(self) -> None:
         for error in self.row_errors.values():
@@ -175,7 +193,7 @@ class Form:
 
     def run_submit(self) -> None:
         """Disable the button, call `on_submit`, show the outcome; never lets an error escape."""
-        if self.on_submit is None or self.submit.disabled:
+        if self.on_submit is None or self.submit.disabled or self.saved:
             return
         self.submit.disabled = True
         self.submit.description = "正在保存…"
@@ -193,8 +211,9 @@ class Form:
         else:
             self.clear_errors()
             self.set_status(OK, message)
+            self.saved = True
         finally:
-            self.submit.disabled = False
+            self.submit.disabled = self.saved
             self.submit.description = self.submit_label
 
     def _live_check(self, spec: FieldSpec) -> Callable[[dict[str, Any]], None]:
