@@ -330,6 +330,12 @@ def test_a_reader_still_sees_the_saved_sheet_without_a_way_to_save_it(
     assert "您没有录入员角色，只能查看评分表，不能保存" in view.sheet_state.value
     form.run_submit()  # what a crafted message to its (never shown) button would do: nothing
     assert form.status.value == ""
+    assert all(widget.disabled for widget in form.inputs.values())  # values to read, not boxes to type in
+    monkeypatch.setenv("KIT_OPERATOR", "luru01")
+    clerk = score_entry.ScoreEntryView(score_entry.ScoreEntryModel(demo_db))
+    app.start(clerk.model.load, clerk.status, prepare=clerk.prepare)
+    clerk.picker.inputs["unit"].value = next(v for _label, v in clerk.picker.inputs["unit"].options if v)
+    assert not any(widget.disabled for widget in clerk._forms[clerk.model.scheme_id][1].inputs.values())
 
 
 # Run in a process of its own, as an app's kernel runs its notebook: what it has loaded once

@@ -89,8 +89,12 @@ class Form:
         submit_label: str | None = "保存",
         on_submit: Callable[[dict[str, Any]], str] | None = None,
         before_submit: Sequence[w.Widget] = (),
+        read_only: bool = False,
     ) -> None:
-        """Build the widgets; with `submit_label=None` the form only picks (no button, no status)."""
+        """Build the widgets; with `submit_label=None` the form only picks (no button, no status).
+
+        `read_only`: the fields show values and take no input (a user who may read, not write).
+        """
         self.specs = {spec.key: spec for spec in fields}
         self._quiet = False
         self.inputs: dict[str, w.Widget] = {}
@@ -101,6 +105,7 @@ class Form:
             widgets = []
             for spec in specs:
                 widget = _widget(spec)
+                widget.disabled = read_only
                 self.inputs[spec.key] = widget
                 self._row_of[spec.key] = row_key
                 widgets.append(widget)

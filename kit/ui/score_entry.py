@@ -198,7 +198,7 @@ class ScoreEntryView:
     """Widgets of the score-entry app, drawn from a `ScoreEntryModel`.
 
     A sheet form has its 保存评分表 button only when the model knows the user is a 录入员;
-    anyone else gets the same fields to read, with no button to save them.
+    anyone else gets the same fields to read, values that take no input and no button.
     """
 
     def __init__(self, model: ScoreEntryModel) -> None:
@@ -272,6 +272,7 @@ class ScoreEntryView:
                 submit_label="保存评分表" if entering else None,
                 on_submit=self.model.save if entering else None,
                 before_submit=[self.total],
+                read_only=not entering,
             )
             for widget in form.inputs.values():
                 widget.observe(lambda _c: self._update_total(), names="value")
