@@ -237,7 +237,7 @@ def test_the_closing_form_is_only_for_reviewers(demo_db: Path, monkeypatch: pyte
 # --- widgets a role cannot use are not built at all ------------------------------------------
 
 # Buttons that only read (or mark a copy read, which any role in scope may): in every user's app.
-READ_ONLY_BUTTONS = {"刷新", "生成本轮报告", "准备下载", "标记已阅"}
+READ_ONLY_BUTTONS = {"刷新", "生成本轮报告", "准备下载", "标记已阅", "放弃修改并切换", "继续编辑"}
 # The buttons of each app's entry (录入员) and review (审核员) parts, and how many file uploads
 # its entry part has (Excel ledgers, evidence).
 ROLE_PARTS: dict[str, dict[str, Any]] = {
@@ -375,3 +375,32 @@ def test_an_apps_kernel_loads_neither_pandas_nor_the_chart_renderer(name: str, d
     assert found["loaded"] == []  # about 40 MB of pandas, 50 of Altair, more once the renderer runs
     if name == "results":
         assert found["chart"].startswith("<svg")  # drawn by the service, shown here as it came
+
+
+def test_typed_scores_are_not_dropped_without_asking_when_another_unit_is_chosen(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIT_OPERATOR", "luru01")
+    view = score_entry.ScoreEntryView(score_entry.ScoreEntryModel(demo_db))
+    app.start(view.model.load, view.status, prepare=view.prepare)
+    units = [v for _label, v in view.picker.inputs["unit"].options if v]
+    first, second = units[0], units[1]
+    view.picker.inputs["unit"].value = first
+    form = view._forms[view.model.scheme_id][1]
+    score = form.inputs[f"score_{view.model.scheme.indicators[0].id}"]
+    view.picker.inputs["unit"].value = second  # nothing typed: no question
+    assert view.model.unit_id == second
+    assert view.ask.layout.display == "none"
+    score.value = "7"  # the user types
+    view.picker.inputs["unit"].value = first
+    assert view.model.unit_id == second  # still the sheet being typed
+    assert view.picker.inputs["unit"].value == second
+    assert score.value == "7"
+    assert view.ask.layout.display == "flex"
+    assert "有修改尚未保存" in view.unsaved.value
+    view.keep.click()
+    assert (view.ask.layout.display, view.model.unit_id, score.value) == ("none", second, "7")
+    view.picker.inputs["unit"].value = first
+    view.discard.click()
+    assert (view.ask.layout.display, view.model.unit_id, view.picker.inputs["unit"].value) == ("none", first, first)
+    assert not form.dirty  # the first unit's sheet, as saved

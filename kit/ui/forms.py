@@ -21,8 +21,9 @@ from kit.ui.widgets import Html
 log = logging.getLogger(__name__)
 
 LABEL_WIDTH = "15em"
-OK, ERROR, WORKING = "ok", "error", "working"
+OK, ERROR, WORKING, WARNING = "ok", "error", "working", "warning"
 _STATUS_STYLE = {
+    WARNING: "color:#8a4b00;background:#fff8e1;border:1px solid #ffcc80",
     OK: "color:#1b5e20;background:#e8f5e9;border:1px solid #a5d6a7",
     ERROR: "color:#b71c1c;background:#ffebee;border:1px solid #ef9a9a",
     WORKING: "color:#0d47a1;background:#e3f2fd;border:1px solid #90caf9",
@@ -128,6 +129,7 @@ class Form:
         # After a save the button waits for the user to change a field: a second click (a double
         # click, or one queued while the first was saving) must not save the same thing again.
         self.saved = False
+        self.dirty = False  # the user changed a field since the form was filled or saved
         self.submit.on_click(lambda _button: self.run_submit())
         for widget in self.inputs.values():
             widget.observe(self._edited, names="value")
@@ -168,11 +170,15 @@ class Form:
                 widget.value = value if spec.kind == "choice" else ("" if value is None else str(value))
         finally:
             self._quiet = False
+        self.dirty = False
         self.clear_errors()
 
     def _edited(self, _change: dict[str, Any]) -> None:
         """The user changed a field: a saved form may be saved again, and its old outcome goes."""
-        if self._quiet or not self.saved:
+        if self._quiet:
+            return
+        self.dirty = True
+        if not self.saved:
             return
         self.saved = False
         self.submit.disabled = False
@@ -217,6 +223,7 @@ class Form:
             self.clear_errors()
             self.set_status(OK, message)
             self.saved = True
+            self.dirty = False
         finally:
             self.submit.disabled = self.saved
             self.submit.description = self.submit_label

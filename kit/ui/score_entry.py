@@ -20,7 +20,7 @@ from kit.errors import InvalidInput
 from kit.formats import number
 from kit.markup import Markup, html, join
 from kit.ui import app
-from kit.ui.forms import FieldSpec, Form
+from kit.ui.forms import WARNING, FieldSpec, Form, status_html
 from kit.ui.widgets import Html
 
 TITLE = "年度考核评分"
@@ -213,12 +213,21 @@ class ScoreEntryView:
         self.form_area = w.VBox([])
         self.history = Html("")
         self.status = Html("")
+        # Typed scores are never dropped without a word: choosing another sheet first asks.
+        self._pending: dict[str, Any] | None = None
+        self.unsaved = Html("")
+        self.discard = w.Button(description="放弃修改并切换", button_style="warning")
+        self.keep = w.Button(description="继续编辑")
+        self.discard.on_click(lambda _b: self._switch())
+        self.keep.on_click(lambda _b: self._stay())
+        self.ask = w.HBox([self.unsaved, self.discard, self.keep], layout=w.Layout(display="none"))
         self.picker.observe(self._on_pick)
         model.observe(self._draw, names="revision")
         model.observe(lambda c: app.show_user(self.box, TITLE, c["new"]), names="user_label")
         self.box = app.frame(
             TITLE,
             self.picker.box,
+            self.ask,
             self.leaders,
             self.sheet_state,
             self.form_area,
@@ -230,13 +239,7 @@ class ScoreEntryView:
     # -- model → widgets ---------------------------------------------------------
     def _draw(self, _change: Any = None) -> None:
         m = self.model
-        self.picker.set_choices(
-            {
-                "year": (m.year_options, m.year or None),
-                "scheme": (m.scheme_options, m.scheme_id),
-                "unit": (m.unit_options, m.unit_id),
-            }
-        )
+        self.picker.set_choices(self._choices_now())
         self.leaders.value = html('<div class="kit-info">{}</div>', m.leaders) if m.leaders else ""
         form = self._form(m.scheme)
         self.form_area.children = [form.box] if form else []
@@ -253,6 +256,15 @@ class ScoreEntryView:
             state += html('<div class="kit-info">您没有录入员角色，只能查看评分表，不能保存。</div>')
         self.sheet_state.value = state
         self.history.value = _history_html(m.history)
+
+    def _choices_now(self) -> dict[str, tuple[Any, Any]]:
+        """The pickers as the model stands: its options, the sheet on screen selected."""
+        m = self.model
+        return {
+            "year": (m.year_options, m.year or None),
+            "scheme": (m.scheme_options, m.scheme_id),
+            "unit": (m.unit_options, m.unit_id),
+        }
 
     def _form(self, scheme: assessments.Scheme | None) -> Form | None:
         """The sheet form of a scheme, built once (again only if the scheme or the user's role changed).
@@ -306,8 +318,35 @@ class ScoreEntryView:
     def _on_pick(self, picked: dict[str, Any]) -> None:
         if picked["year"] is None:
             return
+        found = self._forms.get(self.model.scheme_id) if self.model.scheme_id is not None else None
+        if found is not None and found[1].dirty and self.model.unit_id is not None:
+            self._ask(picked)
+            return
+        self._go(picked)
+
+    def _go(self, picked: dict[str, Any]) -> None:
         with app.errors_shown_in(self.status):
             self.model.select(year=picked["year"], scheme_id=picked["scheme"], unit_id=picked["unit"])
+
+    def _ask(self, picked: dict[str, Any]) -> None:
+        """Keep the sheet being typed on screen and ask before dropping what was typed."""
+        m = self.model
+        self._pending = picked
+        self.picker.set_choices(self._choices_now())
+        unit = next((label for label, value in m.unit_options if value == m.unit_id), "")
+        self.unsaved.value = status_html(WARNING, "未保存", f"{unit}的评分表有修改尚未保存，切换将丢弃这些修改。")
+        self.ask.layout.display = "flex"
+
+    def _switch(self) -> None:
+        picked, self._pending = self._pending, None
+        self.ask.layout.display = "none"
+        if picked is not None:
+            self.picker.set_choices({k: (self.picker.inputs[k].options, picked[k]) for k in ("year", "scheme", "unit")})
+            self._go(picked)
+
+    def _stay(self) -> None:
+        self._pending = None
+        self.ask.layout.display = "none"
 
 
 PICKER_FIELDS = [
