@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-KINDS = ("text", "number", "date", "percent")
+KINDS = ("text", "number", "date", "moment", "percent")  # moment: a date and time of day
 
 
 @dataclass(frozen=True)

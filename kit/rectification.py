@@ -22,6 +22,7 @@ from typing import Any
 from kit import access, door, inspections, registry, trace, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
+from kit.formats import moment
 from kit.listing import Column, Filter, Listing
 
 STATUS_LABELS = {"open": "整改中", "pending": "待审核销号", "closed": "已销号"}
@@ -60,6 +61,29 @@ ITEM_LIST = Listing(
     search=("unit_name", "description", "measure", "leader_name", "responsible", "category"),
     empty="本轮尚无整改事项。",
     row_css="flag",
+)
+READ_NAMES = {"unread": "未阅", "read": "已阅"}
+# What was copied to a 分管领导, as the 抄告 tab lists it: the rows of `copies_for`, newest first.
+COPY_LIST = Listing(
+    columns=(
+        Column("created_at", "时间", "moment", width=8.5),
+        Column("unit_name", "单位", width=7),
+        Column("measure", "整改事项", width=12),
+        Column("kind_label", "类型", width=4),
+        Column("body", "内容", width=16),
+        Column("created_by", "报送人", width=5),
+        Column("read_at", "阅知", width=10, shown="read_label"),
+    ),
+    sort="created_at",
+    descending=True,
+    filters=(
+        Filter("read_state", "阅知", shown="read_name"),
+        Filter("unit_id", "单位", shown="unit_name"),
+        Filter("kind", "类型", shown="kind_label"),
+    ),
+    search=("unit_name", "measure", "body", "created_by"),
+    empty="没有抄告给该领导的事项。",
+    row_css="read_state",
 )
 DEFAULT_OFFSETS = (-7, 0, 7, 30)
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
@@ -713,7 +737,7 @@ def copies_for(con: Connection, *, person_id: Any, unread_only: bool = False) ->
     scope, params = access.scope_sql(con, "f.unit_id")
     rows = con.records(
         "SELECT c.id, c.read_at, up.kind, up.body, up.progress, up.deadline, up.created_at, up.created_by,"
-        " i.id AS item_id, i.measure, i.status, u.name AS unit_name, f.description"
+        " i.id AS item_id, i.measure, i.status, f.unit_id, u.name AS unit_name, f.description"
         " FROM rectification_copies c JOIN rectification_updates up ON up.id = c.update_id"
         " JOIN rectification_items i ON i.id = up.item_id JOIN findings f ON f.id = i.finding_id"
         " JOIN units u ON u.id = f.unit_id"
@@ -722,6 +746,9 @@ def copies_for(con: Connection, *, person_id: Any, unread_only: bool = False) ->
     )
     for row in rows:
         row["kind_label"] = UPDATE_LABELS[row["kind"]]
+        row["read_state"] = "unread" if row["read_at"] is None else "read"
+        row["read_label"] = "未阅" if row["read_at"] is None else f"已阅（{moment(row['read_at'])}）"
+        row["read_name"] = READ_NAMES[row["read_state"]]
     return rows
 
 

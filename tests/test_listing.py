@@ -84,6 +84,10 @@ def test_a_declaration_that_names_no_column_to_sort_by_is_refused() -> None:
 DECLARED = {
     "rectification.ITEM_LIST": (rectification.ITEM_LIST, lambda con: rectification.list_items(con)),
     "inspections.FINDING_LIST": (inspections.FINDING_LIST, lambda con: inspections.list_findings(con)),
+    "rectification.COPY_LIST": (
+        rectification.COPY_LIST,
+        lambda con: rectification.copies_for(con, person_id=rectification.leaders_in_charge(con)[0]["person_id"]),
+    ),
 }
 
 

@@ -237,7 +237,7 @@ def test_the_closing_form_is_only_for_reviewers(demo_db: Path, monkeypatch: pyte
 # --- widgets a role cannot use are not built at all ------------------------------------------
 
 # Buttons that only read (or mark a copy read, which any role in scope may): in every user's app.
-READ_ONLY_BUTTONS = {"刷新", "生成本轮报告", "准备下载", "标记已阅", "放弃修改并切换", "继续编辑"}
+READ_ONLY_BUTTONS = {"刷新", "生成本轮报告", "准备下载", "全部标记已阅", "放弃修改并切换", "继续编辑"}
 # The buttons of each app's entry (录入员) and review (审核员) parts, and how many file uploads
 # its entry part has (Excel ledgers, evidence).
 ROLE_PARTS: dict[str, dict[str, Any]] = {

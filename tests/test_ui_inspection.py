@@ -467,6 +467,30 @@ def test_copies_reach_the_leader_in_charge_and_are_marked_read(
         model.mark_read()
 
 
+def test_one_copy_is_marked_read_from_its_row_and_the_others_stay_unread(
+    ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIT_OPERATOR", "luru")
+    view = InspectionView(InspectionModel(ward["db"]))
+    view.load()
+    view.model.select_item(ward["item"])
+    view.model.report_progress({"body": "第一次进展"})
+    view.model.report_progress({"body": "第二次进展"})
+    copies = view.copies.table
+    assert copies.page_html().count('class="kit-row-unread"') == len(view.model.copies) >= 2
+    newest = copies.shown.rows[0]
+    assert newest["body"] == "第二次进展"
+    copies.lines[0][0].click()  # the first row's 标记已阅
+    assert "已标记 1 条为已阅" in view.copies.status.value
+    read = {c["id"]: c["read_at"] is not None for c in view.model.copies}
+    assert read[newest["id"]]
+    assert sum(read.values()) == 1
+    assert copies.lines[0][0].disabled  # a read copy's row has nothing left to mark
+    assert not copies.lines[1][0].disabled
+    copies.filters["read_state"].value = "unread"  # 未阅 only
+    assert newest["id"] not in {r["id"] for r in copies.shown.rows}
+
+
 def test_both_sides_sign_the_handover(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     model = model_as(ward["db"], "luru", monkeypatch)
     [handover] = model.handovers

@@ -381,13 +381,14 @@ class InspectionModel(app.AppModel):
         self.copies = [] if person_id is None else rectification.copies_for(con, person_id=person_id)
         self.copies_revision += 1
 
-    def mark_read(self) -> str:
-        """标记已阅: every unread copy shown; returns the message.
+    def mark_read(self, copy_ids: Iterable[int] | None = None) -> str:
+        """标记已阅: the unread copies among `copy_ids` (default: every one shown); returns the message.
 
         Raises:
             InvalidInput: nothing unread; NotFound, PermissionDenied, Busy.
         """
-        unread = [c["id"] for c in self.copies if c["read_at"] is None]
+        wanted = None if copy_ids is None else set(copy_ids)
+        unread = [c["id"] for c in self.copies if c["read_at"] is None and (wanted is None or c["id"] in wanted)]
         if not unread:
             raise InvalidInput.one("copies", "没有未阅的抄告")
         with db.write(self.db_path, action="阅知抄告") as con:

@@ -349,16 +349,26 @@ class CopiesTab:
             [FieldSpec("leader", "分管领导", "choice", width="20em", label_width="5em")], submit_label=None
         )
         self.picker.observe(lambda v: self._call(lambda: model.select_leader(v["leader"])))
-        self.table = Html("")
-        self.mark = w.Button(description="标记已阅")
+        self.table = TableView(
+            rectification.COPY_LIST,
+            css="kit-copies",
+            on_open=lambda copy_id: self._mark([copy_id]),
+            open_label="标记已阅",
+            can_open=lambda row: row["read_at"] is None,
+            export_name=self._export_name,
+            sheet="抄告",
+        )
+        self.none = Html("")
+        self.mark = w.Button(description="全部标记已阅", tooltip="把抄告给该领导、尚未阅知的全部事项标记为已阅")
         self.status = Html("")
-        self.mark.on_click(lambda _b: self._mark())
+        self.mark.on_click(lambda _b: self._mark(None))
         model.observe(self.draw, names="copies_revision")
         self.box = w.VBox(
             [
                 self.picker.box,
-                self.table,
+                self.none,
                 w.HBox([self.mark, self.status], layout=w.Layout(align_items="center")),
+                self.table.box,
             ]
         )
 
@@ -366,42 +376,26 @@ class CopiesTab:
         m = self.model
         leaders = [(f"{p['name']}（未阅 {p['unread']}）", p["person_id"]) for p in m.leaders]
         self.picker.set_choices({"leader": (leaders, m.leader_id)})
-        self.table.value = (
-            copies_html(m.copies) if m.leaders else html('<div class="kit-info">尚无分管领导出席巡察反馈。</div>')
-        )
+        self.none.value = "" if m.leaders else html('<div class="kit-info">尚无分管领导出席巡察反馈。</div>')
+        self.table.show(m.copies)
+        show_if(self.table.box, bool(m.leaders))
         show_if(self.mark, any(c["read_at"] is None for c in m.copies))
 
     def _call(self, action: Any) -> None:
         with app.errors_shown_in(self.status):
             action()
 
-    def _mark(self) -> None:
+    def _export_name(self) -> str:
+        leader = next((p["name"] for p in self.model.leaders if p["person_id"] == self.model.leader_id), "")
+        return f"抄告-{leader}.xlsx"
+
+    def _mark(self, copy_ids: list[int] | None) -> None:
         try:
-            message = self.model.mark_read()
+            message = self.model.mark_read(copy_ids)
         except Exception as e:
             self.status.value = status_html(ERROR, *describe(e))
         else:
             self.status.value = status_html(OK, message)
-
-
-def copies_html(rows: list[dict[str, Any]]) -> Markup:
-    cells = [
-        (
-            "kit-unread" if c["read_at"] is None else "",
-            [
-                nowrap(moment(c["created_at"])),
-                text(c["unit_name"]),
-                text(short(c["measure"], 30)),
-                nowrap(c["kind_label"]),
-                text(c["body"]),
-                text(c["created_by"]),
-                html("未阅") if c["read_at"] is None else html("已阅（{}）", moment(c["read_at"])),
-            ],
-        )
-        for c in rows
-    ]
-    headers = ["时间", "单位", "整改事项", "类型", "内容", "报送人", "阅知"]
-    return table("kit-copies", headers, cells, "没有抄告给该领导的事项。")
 
 
 # --- 交接 ----------------------------------------------------------------------------------------

@@ -51,6 +51,8 @@ def _cell(column: Column, row: dict[str, Any]) -> Markup:
         shown = ""
     elif column.kind == "date":
         shown = f"{value:%Y-%m-%d}"
+    elif column.kind == "moment":
+        shown = f"{value:%Y-%m-%d %H:%M}"
     elif column.kind == "percent":
         shown = f"{value}%"
     else:
@@ -86,6 +88,8 @@ class TableView:
         *,
         css: str,
         on_open: Callable[[Any], None] | None = None,
+        open_label: str = "查看",
+        can_open: Callable[[dict[str, Any]], bool] | None = None,
         export_name: Callable[[], str] | None = None,
         export_columns: dict[str, str] | None = None,
         sheet: str = "数据",
@@ -93,6 +97,8 @@ class TableView:
         self.listing = listing
         self.css = css
         self.on_open = on_open
+        self.open_label = open_label
+        self.can_open = can_open
         self.export_name = export_name
         self.export_columns = export_columns or listing.export_columns()
         self.sheet = sheet
@@ -124,7 +130,8 @@ class TableView:
         self.clear = w.Button(description="清除条件", tooltip="显示全部记录")
         self.clear.on_click(lambda _b: self.reset())
         self.headers = [self._header(c) for c in listing.columns]
-        head = [Html("", layout=w.Layout(width=f"{OPEN_PX}px", margin="0", flex="0 0 auto"))] if on_open else []
+        spacer = max(OPEN_PX, 16 * len(open_label) + 16)
+        head = [Html("", layout=w.Layout(width=f"{spacer}px", margin="0", flex="0 0 auto"))] if on_open else []
         self.head = w.HBox(head + self.headers, layout=w.Layout(margin="0"))
         self.head.add_class("kit-head")
         self.lines: list[tuple[w.Button, Html, w.HBox]] = [self._line(n) for n in range(listing.page_size)]
@@ -170,7 +177,8 @@ class TableView:
         return button
 
     def _line(self, n: int) -> tuple[w.Button, Html, w.HBox]:
-        opener = w.Button(description="查看", layout=w.Layout(width=f"{OPEN_PX}px", margin="0", flex="0 0 auto"))
+        width = max(OPEN_PX, 16 * len(self.open_label) + 16)
+        opener = w.Button(description=self.open_label, layout=w.Layout(width=f"{width}px", margin="0", flex="0 0 auto"))
         opener.on_click(lambda _b: self._open(n))
         cells = Html("", layout=w.Layout(margin="0", flex="0 0 auto"))
         parts: list[w.Widget] = [opener, cells] if self.on_open else [cells]
@@ -231,8 +239,11 @@ class TableView:
         self.draw()
 
     def _open(self, n: int) -> None:
-        if self.on_open is not None and n < len(self.shown.rows):
-            self.on_open(self.shown.rows[n][self.listing.key])
+        if self.on_open is None or n >= len(self.shown.rows):
+            return
+        row = self.shown.rows[n]
+        if self.can_open is None or self.can_open(row):
+            self.on_open(row[self.listing.key])
 
     def _export(self) -> None:
         if self.export_name is None:
@@ -252,7 +263,8 @@ class TableView:
             if n < len(shown.rows):
                 row = shown.rows[n]
                 cells.value = row_html(listing, row, self.css)
-                opener.tooltip = f"查看第 {row.get(listing.key)} 号"
+                opener.tooltip = f"{self.open_label}：第 {row.get(listing.key)} 号"
+                opener.disabled = self.can_open is not None and not self.can_open(row)
                 box.layout.display = "flex"
             else:
                 box.layout.display = "none"
