@@ -7,6 +7,7 @@ from typing import Any
 
 from kit import access, assessments, door
 from kit.db import Connection
+from kit.listing import Column, Filter, Listing
 
 # Ranks are the office's official ones, over every scored unit; a user sees the rows of their scope.
 _RANKING_SQL = """
@@ -26,6 +27,24 @@ WHERE s.scheme_id = $scheme AND s.year = $year
 SELECT * EXCLUDE (sort_order) FROM ranked WHERE {scope}
 ORDER BY rank, sort_order, unit_code
 """
+
+
+# A scheme's ranking as the results app lists it: the rows of `ranking` (all on one page).
+RANKING_LIST = Listing(
+    columns=(
+        Column("rank", "名次", "number", width=5, shown="rank_label"),
+        Column("unit_code", "单位", width=14, shown="unit_name"),
+        Column("leader_name", "一把手", width=7),
+        Column("total", "总分", "number", width=5),
+        Column("grade", "等次", width=7, css="grade_style"),
+    ),
+    sort="rank",
+    filters=(Filter("grade", "等次"),),
+    search=("unit_name", "leader_name"),
+    page_size=60,
+    empty="本年度该方案尚无评分。",
+    key="unit_id",
+)
 
 
 @door.public

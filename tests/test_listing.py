@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kit import db, inspections, listing, rectification
+from kit import assessments, db, inspections, listing, rankings, rectification
 from kit.listing import Column, Filter, Listing, View
 
 PEOPLE = Listing(
@@ -84,6 +84,13 @@ def test_a_declaration_that_names_no_column_to_sort_by_is_refused() -> None:
 DECLARED = {
     "rectification.ITEM_LIST": (rectification.ITEM_LIST, lambda con: rectification.list_items(con)),
     "inspections.FINDING_LIST": (inspections.FINDING_LIST, lambda con: inspections.list_findings(con)),
+    "rankings.RANKING_LIST": (
+        rankings.RANKING_LIST,
+        lambda con: [
+            {**r, "grade_style": "ok"}  # added by the results app (whether the grade calls for follow-up)
+            for r in rankings.ranking(con, scheme_id=assessments.list_schemes(con)[0]["id"], year=2023)
+        ],
+    ),
     "rectification.COPY_LIST": (
         rectification.COPY_LIST,
         lambda con: rectification.copies_for(con, person_id=rectification.leaders_in_charge(con)[0]["person_id"]),

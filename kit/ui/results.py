@@ -18,6 +18,7 @@ from kit.markup import Markup, html, join, svg
 from kit.reports import assessment as report
 from kit.ui import app
 from kit.ui.forms import FieldSpec, Form
+from kit.ui.table import TableView
 from kit.ui.widgets import Html
 
 TITLE = "考核结果"
@@ -63,7 +64,10 @@ class ResultsModel(app.AppModel):
         self.year, self.scheme_id = year, scheme_id
         self.coverage = section["coverage"]
         self.distribution = section["distribution"]
-        self.ranking = section["ranking"]
+        # 等次 that call for follow-up measures stand out in the ranking
+        self.ranking = [
+            {**r, "grade_style": "low" if r["grade"] in section["low_grades"] else "ok"} for r in section["ranking"]
+        ]
         self.low_grades = section["low_grades"]
         self.followups = section["followups"]
         self.followup_stats = section["followup_stats"]
@@ -118,7 +122,12 @@ class ResultsView:
         self.download = Html("")
         self.summary = Html("")
         self.chart = Html("")
-        self.ranking = Html("")
+        self.ranking = TableView(
+            rankings.RANKING_LIST,
+            css="kit-ranking",
+            export_name=lambda: f"{model.year}年度考核排名.xlsx",
+            sheet="排名",
+        )
         self.followups = Html("")
         self.status = Html("")
         self.review: Form | None = None
@@ -140,7 +149,7 @@ class ResultsView:
             self.followups,
             self.review_box,
             Html(html('<div class="kit-section-title">排名</div>')),
-            self.ranking,
+            self.ranking.box,
         )
 
     def _build_review(self, _change: Any = None) -> None:
@@ -165,7 +174,7 @@ class ResultsView:
         )
         # The chart may have come back from the data service as plain text: checked again here.
         self.chart.value = svg(m.chart_svg) if m.chart_svg else ""
-        self.ranking.value = ranking_html(m.ranking, m.low_grades)
+        self.ranking.show(m.ranking)
         self.followups.value = followups_html(m.followups, m.followup_stats, m.low_grades)
         still_open = [(_followup_label(r), r["id"]) for r in m.followups if r["status"] == "open"]
         if self.review is not None:  # a 审核员's app
@@ -194,28 +203,6 @@ def download_link(page: str, filename: str) -> Markup:
         name=filename,
         data=data,
         quoted=quote(filename),
-    )
-
-
-def ranking_html(rows: list[dict[str, Any]], low: list[str]) -> Markup:
-    if not rows:
-        return html('<div class="kit-info">本年度该方案尚无评分。</div>')
-    body = join(
-        html(
-            '<tr><td class="num">{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td class="{}">{}</td></tr>',
-            r["rank_label"],
-            r["unit_name"],
-            r["leader_name"] or "（空缺）",
-            number(r["total"]),
-            "kit-low" if r["grade"] in low else "",
-            r["grade"],
-        )
-        for r in rows
-    )
-    return html(
-        '<table class="kit-table kit-ranking"><thead><tr><th>名次</th><th>单位</th><th>一把手</th>'
-        "<th>总分</th><th>等次</th></tr></thead><tbody>{}</tbody></table>",
-        body,
     )
 
 

@@ -9,11 +9,13 @@ rows the filters and search select, in their order.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 import ipywidgets as w
 
 from kit import excel
+from kit.formats import number
 from kit.listing import Column, Listing, Page, View, options, page, select
 from kit.markup import Markup, html, join
 from kit.ui.widgets import Html, file_link
@@ -32,6 +34,7 @@ CSS = html("""
 .kit-rows tr.kit-row-overdue td { background:#ffebee; }
 .kit-rows tr.kit-row-due_soon td, .kit-rows tr.kit-row-due_today td { background:#fff8e1; }
 .kit-rows tr.kit-row-unread td { font-weight:bold; }
+.kit-rows .kit-flag-low { color:#b71c1c; font-weight:bold; }
 .kit-rows td.num { text-align:right; font-variant-numeric:tabular-nums; }
 .kit-head button { font-weight:bold; background:#f5f5f5; border:1px solid #ddd; padding:0 6px;
                    text-align:left; }
@@ -55,6 +58,8 @@ def _cell(column: Column, row: dict[str, Any]) -> Markup:
         shown = f"{value:%Y-%m-%d %H:%M}"
     elif column.kind == "percent":
         shown = f"{value}%"
+    elif column.kind == "number" and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        shown = number(value)  # 91.5, 88: as offices write scores
     else:
         shown = str(value)
     full = shown
