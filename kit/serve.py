@@ -169,6 +169,11 @@ def voila_command(folder: Path, *, port: int, preheat: bool) -> list[str]:
         f"--Voila.config_file_paths={SHARE / 'voila'}",
         "--Voila.auto_token=True",  # the token is read from JUPYTER_TOKEN_FILE; never served without one
         "--VoilaConfiguration.show_tracebacks=False",
+        # Kernels talk to Voilà over Unix sockets in Voilà's own 0700 folder, not TCP ports on
+        # 127.0.0.1: no other local account can reach them, and kernels started together (a
+        # pool filling) cannot race for the same port (seen: "Address already in use", a
+        # kernel dead and its page left loading).
+        "--KernelManager.transport=ipc",
     ]
     size, _refill = pool_settings()
     if preheat and size > 0:
