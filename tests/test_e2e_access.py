@@ -122,3 +122,29 @@ def test_a_reviewer_closes_a_follow_up_of_their_unit(chromium: Browser, proxied:
             " AND t.action = '办结后续措施' WHERE f.kind = 'lookback' AND f.status = 'done'"
         )
     assert done == ("已开展回头看，整改到位", "reviewer9")
+
+
+def test_every_app_links_home_and_the_other_apps_and_only_an_analyst_the_notebooks(
+    chromium: Browser, proxied: b.Server
+) -> None:
+    guard = b.Guard()
+    page = as_user(chromium, guard, "张敏")
+    open_app(page, proxied, "score_entry")
+    bar = page.get_by_role("navigation", name="应用")
+    expect(bar).to_contain_text("年度考核评分")  # this app: named, not a link
+    expect(bar.get_by_role("link")).to_have_text(["首页", "考核结果", "巡察组织", "巡察整改"])
+    bar.get_by_role("link", name="考核结果").click()
+    expect(page).to_have_title("考核结果")
+    expect(page.locator(".kit-user")).to_have_text("当前用户：张敏（录入员）", timeout=60_000)
+    page.get_by_role("navigation", name="应用").get_by_role("link", name="首页").click()
+    expect(page).to_have_title("监督台")
+    page.context.close()
+
+    analyst = as_user(chromium, guard, "fenxi01")
+    open_app(analyst, proxied, "results")
+    bar = analyst.get_by_role("navigation", name="应用")
+    expect(bar.get_by_role("link", name="分析笔记本")).to_be_visible()
+    bar.get_by_role("link", name="分析笔记本").click()
+    expect(analyst.get_by_role("link", name="考核结果分析（示例）")).to_be_visible()
+    analyst.context.close()
+    assert guard.outside == []

@@ -14,7 +14,7 @@ import traitlets as t
 from kit import access, identity
 from kit.db import Connection
 from kit.errors import KitError, describe
-from kit.markup import Markup, html
+from kit.markup import Markup, html, join
 from kit.ui.forms import ERROR, status_html
 from kit.ui.widgets import Html
 
@@ -28,6 +28,10 @@ APP_CSS = html(
               border-bottom:2px solid #b71c1c; margin-bottom:10px; }
 .kit-brand { font-size:14px; color:#b71c1c; font-weight:bold; padding:4px 0; }
 .kit-user { color:#555; font-size:13px; }
+.kit-nav { font-size:13px; margin:-6px 0 8px; }
+.kit-nav a, .kit-nav span { margin-right:14px; }
+.kit-nav a { color:#1565c0; text-decoration:none; }
+.kit-nav span { color:#333; font-weight:bold; }
 .kit-hint { color:#777; font-size:12px; margin:0 8px; white-space:nowrap; }
 .kit-section-title { font-weight:bold; font-size:15px; margin:14px 0 6px;
                      border-left:4px solid #b71c1c; padding-left:6px; }
@@ -45,10 +49,15 @@ APP_CSS = html(
 )
 
 
+# The apps (notebooks/<name>.ipynb) by their titles, in the index's order: every app's bar links them.
+APPS = (("score_entry", "年度考核评分"), ("results", "考核结果"), ("rounds", "巡察组织"), ("inspection", "巡察整改"))
+
+
 class AppModel(t.HasTraits):
     """What every app's model has: its database file and the acting user, as the header shows them."""
 
     user_label = t.Unicode("")
+    analyst = t.Bool(False)  # the user holds 分析员: the bar also links the analysis notebooks
 
     def __init__(self, db_path: str | Path | None = None) -> None:
         super().__init__()
@@ -62,18 +71,37 @@ class AppModel(t.HasTraits):
         """
         self.user_label = con.actor
         me = access.user(con)
+        self.analyst = "analyst" in me.roles
         self.user_label = me.label
         return me
 
 
-def header_html(title: str, user_label: str = "") -> Markup:
+def nav_html(title: str, *, analyst: bool = False) -> Markup:
+    """首页 and the other apps (this one named, not linked); the analysis notebooks for 分析员 only.
+
+    Links are relative to the app's own address (…/voila/render/<app>.ipynb), so they hold
+    under `kit serve` and under a JupyterHub user's prefix alike.
+    """
+    links = [html('<a href="../../">首页</a>')]
+    for name, app_title in APPS:
+        if app_title == title:
+            links.append(html("<span>{}</span>", app_title))
+        else:
+            links.append(html('<a href="{}.ipynb">{}</a>', name, app_title))
+    if analyst:
+        links.append(html('<a href="../tree/analysis">分析笔记本</a>'))
+    return html('<nav class="kit-nav" aria-label="应用">{}</nav>', join(links))
+
+
+def header_html(title: str, user_label: str = "", *, analyst: bool = False) -> Markup:
     """The app's title and who is acting with which roles, as the deployment and the database say."""
     return html(
         '{}<div class="kit-header"><span class="kit-brand">监督台 · {}</span>'
-        '<span class="kit-user">当前用户：{}</span></div>',
+        '<span class="kit-user">当前用户：{}</span></div>{}',
         APP_CSS,
         title,
         user_label or "正在确认…",
+        nav_html(title, analyst=analyst),
     )
 
 
@@ -82,9 +110,9 @@ def frame(title: str, *children: w.Widget) -> w.VBox:
     return w.VBox([Html(header_html(title)), *children], layout=w.Layout(padding="4px 12px")).add_class("kit-app")
 
 
-def show_user(box: w.VBox, title: str, user_label: str) -> None:
+def show_user(box: w.VBox, title: str, user_label: str, *, analyst: bool = False) -> None:
     """Put the acting user and their roles into the header of an app built by `frame`."""
-    box.children[0].value = header_html(title, user_label)
+    box.children[0].value = header_html(title, user_label, analyst=analyst)
 
 
 @contextmanager

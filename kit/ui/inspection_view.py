@@ -250,7 +250,7 @@ class InspectionView:
         self.refresh.on_click(lambda _b: self._call(model.reload))
         self.make_reports.on_click(lambda _b: self._call(self._reports))
         model.observe(self._draw, names="revision")
-        model.observe(lambda c: app.show_user(self.box, TITLE, c["new"]), names="user_label")
+        model.observe(lambda c: app.show_user(self.box, TITLE, c["new"], analyst=model.analyst), names="user_label")
         self.box = app.frame(
             TITLE,
             Html(CSS),

@@ -137,7 +137,7 @@ class ResultsView:
         self.picker.observe(self._on_pick)
         self.refresh.on_click(lambda _b: self._on_pick(self.picker.values()))
         model.observe(self._draw, names="revision")
-        model.observe(lambda c: app.show_user(self.box, TITLE, c["new"]), names="user_label")
+        model.observe(lambda c: app.show_user(self.box, TITLE, c["new"], analyst=model.analyst), names="user_label")
         self.box = app.frame(
             TITLE,
             w.HBox([self.picker.box, self.refresh, self.download], layout=w.Layout(align_items="center")),

@@ -319,7 +319,7 @@ class RoundsView:
         for index, title in enumerate(("轮次与巡察组", "反馈与整改评估", "问题线索", "巡察人员库")):
             self.tabs.set_title(index, title)
         model.observe(self._draw, names="revision")
-        model.observe(lambda c: app.show_user(self.box, TITLE, c["new"]), names="user_label")
+        model.observe(lambda c: app.show_user(self.box, TITLE, c["new"], analyst=model.analyst), names="user_label")
         self.box = app.frame(TITLE, self.picker, self.status, self.tabs)
         when_allowed(model, "can_enter", self._build_entry)
         when_allowed(model, "can_review", self._build_review)

@@ -223,7 +223,7 @@ class ScoreEntryView:
         self.ask = w.HBox([self.unsaved, self.discard, self.keep], layout=w.Layout(display="none"))
         self.picker.observe(self._on_pick)
         model.observe(self._draw, names="revision")
-        model.observe(lambda c: app.show_user(self.box, TITLE, c["new"]), names="user_label")
+        model.observe(lambda c: app.show_user(self.box, TITLE, c["new"], analyst=model.analyst), names="user_label")
         self.box = app.frame(
             TITLE,
             self.picker.box,
