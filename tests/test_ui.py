@@ -404,3 +404,15 @@ def test_typed_scores_are_not_dropped_without_asking_when_another_unit_is_chosen
     view.discard.click()
     assert (view.ask.layout.display, view.model.unit_id, view.picker.inputs["unit"].value) == ("none", first, first)
     assert not form.dirty  # the first unit's sheet, as saved
+
+
+def test_the_bar_names_this_app_links_the_others_and_the_notebooks_only_for_an_analyst() -> None:
+    bar = str(app.nav_html("考核结果"))
+    assert '<a href="../../">首页</a>' in bar
+    assert "<span>考核结果</span>" in bar
+    assert all(f'href="{name}.ipynb"' in bar for name, title in app.APPS if title != "考核结果")
+    assert 'href="results.ipynb"' not in bar
+    assert "分析笔记本" not in bar
+    assert '<a href="../tree/analysis">分析笔记本</a>' in str(app.nav_html("考核结果", analyst=True))
+    assert {title for _name, title in app.APPS} == {"年度考核评分", "考核结果", "巡察组织", "巡察整改"}
+    assert all((Path(__file__).parents[1] / "notebooks" / f"{name}.ipynb").is_file() for name, _t in app.APPS)
