@@ -112,6 +112,7 @@ def test_filters_and_search_narrow_the_ledger_and_the_export_holds_exactly_those
     search.press("Enter")
     expect(rows(page).filter(has_text=big_round.MEASURE.format(137))).to_have_count(1)
     expect(table.get_by_text("符合条件 1 条")).to_be_visible()
+    expect(rows(page)).to_have_count(1)  # the rows of earlier pages are gone from the page, not hidden
     search.fill("没有这样的整改措施")
     search.press("Enter")
     expect(table.get_by_text("没有符合条件的记录。")).to_be_visible()

@@ -2,8 +2,9 @@
 filters, searches and pages in the kernel, and sends the browser one page of rows.
 
 Each header is a button (click: sort by it; again: the other way round). Each row is a
-real table row with a 查看 button that opens its record. "导出Excel" writes exactly the
-rows the filters and search select, in their order.
+real table row beside one button: 查看 (open its record) or the list's own row action
+(抄告's 标记已阅). "导出Excel" writes exactly the rows the filters and search select, in
+their order.
 """
 
 from __future__ import annotations
@@ -170,7 +171,9 @@ class TableView:
             self.next,
             self.export,
         ):
-            button.add_class(CONTROL)  # they only read: any user's list has them
+            # Not a role's part: every reader's list has them (a row action is one any reader
+            # may take, as 标记已阅 a copy sent to them)
+            button.add_class(CONTROL)
         self.draw()
 
     # -- building ----------------------------------------------------------------
@@ -271,7 +274,8 @@ class TableView:
                 opener.tooltip = f"{self.open_label}：第 {row.get(listing.key)} 号"
                 opener.disabled = self.can_open is not None and not self.can_open(row)
                 box.layout.display = "flex"
-            else:
+            elif box.layout.display != "none":
+                cells.value = ""  # no stale row stays in the page, hidden or not
                 box.layout.display = "none"
         filtered = bool(view.text) or any(v is not None for v in view.filters.values())
         if not self.rows:
