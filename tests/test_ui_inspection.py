@@ -230,6 +230,24 @@ def test_the_form_shows_errors_beside_their_fields(ward: dict[str, Any], monkeyp
     assert "“被巡察单位”不能为空" in form.row_errors["unit"].value
 
 
+def test_after_a_saved_finding_the_form_keeps_unit_and_category_and_starts_the_text_blank(
+    ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIT_OPERATOR", "luru")
+    view = InspectionView(InspectionModel(ward["db"]))
+    view.load()
+    form = view.findings.form
+    for key, value in finding_values(ward).items():
+        form.inputs[key].value = value
+    before = counts(ward["db"], "findings")["findings"]
+    form.submit.click()
+    form.submit.click()  # a double click: one finding
+    assert "已保存：问题编号" in form.status.value
+    assert counts(ward["db"], "findings")["findings"] == before + 1
+    values = form.values()
+    assert (values["unit"], values["category"], values["description"]) == (ward["b"], CATEGORY, "")
+
+
 def test_a_clue_is_transferred_and_its_outcome_recorded(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     model = model_as(ward["db"], "luru", monkeypatch)
     assert model.transfer_clue(

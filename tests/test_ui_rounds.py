@@ -45,7 +45,9 @@ def test_a_new_round_with_a_group_member_and_a_target(view: RoundsView, office: 
     assert OK in status
     assert view.picker.value == view.model.round_id
     assert "第二轮巡察（2024-2，专项巡察）" in view.picker.options[0][0]
+    assert set(view.round_form.values().values()) <= {"", None}  # the next round starts blank
     assert OK in _submit(view.group_form, name="第一巡察组")
+    assert view.group_form.values()["name"] == ""
     group = view.model.groups[0]["id"]
     chief = office["chief"]
     assert OK in _submit(view.member_form, group=group, person_id=chief, role="leader")

@@ -91,10 +91,13 @@ class Form:
         on_submit: Callable[[dict[str, Any]], str] | None = None,
         before_submit: Sequence[w.Widget] = (),
         read_only: bool = False,
+        clear_after: Sequence[str] = (),
     ) -> None:
         """Build the widgets; with `submit_label=None` the form only picks (no button, no status).
 
         `read_only`: the fields show values and take no input (a user who may read, not write).
+        `clear_after`: fields emptied once a save succeeds (a form that creates records starts
+        the next one blank; choices that usually repeat, such as the unit, are kept).
         """
         self.specs = {spec.key: spec for spec in fields}
         self._quiet = False
@@ -122,6 +125,7 @@ class Form:
             error = Html("", layout=w.Layout(margin="0 0 0 8px"))
             self.row_errors[row_key] = error
             rows.append(w.HBox([*widgets, error], layout=w.Layout(align_items="center")))
+        self.clear_after = tuple(clear_after)
         self.submit_label = submit_label or ""
         self.submit = w.Button(description=self.submit_label, button_style="primary")
         self.status = Html("")
@@ -221,6 +225,8 @@ class Form:
             self.set_status(ERROR, "程序错误", "出现了未预料的错误，未保存。请将此情况告知管理员。")
         else:
             self.clear_errors()
+            if self.clear_after:
+                self.set_values({k: v for k, v in self.values().items() if k not in self.clear_after})
             self.set_status(OK, message)
             self.saved = True
             self.dirty = False

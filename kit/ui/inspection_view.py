@@ -109,7 +109,8 @@ class FindingsTab:
 
     def _build_entry(self) -> None:
         model = self.model
-        self.form = Form(FINDING_FIELDS, submit_label="保存", on_submit=self._save)
+        # The next finding is often of the same unit and category: only what it says starts blank.
+        self.form = Form(FINDING_FIELDS, submit_label="保存", on_submit=self._save, clear_after=["description"])
         self.leader = Html("", layout=w.Layout(margin="0 0 0 8px"))
         beside(self.form, "involves_top", self.leader)
         self.form.observe(self._changed)
@@ -174,10 +175,7 @@ class FindingsTab:
         self.importer.draw(m.templates["findings"])
 
     def _save(self, values: dict[str, Any]) -> str:
-        message = self.model.add_finding(values)
-        if self.form is not None:
-            self.form.inputs["description"].value = ""
-        return message
+        return self.model.add_finding(values)  # the form then empties 问题描述 (clear_after)
 
     def _changed(self, values: dict[str, Any]) -> None:
         now = (values["unit"], values["found_on"])

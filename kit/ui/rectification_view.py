@@ -123,7 +123,12 @@ class LedgerTab:
 
     def _build_entry(self) -> None:
         model = self.model
-        self.add_form = Form(ITEM_FIELDS, submit_label="建立整改事项", on_submit=model.add_item)
+        self.add_form = Form(
+            ITEM_FIELDS,
+            submit_label="建立整改事项",
+            on_submit=model.add_item,
+            clear_after=["finding", "measure", "responsible", "deadline"],
+        )
         self.add_form.inputs["finding"].observe(self._finding_chosen, names="value")
         self.importer = ImportArea(model, "rectification")
         self.progress_upload = upload_widget("kit-upload-progress", multiple=True)

@@ -326,8 +326,10 @@ class RoundsView:
 
     def _build_entry(self) -> None:
         m = self.model
-        self.round_form = Form(ROUND_FIELDS, submit_label="新建轮次", on_submit=m.add_round)
-        self.group_form = Form(GROUP_FIELDS, submit_label="新建巡察组", on_submit=m.add_group)
+        self.round_form = Form(
+            ROUND_FIELDS, submit_label="新建轮次", on_submit=m.add_round, clear_after=[f.key for f in ROUND_FIELDS]
+        )
+        self.group_form = Form(GROUP_FIELDS, submit_label="新建巡察组", on_submit=m.add_group, clear_after=["name"])
         self.member_form = Form(MEMBER_FIELDS, submit_label="调配", on_submit=_keyed(m.add_member, person_id="person"))
         self.target_form = Form(TARGET_FIELDS, submit_label="确定", on_submit=_keyed(m.assign_unit, unit_id="unit"))
         self.pool_form = Form(POOL_FIELDS, submit_label="入库", on_submit=_keyed(m.add_to_pool, person_id="person"))
