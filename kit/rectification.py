@@ -71,7 +71,7 @@ COPY_LIST = Listing(
         Column("measure", "整改事项", width=12),
         Column("kind_label", "类型", width=4),
         Column("body", "内容", width=16),
-        Column("created_by", "报送人", width=5),
+        Column("created_by_name", "报送人", width=5),
         Column("read_at", "阅知", width=10, shown="read_label"),
     ),
     sort="created_at",
@@ -81,7 +81,7 @@ COPY_LIST = Listing(
         Filter("unit_id", "单位", shown="unit_name"),
         Filter("kind", "类型", shown="kind_label"),
     ),
-    search=("unit_name", "measure", "body", "created_by"),
+    search=("unit_name", "measure", "body", "created_by_name"),
     empty="没有抄告给该领导的事项。",
     row_css="read_state",
 )
@@ -635,6 +635,7 @@ SELECT i.id, i.finding_id, f.round_id, r.code AS round_code, f.unit_id, u.code A
        c.name AS category, f.description, f.involves_top, f.found_on, i.measure, i.leader_id,
        p.name AS leader_name, i.responsible, i.deadline, i.first_deadline, i.extensions, i.progress, i.status,
        i.opened_on, i.closed_on, i.close_requested_by, i.closed_by,
+       coalesce(rq.display_name, i.close_requested_by) AS close_requested_by_name,
        (SELECT count(*) FROM evidence_files e WHERE e.item_id = i.id) AS evidence
 FROM rectification_items i
 JOIN findings f ON f.id = i.finding_id
@@ -642,6 +643,7 @@ JOIN units u ON u.id = f.unit_id
 JOIN finding_categories c ON c.id = f.category_id
 LEFT JOIN inspection_rounds r ON r.id = f.round_id
 LEFT JOIN people p ON p.id = i.leader_id
+LEFT JOIN users rq ON rq.name = i.close_requested_by
 WHERE (? IS NULL OR list_contains(?::INTEGER[], f.round_id)) AND (? IS NULL OR f.unit_id = ?)
   AND (? IS NULL OR list_contains(?::VARCHAR[], i.status)) AND {scope}
 ORDER BY u.sort_order, u.code, i.deadline, i.id
@@ -680,8 +682,10 @@ def item_history(con: Connection, *, item_id: Any) -> list[dict[str, Any]]:
     item = _item(con, item_id)
     access.require(con, access.READ, unit_id=item["unit_id"])
     steps = con.records(
-        "SELECT id, kind, body, progress, deadline, created_at, created_by FROM rectification_updates"
-        " WHERE item_id = ? ORDER BY id",
+        "SELECT r.id, r.kind, r.body, r.progress, r.deadline, r.created_at, r.created_by,"
+        " coalesce(u.display_name, r.created_by) AS created_by_name"
+        " FROM rectification_updates r LEFT JOIN users u ON u.name = r.created_by"
+        " WHERE r.item_id = ? ORDER BY r.id",
         [item["id"]],
     )
     files: dict[int, list[dict[str, Any]]] = {}
@@ -737,10 +741,11 @@ def copies_for(con: Connection, *, person_id: Any, unread_only: bool = False) ->
     scope, params = access.scope_sql(con, "f.unit_id")
     rows = con.records(
         "SELECT c.id, c.read_at, up.kind, up.body, up.progress, up.deadline, up.created_at, up.created_by,"
+        " coalesce(us.display_name, up.created_by) AS created_by_name,"
         " i.id AS item_id, i.measure, i.status, f.unit_id, u.name AS unit_name, f.description"
         " FROM rectification_copies c JOIN rectification_updates up ON up.id = c.update_id"
         " JOIN rectification_items i ON i.id = up.item_id JOIN findings f ON f.id = i.finding_id"
-        " JOIN units u ON u.id = f.unit_id"
+        " JOIN units u ON u.id = f.unit_id LEFT JOIN users us ON us.name = up.created_by"
         f" WHERE c.person_id = ? AND (NOT ? OR c.read_at IS NULL) AND {scope} ORDER BY c.id DESC",
         [person, unread_only, *params],
     )

@@ -307,7 +307,7 @@ def verify(con: Connection) -> ChainReport:
 
 @door.public
 def history(con: Connection, *, table: str, key: str, unit_id: int | None = None) -> list[dict[str, Any]]:
-    """Every entry for one record, oldest first, with before/after decoded.
+    """Every entry for one record, oldest first, with before/after decoded and the actor's 姓名.
 
     A record of a unit (`unit_id`) may be read by whoever sees that unit; any other
     record only by an administrator of all units (the trace holds every unit's data).
@@ -322,8 +322,9 @@ def history(con: Connection, *, table: str, key: str, unit_id: int | None = None
     else:
         access.require(con, access.READ, unit_id=unit_id, what="查看修改记录")
     rows = con.records(
-        "SELECT seq, logged_at, actor, action, before_json, after_json FROM trace_log"
-        " WHERE table_name = ? AND row_key = ? ORDER BY seq",
+        "SELECT t.seq, t.logged_at, t.actor, coalesce(u.display_name, t.actor) AS actor_name, t.action,"
+        " t.before_json, t.after_json FROM trace_log t LEFT JOIN users u ON u.name = t.actor"
+        " WHERE t.table_name = ? AND t.row_key = ? ORDER BY t.seq",
         [table, key],
     )
     for row in rows:

@@ -485,6 +485,20 @@ def test_copies_reach_the_leader_in_charge_and_are_marked_read(
         model.mark_read()
 
 
+def test_people_are_shown_by_their_names_not_their_accounts(
+    ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIT_OPERATOR", "luru")
+    view = InspectionView(InspectionModel(ward["db"]))
+    view.load()
+    view.ledger.open(ward["item"])
+    view.model.report_progress({"body": "按期推进"})
+    assert view.model.history[-1]["created_by"] == "luru"
+    assert "王录入" in view.ledger.history.value
+    assert ">luru<" not in view.ledger.history.value
+    assert "王录入" in view.copies.table.page_html()  # 报送人 of the copies
+
+
 def test_one_copy_is_marked_read_from_its_row_and_the_others_stay_unread(
     ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

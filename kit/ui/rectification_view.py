@@ -309,7 +309,7 @@ def history_html(steps: list[dict[str, Any]], files: dict[int, tuple[str, bytes]
             "",
             [
                 nowrap(moment(s["created_at"])),
-                nowrap(s["created_by"]),
+                nowrap(s["created_by_name"]),
                 nowrap(s["kind_label"]),
                 text(s["body"]),
                 html("") if s["progress"] is None else html("{}%", s["progress"]),
@@ -332,7 +332,7 @@ def pending_html(rows: list[dict[str, Any]]) -> Markup:
                 text(i["round_code"] or ""),
                 text(i["unit_name"]),
                 text(i["measure"]),
-                text(i["close_requested_by"] or ""),
+                text(i["close_requested_by_name"] or ""),
                 text(i["evidence"]),
             ],
         )

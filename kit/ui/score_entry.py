@@ -182,7 +182,7 @@ def describe_history(entries: list[dict[str, Any]]) -> list[dict[str, str]]:
         lines.append(
             {
                 "time": f"{entry['logged_at']:%Y-%m-%d %H:%M:%S}",
-                "actor": entry["actor"],
+                "actor": entry.get("actor_name") or entry["actor"],
                 "action": entry["action"],
                 "total": total,
                 "grade": f"{before['grade']} → {after.get('grade', '')}"
