@@ -169,11 +169,9 @@ def voila_command(folder: Path, *, port: int, preheat: bool) -> list[str]:
         f"--Voila.config_file_paths={SHARE / 'voila'}",
         "--Voila.auto_token=True",  # the token is read from JUPYTER_TOKEN_FILE; never served without one
         "--VoilaConfiguration.show_tracebacks=False",
-        # Kernels talk to Voilà over Unix sockets in Voilà's own 0700 folder, not TCP ports on
-        # 127.0.0.1: no other local account can reach them, and kernels started together (a
-        # pool filling) cannot race for the same port (seen: "Address already in use", a
-        # kernel dead and its page left loading).
-        "--KernelManager.transport=ipc",
+        # Kernels stay on TCP ports of 127.0.0.1: with Unix sockets (KernelManager.transport=ipc)
+        # about one page in seven of the inspection app, opened without a preheated kernel,
+        # never showed its widgets (tried 2026-12-01: 2 of 12, against 0 of 18 on TCP).
     ]
     size, _refill = pool_settings()
     if preheat and size > 0:
