@@ -171,7 +171,8 @@ def voila_command(folder: Path, *, port: int, preheat: bool) -> list[str]:
         "--VoilaConfiguration.show_tracebacks=False",
         # Kernels stay on TCP ports of 127.0.0.1: with Unix sockets (KernelManager.transport=ipc)
         # about one page in seven of the inspection app, opened without a preheated kernel,
-        # never showed its widgets (tried 2026-12-01: 2 of 12, against 0 of 18 on TCP).
+        # never showed its widgets (tried 2026-12-01: 2 of 12, against 0 of 18 on TCP). Their
+        # ports are picked below the system's ephemeral range (kit.kernel_ports, set in kit.voila_auth).
     ]
     size, _refill = pool_settings()
     if preheat and size > 0:

@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, urlencode
 import jinja2
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
+from traitlets import default
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.voila_identity_provider import VoilaIdentityProvider, VoilaLoginHandler
 
@@ -63,6 +64,10 @@ def _owner_of_request(env: dict[str, str]) -> str | None:
 
 class KitKernelManager(AsyncMappingKernelManager):
     """Jupyter's kernel manager, remembering whose page each kernel started for serves."""
+
+    @default("kernel_manager_class")
+    def _default_kernel_manager_class(self) -> str:
+        return "kit.kernel_ports.KitServerKernelManager"  # ports no connection takes by chance
 
     async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
         kernel_id = str(await super().start_kernel(*args, **kwargs))

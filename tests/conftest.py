@@ -44,6 +44,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="自带数据服务的测试已在 embedded 轮次中运行"))
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A browser test that fails shows the end of its server's log (a dead kernel, a refused request)."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.failed:
+        return
+    from tests.browser import Server
+
+    for name, value in getattr(item, "funcargs", {}).items():
+        if isinstance(value, Server) and value.log.exists():
+            lines = value.log.read_text(encoding="utf-8", errors="replace").splitlines()
+            report.sections.append((f"end of the log of {name} ({value.log.name})", "\n".join(lines[-80:])))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _kit_mode(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     mode = str(request.config.getoption("--kit-mode"))
