@@ -279,7 +279,8 @@ def _existing(con: Connection, kind: str, keys: Iterable[tuple[Any, ...]]) -> di
     # A range, not the list of ids: binding 100,000 ids costs more than reading a few rows too many.
     table, columns = _KEYS[kind]
     first = columns.split(",")[0]
-    sql = f"SELECT {columns}, min(id) FROM {table} WHERE {first} BETWEEN ? AND ? GROUP BY ALL"
+    # A voided record (作废) may be entered again.
+    sql = f"SELECT {columns}, min(id) FROM {table} WHERE {first} BETWEEN ? AND ? AND voided_at IS NULL GROUP BY ALL"
     return {tuple(r[:-1]): int(r[-1]) for r in con.all(sql, [min(firsts), max(firsts)])}
 
 
@@ -297,7 +298,7 @@ def _saved_meanwhile(
     after a check has a higher id than any record the check could see.
     """
     table, columns = _KEYS[kind]
-    sql = f"SELECT {columns}, min(id) FROM {table} WHERE id > ? GROUP BY ALL"
+    sql = f"SELECT {columns}, min(id) FROM {table} WHERE id > ? AND voided_at IS NULL GROUP BY ALL"
     stored = {tuple(r[:-1]): int(r[-1]) for r in con.all(sql, [since])}
     if not stored:
         return {}

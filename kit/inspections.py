@@ -70,6 +70,7 @@ FINDING_LIST = Listing(
         Column("found_on", "发现日期", "date", width=6.5),
         Column("stage", "发现环节", width=7, shown="stage_label"),
         Column("receiver", "移交线索", width=7, shown="receiver_label"),
+        Column("state", "状态", width=4.5, shown="state_label"),
     ),
     sort="id",
     descending=True,
@@ -79,9 +80,11 @@ FINDING_LIST = Listing(
         Filter("severity", "严重程度", shown="severity_label"),
         Filter("involves_top", "涉及一把手", shown="involves_top_label"),
         Filter("stage", "发现环节", shown="stage_label"),
+        Filter("state", "状态", shown="state_label"),
     ),
     search=("unit_name", "category", "description", "top_leader"),
     empty="本轮尚无发现问题。",
+    row_css="state",
 )
 
 # The state each traced table's records are kept in the trace with: `_key` names the record.
@@ -709,7 +712,7 @@ def add_finding(con: Connection, **raw: Any) -> int:
 _FINDINGS_SQL = """
 SELECT f.id, f.round_id, r.code AS round_code, r.name AS round_name, r.kind AS round_kind,
        f.unit_id, u.code AS unit_code, u.name AS unit_name, f.stage, c.name AS category, c.area,
-       f.description, f.severity, f.involves_top, f.source, f.found_on, f.created_by,
+       f.description, f.severity, f.involves_top, f.source, f.found_on, f.created_by, f.voided_at,
        (SELECT p.name FROM tenures t JOIN people p ON p.id = t.person_id
          WHERE t.unit_id = f.unit_id AND t.role = 'principal' AND t.start_date <= f.found_on
            AND (t.end_date IS NULL OR t.end_date >= f.found_on)
@@ -721,27 +724,39 @@ JOIN finding_categories c ON c.id = f.category_id
 LEFT JOIN inspection_rounds r ON r.id = f.round_id
 LEFT JOIN clues cl ON cl.finding_id = f.id
 WHERE (? IS NULL OR list_contains(?::INTEGER[], f.round_id))
-  AND (? IS NULL OR f.unit_id = ?) AND (? IS NULL OR f.stage = ?) AND {scope}
+  AND (? IS NULL OR f.unit_id = ?) AND (? IS NULL OR f.stage = ?) AND (? OR f.voided_at IS NULL) AND {scope}
 ORDER BY f.found_on, f.id
 """
 
 
 @door.public
 def list_findings(
-    con: Connection, *, round_ids: Sequence[int] | None = None, unit_id: int | None = None, stage: str | None = None
+    con: Connection,
+    *,
+    round_ids: Sequence[int] | None = None,
+    unit_id: int | None = None,
+    stage: str | None = None,
+    include_voided: bool = False,
 ) -> list[dict[str, Any]]:
-    """Findings in the user's scope, with labels and the unit's 一把手 on the day each was found."""
+    """Findings in the user's scope, with labels and the unit's 一把手 on the day each was found.
+
+    Voided ones (作废) are left out, unless `include_voided` (then `voided_at` says which).
+    """
     access.require(con, access.READ)
     rounds = None if round_ids is None else [validate.ident(r, field="round_id", label="轮次编号") for r in round_ids]
     unit = None if unit_id is None else validate.ident(unit_id, field="unit_id", label="单位编号")
     scope, params = access.scope_sql(con, "f.unit_id")
-    rows = con.records(_FINDINGS_SQL.format(scope=scope), [rounds, rounds, unit, unit, stage, stage, *params])
+    rows = con.records(
+        _FINDINGS_SQL.format(scope=scope), [rounds, rounds, unit, unit, stage, stage, include_voided is True, *params]
+    )
     for row in rows:
         row["stage_label"] = STAGE_LABELS[row["stage"]]
         row["severity_label"] = SEVERITY_LABELS[row["severity"]]
         row["source_label"] = SOURCE_LABELS[row["source"]]
         row["involves_top_label"] = YES_NO["yes" if row["involves_top"] else "no"]
         row["receiver_label"] = RECEIVER_LABELS.get(row["receiver"] or "", "")
+        row["state"] = "voided" if row["voided_at"] else "live"
+        row["state_label"] = "已作废" if row["voided_at"] else "有效"
     return rows
 
 
@@ -782,7 +797,9 @@ def transfer_clue(con: Connection, *, finding_id: Any, receiver: Any, transferre
     check.done()
     unit = _finding_unit(con, finding)
     access.require(con, access.ENTER, unit_id=unit, what="移交问题线索")
-    found_on = con.scalar("SELECT found_on FROM findings WHERE id = ?", [finding])
+    found_on, voided = con.one("SELECT found_on, voided_at FROM findings WHERE id = ?", [finding]) or (None, None)
+    if voided is not None:
+        raise InvalidInput.one("finding_id", "该问题已作废，不能移交线索")
     if day < found_on:
         raise InvalidInput.one("transferred_on", f"“移交日期”不能早于发现日期 {found_on.isoformat()}")
     if day > con.now.date():
@@ -946,7 +963,7 @@ def stats(con: Connection, *, round_ids: Sequence[Any]) -> dict[str, Any]:
     scope, params = access.scope_sql(con, "f.unit_id")
     base = (
         "FROM findings f JOIN inspection_rounds r ON r.id = f.round_id"
-        f" WHERE list_contains(?::INTEGER[], f.round_id) AND {scope}"
+        f" WHERE list_contains(?::INTEGER[], f.round_id) AND f.voided_at IS NULL AND {scope}"
     )
     args = [rounds, *params]
     row = con.one(
@@ -985,7 +1002,7 @@ def stats(con: Connection, *, round_ids: Sequence[Any]) -> dict[str, Any]:
             "SELECT count(DISTINCT h.id) FROM rectification_handovers h"
             " JOIN rectification_items i ON list_contains(h.item_ids, i.id)"
             " JOIN findings f ON f.id = i.finding_id"
-            f" WHERE list_contains(?::INTEGER[], f.round_id) AND {hscope}",
+            f" WHERE list_contains(?::INTEGER[], f.round_id) AND i.voided_at IS NULL AND {hscope}",
             [rounds, *hparams],
         )
     )
@@ -1044,7 +1061,7 @@ def common_problems(con: Connection, *, round_ids: Sequence[Any], min_units: int
         " list(DISTINCT u.name ORDER BY u.name) AS unit_names"
         " FROM findings f JOIN finding_categories c ON c.id = f.category_id JOIN units u ON u.id = f.unit_id"
         " LEFT JOIN units d ON d.id = c.department_id"
-        f" WHERE list_contains(?::INTEGER[], f.round_id) AND {scope}"
+        f" WHERE list_contains(?::INTEGER[], f.round_id) AND f.voided_at IS NULL AND {scope}"
         " GROUP BY ALL HAVING count(DISTINCT f.unit_id) >= ? ORDER BY units DESC, findings DESC, c.id",
         [rounds, *params, min_units],
     )

@@ -252,10 +252,11 @@ def _item_context(con: Connection, finding_ids: Iterable[int] | None, *, whole: 
 
     scope, params = limit("unit_id")
     if finding_ids is None:
-        rows = con.all(f"SELECT id, unit_id, found_on FROM findings WHERE {scope}", params)
+        rows = con.all(f"SELECT id, unit_id, found_on FROM findings WHERE voided_at IS NULL AND {scope}", params)
     else:
         rows = con.all(
-            f"SELECT id, unit_id, found_on FROM findings WHERE list_contains(?::INTEGER[], id) AND {scope}",
+            "SELECT id, unit_id, found_on FROM findings"
+            f" WHERE list_contains(?::INTEGER[], id) AND voided_at IS NULL AND {scope}",
             [sorted(set(finding_ids)), *params],
         )
     findings = {int(i): (int(u), d) for i, u, d in rows}
@@ -444,6 +445,11 @@ def _item(con: Connection, item_id: Any) -> dict[str, Any]:
     return rows[0]
 
 
+def _refuse_voided(item: Mapping[str, Any]) -> None:
+    if item["voided_at"] is not None:
+        raise InvalidInput.one("item_id", "该事项已作废，不能再办理")
+
+
 def _files(raw: Iterable[tuple[Any, Any]] | None) -> list[tuple[str, bytes]]:
     """Evidence files as (name, bytes), checked: a name, some content, at most 20 MB each."""
     if raw is None:
@@ -539,6 +545,7 @@ def update_progress(
     check.done()
     item = _item(con, item_id)
     access.require(con, access.ENTER, unit_id=item["unit_id"], what="报送整改进展")
+    _refuse_voided(item)
     if item["status"] != "open":
         raise InvalidInput.one("item_id", f"该事项状态为“{STATUS_LABELS[item['status']]}”，不能再报送进展")
     update_id = _add_update(
@@ -564,6 +571,7 @@ def extend_deadline(con: Connection, *, item_id: Any, deadline: Any, reason: Any
     check.done()
     item = _item(con, item_id)
     access.require(con, access.ENTER, unit_id=item["unit_id"], what="延长整改时限")
+    _refuse_voided(item)
     if item["status"] == "closed":
         raise InvalidInput.one("item_id", "该事项已销号，不能延期")
     if day > add_months(con.now.date(), 60):
@@ -590,6 +598,7 @@ def request_close(con: Connection, *, item_id: Any, body: Any, files: Iterable[t
     check.done()
     item = _item(con, item_id)
     access.require(con, access.ENTER, unit_id=item["unit_id"], what="申请销号")
+    _refuse_voided(item)
     if item["status"] != "open":
         raise InvalidInput.one("item_id", f"该事项状态为“{STATUS_LABELS[item['status']]}”，不能申请销号")
     if not evidence and not con.scalar("SELECT count(*) FROM evidence_files WHERE item_id = ?", [item["id"]]):
@@ -615,6 +624,7 @@ def review_close(con: Connection, *, item_id: Any, approve: Any, note: Any) -> i
     check.done()
     item = _item(con, item_id)
     access.require(con, access.REVIEW, unit_id=item["unit_id"], what="审核销号")
+    _refuse_voided(item)
     if item["status"] != "pending":
         raise InvalidInput.one("item_id", f"该事项状态为“{STATUS_LABELS[item['status']]}”，没有待审核的销号申请")
     if item["close_requested_by"] == con.actor:
@@ -634,7 +644,7 @@ _ITEMS_SQL = """
 SELECT i.id, i.finding_id, f.round_id, r.code AS round_code, f.unit_id, u.code AS unit_code, u.name AS unit_name,
        c.name AS category, f.description, f.involves_top, f.found_on, i.measure, i.leader_id,
        p.name AS leader_name, i.responsible, i.deadline, i.first_deadline, i.extensions, i.progress, i.status,
-       i.opened_on, i.closed_on, i.close_requested_by, i.closed_by,
+       i.opened_on, i.closed_on, i.close_requested_by, i.closed_by, i.voided_at,
        coalesce(rq.display_name, i.close_requested_by) AS close_requested_by_name,
        (SELECT count(*) FROM evidence_files e WHERE e.item_id = i.id) AS evidence
 FROM rectification_items i
@@ -645,7 +655,7 @@ LEFT JOIN inspection_rounds r ON r.id = f.round_id
 LEFT JOIN people p ON p.id = i.leader_id
 LEFT JOIN users rq ON rq.name = i.close_requested_by
 WHERE (? IS NULL OR list_contains(?::INTEGER[], f.round_id)) AND (? IS NULL OR f.unit_id = ?)
-  AND (? IS NULL OR list_contains(?::VARCHAR[], i.status)) AND {scope}
+  AND (? IS NULL OR list_contains(?::VARCHAR[], i.status)) AND (? OR i.voided_at IS NULL) AND {scope}
 ORDER BY u.sort_order, u.code, i.deadline, i.id
 """
 
@@ -658,14 +668,21 @@ def list_items(
     unit_id: Any = None,
     statuses: Sequence[str] | None = None,
     today: date | None = None,
+    include_voided: bool = False,
 ) -> list[dict[str, Any]]:
-    """Ledger items in the user's scope with labels and their deadline flag on `today` (default: today)."""
+    """Ledger items in the user's scope with labels and their deadline flag on `today` (default: today).
+
+    Voided ones (作废) are left out, unless `include_voided` (then their status is "voided", 已作废,
+    and they are flagged nothing).
+    """
     access.require(con, access.READ)
     rounds = None if round_ids is None else [validate.ident(r, field="round_id", label="轮次编号") for r in round_ids]
     unit = None if unit_id is None else validate.ident(unit_id, field="unit_id", label="单位编号")
     wanted = None if statuses is None else list(statuses)
     scope, params = access.scope_sql(con, "f.unit_id")
-    rows = con.records(_ITEMS_SQL.format(scope=scope), [rounds, rounds, unit, unit, wanted, wanted, *params])
+    rows = con.records(
+        _ITEMS_SQL.format(scope=scope), [rounds, rounds, unit, unit, wanted, wanted, include_voided is True, *params]
+    )
     offsets = reminder_offsets(con)
     day = today or con.now.date()
     for row in rows:
@@ -673,6 +690,9 @@ def list_items(
         row["flag"], row["flag_label"], row["days_over"] = flag.key, flag.label, flag.days
         row["flag_name"] = FLAG_NAMES[flag.key]
         row["status_label"] = STATUS_LABELS[row["status"]]
+        if row["voided_at"]:  # shown struck out, flagged nothing
+            row["flag"], row["flag_label"], row["flag_name"] = "voided", "", "已作废"
+            row["status"], row["status_label"] = "voided", "已作废"
     return rows
 
 
@@ -885,7 +905,7 @@ def handover_for_change(con: Connection, *, unit_id: Any, on: Any) -> int | None
         return None  # the same 一把手 on both days: nothing changed hands
     items = con.records(
         "SELECT i.id, i.leader_id FROM rectification_items i JOIN findings f ON f.id = i.finding_id"
-        " WHERE f.unit_id = ? AND i.status <> 'closed' ORDER BY i.id",
+        " WHERE f.unit_id = ? AND i.status <> 'closed' AND i.voided_at IS NULL ORDER BY i.id",
         [unit],
     )
     if not items:

@@ -8,7 +8,9 @@ function appears without an entry, so no function can ship without its check.
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -22,6 +24,7 @@ from kit import (
     analysis,
     assessments,
     backup,
+    corrections,
     db,
     demo,
     door,
@@ -48,6 +51,7 @@ MODULES: list[ModuleType] = [
     analysis,
     assessments,
     backup,
+    corrections,
     demo,
     excel,
     extract,
@@ -540,6 +544,32 @@ CASES: dict[str, Case] = {
         lambda con, w: rectification.review_close(con, item_id=w.insp["items"]["b"], approve=True, note="同意"),
         writes=True,
     ),
+    "corrections.correct_finding": Case(
+        lambda con, w: corrections.correct_finding(
+            con, finding_id=w.insp["extra_finding_b"], reason="录错", description="乙县另一问题（更正）"
+        ),
+        writes=True,
+    ),
+    "corrections.void_finding": Case(
+        lambda con, w: corrections.void_finding(con, finding_id=w.insp["extra_finding_b"], reason="重复录入"),
+        writes=True,
+    ),
+    "corrections.correct_item": Case(
+        lambda con, w: corrections.correct_item(con, item_id=w.insp["items"]["b"], reason="录错", responsible="乙办"),
+        writes=True,
+    ),
+    "corrections.void_item": Case(
+        lambda con, w: corrections.void_item(con, item_id=w.insp["items"]["b"], reason="重复录入"), writes=True
+    ),
+    "corrections.review": Case(
+        lambda con, w: corrections.review(con, correction_id=w.insp["correction_b"], approve=True, note="同意"),
+        writes=True,
+    ),
+    "corrections.corrections_of": Case(
+        lambda con, w: corrections.corrections_of(con, table="rectification_items", record_id=w.insp["item_b2"]),
+        filtered=_no_b,
+    ),
+    "corrections.pending_requests": Case(lambda con, w: corrections.pending_requests(con), filtered=_no_b),
     "rectification.list_items": Case(lambda con, w: rectification.list_items(con), filtered=_no_b),
     "rectification.item_history": Case(lambda con, w: rectification.item_history(con, item_id=w.insp["items"]["b"])),
     "rectification.evidence": Case(lambda con, w: rectification.evidence(con, evidence_id=w.insp["evidence_b"])),
@@ -679,7 +709,31 @@ def _inspection_world(path: Path, office: dict[str, Any]) -> dict[str, Any]:
             con, unit_id=office["b"], role="principal", person_id=successor, post="县委书记", on="2024-08-01"
         )
         insp["handover_b"] = int(con.scalar("SELECT max(id) FROM rectification_handovers"))
+        insp["item_b2"] = rectification.add_item(
+            con, finding=insp["extra_finding_b"], measure="建立制度", responsible="办公室", deadline="2024-12-31"
+        )
+    # A 销号 item of B with a correction waiting for a 审核员: asked for by one user, 销号 by another.
+    with _acting("clerk"), db.write(path, action="准备巡察数据") as con:
+        rectification.request_close(con, item_id=insp["item_b2"], body="完成", files=[("制度.pdf", b"%PDF")])
+    with db.write(path, action="准备巡察数据") as con:
+        rectification.review_close(con, item_id=insp["item_b2"], approve=True, note="同意")
+        insp["correction_b"] = corrections.correct_item(
+            con, item_id=insp["item_b2"], reason="措施写错", measure="建立并执行制度"
+        )
     return insp
+
+
+@contextmanager
+def _acting(user: str) -> Iterator[None]:
+    before = os.environ.get("KIT_OPERATOR")
+    os.environ["KIT_OPERATOR"] = user
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("KIT_OPERATOR")
+        else:
+            os.environ["KIT_OPERATOR"] = before
 
 
 @pytest.fixture

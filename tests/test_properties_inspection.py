@@ -1,4 +1,4 @@
-"""Random input against every public write function of kit.inspections and kit.rectification.
+"""Random input against every public write function of kit.inspections, kit.rectification and kit.corrections.
 
 The same three properties as tests/test_properties.py, checked by its `attempt`: only
 kit's own errors come out and never a `DatabaseError`; a refused call writes nothing
@@ -27,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kit import access, config, db, inspections, rectification, registry
+from kit import access, config, corrections, db, inspections, rectification, registry
 from kit.errors import InvalidInput
 from tests.conftest import copy_database
 
@@ -180,6 +180,23 @@ def _build_master(path: Path) -> dict[str, Any]:
             rectification.request_close(con, item_id=item, body="已完成", files=[("完成.pdf", b"%PDF done")])
         rectification.review_close(con, item_id=items[0], approve=True, note="同意")
     with db.write(path, action="准备巡察属性测试") as con:
+        # A correction of a 销号 item waiting for a 审核员 other than the operator who asked.
+        corrections.correct_item(con, item_id=items[0], reason="措施录错", measure="更正后的措施")
+        # Findings nothing refers to yet: they may be voided, or moved to another unit.
+        loose = [
+            inspections.add_finding(
+                con,
+                round="2024-1",
+                unit=code,
+                category="三资管理不规范",
+                description=f"{code}县待核实问题",
+                severity="一般",
+                involves_top="否",
+                source="巡察",
+                found_on="2024-04-20",
+            )
+            for code in ("A", "B", "A")
+        ]
         registry.change_leader(
             con, unit_id=office["a"], role="principal", person_id=extra[4], post="县委书记", on="2025-01-01"
         )
@@ -199,7 +216,8 @@ def _build_master(path: Path) -> dict[str, Any]:
         "groups": [built["group"], idle, later],
         "units": [office["root"], office["a"], office["b"], old],
         "all_people": people,
-        "all_findings": [*built["findings"].values(), *findings],
+        "all_findings": [*built["findings"].values(), *findings, *loose],
+        "loose_findings": loose,
         "all_items": [*built["items"].values(), *items],
         "users": [config.DEFAULT_OPERATOR, "录入员甲", "审核员乙"],
     }
@@ -738,3 +756,130 @@ def test_a_handover_on_the_first_day_a_date_can_hold_refuses_cleanly_or_records(
         lambda con: rectification.handover_for_change(con, unit_id=inspected["units"][-1], on=date.min),
         actor=None,
     )
+
+
+# --- kit.corrections -------------------------------------------------------------------------------
+
+valid_finding_changes = st.fixed_dictionaries(
+    {},
+    optional={
+        "description": cjk,
+        "severity": choices(inspections.SEVERITY_LABELS),
+        "involves_top": choices(inspections.YES_NO),
+        "source": choices(inspections.SOURCE_LABELS),
+        "found_on": st.dates(date(2024, 3, 1), date(2024, 5, 31)),
+        "unit": st.sampled_from(["A", "B", "甲县委", "乙县委"]),
+    },
+)
+hostile_finding_changes = st.fixed_dictionaries(
+    {},
+    optional={
+        "description": hostile_text,
+        "severity": hostile_choices(inspections.SEVERITY_LABELS),
+        "involves_top": hostile,
+        "found_on": hostile_dates,
+        "unit": st.sampled_from(["R", "Z", ""]),
+        "round": st.sampled_from(["2025-1", "", "9999"]),
+        "category": st.sampled_from(["没有这种类别", ""]),
+        "stage": hostile,
+        "nonsense": cjk,
+    },
+)
+valid_item_changes = st.fixed_dictionaries(
+    {"measure": cjk},
+    optional={
+        "responsible": cjk,
+        "leader": st.sampled_from(["", "张一", "王三"]),
+        "opened_on": st.dates(date(2024, 4, 15), TODAY),
+    },
+)
+hostile_item_changes = st.fixed_dictionaries(
+    {},
+    optional={
+        "measure": hostile_text,
+        "responsible": hostile_text,
+        "leader": st.sampled_from(["无此人", "孙组长"]),
+        "opened_on": hostile_dates,
+        "deadline": st.just("2025-01-01"),  # not correctable: 延期 moves it
+    },
+)
+
+
+@AGAINST_ONE_DB
+@given(data=st.data())
+def test_correct_finding_refuses_cleanly_or_records(inspected: dict[str, Any], data: st.DataObject) -> None:
+    loose = st.sampled_from(inspected["loose_findings"])
+    args = draw_arguments(
+        data,
+        finding_id=(st.one_of(loose, st.sampled_from(inspected["all_findings"])), hostile_ids),
+        reason=(cjk, hostile),
+        changes=(valid_finding_changes, hostile_finding_changes),
+    )
+    changes = args.pop("changes")
+    attempt(
+        inspected["db"],
+        "corrections.correct_finding",
+        lambda con: corrections.correct_finding(con, **args, **changes),
+        actor=data.draw(actors),
+    )
+
+
+@AGAINST_ONE_DB
+@given(data=st.data())
+def test_void_finding_refuses_cleanly_or_records(inspected: dict[str, Any], data: st.DataObject) -> None:
+    loose = st.sampled_from(inspected["loose_findings"])
+    args = draw_arguments(
+        data,
+        finding_id=(st.one_of(loose, loose, st.sampled_from(inspected["all_findings"])), hostile_ids),
+        reason=(cjk, hostile),
+    )
+    attempt(
+        inspected["db"],
+        "corrections.void_finding",
+        lambda con: corrections.void_finding(con, **args),
+        actor=data.draw(actors),
+    )
+
+
+@AGAINST_ONE_DB
+@given(data=st.data())
+def test_correct_item_refuses_cleanly_or_records(inspected: dict[str, Any], data: st.DataObject) -> None:
+    args = draw_arguments(
+        data,
+        item_id=(st.sampled_from(inspected["all_items"]), hostile_ids),
+        reason=(cjk, hostile),
+        changes=(valid_item_changes, hostile_item_changes),
+    )
+    changes = args.pop("changes")
+    attempt(
+        inspected["db"],
+        "corrections.correct_item",
+        lambda con: corrections.correct_item(con, **args, **changes),
+        actor=data.draw(actors),
+    )
+
+
+@AGAINST_ONE_DB
+@given(data=st.data())
+def test_void_item_refuses_cleanly_or_records(inspected: dict[str, Any], data: st.DataObject) -> None:
+    args = draw_arguments(data, item_id=(st.sampled_from(inspected["all_items"]), hostile_ids), reason=(cjk, hostile))
+    attempt(
+        inspected["db"],
+        "corrections.void_item",
+        lambda con: corrections.void_item(con, **args),
+        actor=data.draw(actors),
+    )
+
+
+@AGAINST_ONE_DB
+@given(data=st.data())
+def test_review_of_corrections_refuses_cleanly_or_records(inspected: dict[str, Any], data: st.DataObject) -> None:
+    waiting = _now_or(inspected["db"], "SELECT id FROM record_corrections WHERE status = 'pending'", [1])
+    args = draw_arguments(
+        data,
+        correction_id=(st.one_of(waiting, st.integers(1, 5)), hostile_ids),
+        approve=(st.booleans(), st.one_of(st.sampled_from(["true", "同意", 1, None]), hostile)),
+        note=(cjk, hostile),
+    )
+    actor = data.draw(st.sampled_from([None, "审核员乙", "审核员乙", "录入员甲", "无此人"]))
+    attempt(inspected["db"], "corrections.review", lambda con: corrections.review(con, **args), actor=actor)

@@ -45,6 +45,7 @@ SERVED = (
     "kit.analysis",
     "kit.assessments",
     "kit.backup",
+    "kit.corrections",
     "kit.excel",
     "kit.extract",
     "kit.followups",
