@@ -16,7 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from kit import db, rectification
+from kit import db, integrity, rectification
 
 from . import big_round
 from . import browser as b
@@ -138,3 +138,65 @@ def test_a_row_opens_its_item_and_a_step_taken_there_shows_in_its_row(
             "SELECT progress FROM rectification_items WHERE measure = ?", [big_round.MEASURE.format(200)]
         )
     assert progress == 85
+
+
+def test_an_item_voided_with_a_reason_is_struck_out_kept_in_history_and_out_of_the_figures(
+    ledger: tuple[Page, Locator], served: dict[str, Any]
+) -> None:
+    page, table = ledger
+    measure = big_round.MEASURE.format(300)
+    with db.read(served["db"]) as con:
+        ident = int(con.scalar("SELECT id FROM rectification_items WHERE measure = ?", [measure]))
+        round_id = int(con.scalar("SELECT id FROM inspection_rounds WHERE code = '2024-1'"))
+        before = len(rectification.list_items(con, round_ids=[round_id]))
+    search = table.get_by_label("搜索")
+    search.fill(measure)
+    search.press("Enter")
+    row = table.locator(".widget-hbox", has=page.locator("table.kit-ledger tr", has_text=measure))
+    row.get_by_role("button", name="查看").click()
+    expect(page.locator(".kit-item")).to_contain_text(measure)
+    panel = page.locator(".kit-correction").filter(has=page.get_by_role("button", name="作废此事项"))
+    expect(panel.get_by_label("整改措施＊", exact=True)).to_have_value(measure)  # the stored values, to correct
+    panel.get_by_role("button", name="作废此事项").click()
+    expect(panel.get_by_role("status")).to_contain_text("作废理由")  # no reason, nothing written
+    panel.get_by_label("更正或作废理由＊", exact=True).fill("与第 301 项重复录入")
+    panel.get_by_role("button", name="作废此事项").click()
+    expect(page.get_by_role("status").filter(has_text=f"已作废整改事项 {ident}")).to_be_visible()
+    expect(rows(page).filter(has_text=measure)).to_contain_text("已作废")
+    expect(page.locator("table.kit-corrections")).to_contain_text("作废。理由：与第 301 项重复录入")
+    expect(panel).to_be_hidden()  # nothing more is done on a voided item
+    with db.read(served["db"]) as con:
+        after = rectification.list_items(con, round_ids=[round_id])
+        _, problems = integrity.compare(con)
+    assert len(after) == before - 1  # the ledger's figures leave it out
+    assert ident not in {r["id"] for r in after}
+    assert problems == []
+
+
+def test_a_finding_corrected_in_its_detail_shows_before_after_and_reason(
+    ledger: tuple[Page, Locator], served: dict[str, Any]
+) -> None:
+    page, _ = ledger
+    page.get_by_role("tab", name="发现问题").click()
+    findings = page.locator(".kit-list-kit-findings")
+    expect(findings.get_by_text(f"共 {ITEMS} 条")).to_be_visible(timeout=60_000)
+    old = "基准问题第 517 条：会议记录不全，责任清单未及时更新"
+    new = "基准问题第 517 条：三重一大会议记录不全"
+    findings.get_by_label("搜索").fill(old)
+    findings.get_by_label("搜索").press("Enter")
+    expect(findings.get_by_text("符合条件 1 条")).to_be_visible()
+    findings.get_by_role("button", name="查看").first.click()
+    panel = page.locator(".kit-correction").filter(has=page.get_by_role("button", name="作废此问题"))
+    expect(panel.get_by_label("问题描述＊", exact=True)).to_have_value(old)
+    panel.get_by_label("问题描述＊", exact=True).fill(new)
+    panel.get_by_label("更正或作废理由＊", exact=True).fill("问题描述不准确")
+    panel.get_by_role("button", name="保存更正").click()
+    expect(panel.get_by_role("status")).to_contain_text("已更正问题")
+    expect(page.locator("table.kit-corrections").first).to_contain_text(f"问题描述：{old} → {new}")
+    findings.get_by_label("搜索").fill("517 三重一大")  # the list shows the corrected text
+    findings.get_by_label("搜索").press("Enter")
+    expect(page.locator("table.kit-findings tr").filter(has_text=new)).to_have_count(1)
+    with db.read(served["db"]) as con:
+        assert con.scalar("SELECT count(*) FROM findings WHERE description = ?", [new]) == 1
+        _, problems = integrity.compare(con)
+    assert problems == []

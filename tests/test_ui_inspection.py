@@ -454,6 +454,49 @@ def test_a_second_user_reviews_and_closes_the_item(ward: dict[str, Any], monkeyp
     assert row == ("closed", "本机操作员", "shenhe")
 
 
+def test_a_closed_item_changes_only_when_another_reviewer_agrees_in_the_app(
+    ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asker = model_as(ward["db"], "shenhe", monkeypatch)
+    asker.select_item(ward["item"])
+    asker.request_close({"body": "已整改完毕"}, [("台账.xlsx", b"ledger")])
+    model_as(ward["db"], "本机操作员", monkeypatch).review({"review_item": ward["item"], "note": "同意"}, approve=True)
+
+    monkeypatch.setenv("KIT_OPERATOR", "luru")
+    clerk = InspectionView(InspectionModel(ward["db"]))
+    clerk.load()
+    clerk.ledger.open(ward["item"])
+    fix = clerk.ledger.fix
+    assert fix is not None
+    assert clerk.ledger.fix_box.layout.display is None
+    assert (fix.form.submit.description, fix.void_button.description) == ("提交更正申请", "申请作废")
+    assert fix.form.values()["responsible"] == "办公室主任"  # the stored values, ready to correct
+    fix.form.inputs["responsible"].value = "纪检委员"
+    fix.form.run_submit()
+    assert "更正理由" in fix.form.status.value  # a reason is required: nothing was asked for
+    fix.form.inputs["reason"].value = "责任人录错"
+    fix.form.run_submit()
+    assert "已提交更正申请" in fix.form.status.value
+    assert clerk.model.item is not None
+    assert clerk.model.item["responsible"] == "办公室主任"
+    assert "待审核员同意" in clerk.ledger.history.value
+
+    monkeypatch.setenv("KIT_OPERATOR", "shenhe")
+    checker = InspectionView(InspectionModel(ward["db"]))
+    checker.load()
+    form = checker.ledger.request_form
+    assert form is not None
+    assert checker.ledger.request_box.layout.display is None
+    assert "责任人：办公室主任 → 纪检委员" in checker.ledger.requests.value
+    form.inputs["request"].value = form.inputs["request"].options[0][1]
+    form.inputs["note"].value = "核实无误"
+    form.run_submit()
+    assert "已生效" in form.status.value
+    with db.read(ward["db"]) as con:
+        assert con.scalar("SELECT responsible FROM rectification_items WHERE id = ?", [ward["item"]]) == "纪检委员"
+    assert "没有待审核的更正或作废申请" in checker.ledger.requests.value
+
+
 def test_a_returned_request_is_open_again(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     asker = model_as(ward["db"], "luru", monkeypatch)
     asker.select_item(ward["item"])
@@ -551,6 +594,9 @@ def test_an_analyst_sees_the_ledger_without_any_entry_or_review_form(
         view.ledger.extend_box,
         view.ledger.close_box,
         view.ledger.review_box,
+        view.ledger.fix_box,
+        view.ledger.request_box,
+        view.findings.fix_box,
         view.handovers.sign_box,
     ]
     assert all(box.layout.display == "none" for box in hidden)
@@ -569,6 +615,10 @@ def test_an_analyst_sees_the_ledger_without_any_entry_or_review_form(
         view.ledger.close_form,
         view.ledger.review_form,
         view.ledger.reject,
+        view.ledger.fix,
+        view.ledger.request_form,
+        view.ledger.refuse,
+        view.findings.fix,
         view.handovers.form,
     ]
     assert all(part is None for part in never_built)

@@ -14,7 +14,7 @@ from typing import Any
 
 import traitlets as t
 
-from kit import access, db, excel, inspections, rectification, registry, validate
+from kit import access, corrections, db, excel, inspections, rectification, registry, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, KitError
 from kit.ui import app
@@ -32,6 +32,7 @@ class InspectionModel(app.AppModel):
 
     revision = t.Int(0)  # the round's data changed: tables and choices are redrawn
     history_revision = t.Int(0)  # the selected item or its history changed
+    finding_revision = t.Int(0)  # the selected finding or its corrections changed
     copies_revision = t.Int(0)  # the chosen 分管领导 or their copies changed
     leader_text = t.Unicode("")  # the unit's 一把手 on the finding's date
     import_done = t.Int(0)
@@ -53,6 +54,11 @@ class InspectionModel(app.AppModel):
         self.item_id: int | None = None
         self.item: dict[str, Any] | None = None
         self.history: list[dict[str, Any]] = []
+        self.item_log: list[dict[str, Any]] = []  # the item's corrections and voids
+        self.finding_id: int | None = None
+        self.finding: dict[str, Any] | None = None
+        self.finding_log: list[dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []  # corrections of reviewed records waiting for a 审核员
         self.files: dict[int, tuple[str, bytes]] = {}  # evidence id → (name, bytes) embedded in the page
         self.leaders: list[dict[str, Any]] = []
         self.leader_id: int | None = None
@@ -100,19 +106,22 @@ class InspectionModel(app.AppModel):
         else:
             groups = inspections.round_groups(con, round_id=round_id)
             self.units = [{**u, "group": g["name"]} for g in groups for u in g["units"]]
-            self.findings = inspections.list_findings(con, round_ids=[round_id])
+            # Voided records stay in the tables (struck out) so that their history can be opened.
+            self.findings = inspections.list_findings(con, round_ids=[round_id], include_voided=True)
             self.clues = inspections.list_clues(con, round_ids=[round_id])
-            self.items = rectification.list_items(con, round_ids=[round_id])
+            self.items = rectification.list_items(con, round_ids=[round_id], include_voided=True)
         today = con.now.date()
         units = {u["id"] for u in self.units} | {f["unit_id"] for f in self.findings}
         self.teams = {u: [x.name for x in registry.leadership_at(con, u, today)] for u in sorted(units)}
         if not con.writable:  # building a workbook under the write lock would hold everyone else up
             self._make_template(con)
         self.pending = rectification.list_items(con, statuses=["pending"])
+        self.requests = corrections.pending_requests(con)
         self.handovers = rectification.list_handovers(con)
         self.leaders = rectification.leaders_in_charge(con)
         known = [p["person_id"] for p in self.leaders]
         self._load_item(con, self.item_id if self.item_id in {i["id"] for i in self.items} else None)
+        self._load_finding(con, self.finding_id if self.finding_id in {f["id"] for f in self.findings} else None)
         self._load_copies(con, self.leader_id if self.leader_id in known else next(iter(known), None))
         self.revision += 1  # the view redraws once per change, not once per attribute
 
@@ -256,8 +265,8 @@ class InspectionModel(app.AppModel):
     # -- 整改台账 ----------------------------------------------------------------
     @property
     def findings_without_item(self) -> list[dict[str, Any]]:
-        done = {i["finding_id"] for i in self.items}
-        return [f for f in self.findings if f["id"] not in done]
+        done = {i["finding_id"] for i in self.items if i["status"] != "voided"}
+        return [f for f in self.findings if f["id"] not in done and f["state"] == "live"]
 
     def team_of(self, finding_id: int | None) -> list[str]:
         """Names of the current leadership team of a finding's unit (choices for 责任领导)."""
@@ -291,9 +300,10 @@ class InspectionModel(app.AppModel):
     def _load_item(self, con: Connection, item_id: int | None) -> None:
         self.item_id = item_id
         self.item = next((i for i in [*self.items, *self.pending] if i["id"] == item_id), None)
-        self.history, self.files = [], {}
+        self.history, self.files, self.item_log = [], {}, []
         if item_id is not None:
             self.history = rectification.item_history(con, item_id=item_id)
+            self.item_log = corrections.corrections_of(con, table="rectification_items", record_id=item_id)
             budget = EMBED_LIMIT
             for step in self.history:
                 for f in step["files"]:
@@ -371,6 +381,105 @@ class InspectionModel(app.AppModel):
             self._refresh(con, self.round_id)
         return f"已同意销号（编号 {item_id}）" if approve else f"已退回（编号 {item_id}），该事项继续整改"
 
+    # -- 更正与作废 ---------------------------------------------------------------
+    def select_finding(self, finding_id: int | None) -> None:
+        with db.read(self.db_path) as con:
+            self._load_finding(con, finding_id)
+
+    def _load_finding(self, con: Connection, finding_id: int | None) -> None:
+        self.finding_id = finding_id
+        self.finding = next((f for f in self.findings if f["id"] == finding_id), None)
+        self.finding_log = (
+            corrections.corrections_of(con, table="findings", record_id=finding_id) if self.finding else []
+        )
+        self.finding_revision += 1
+
+    def correct_finding(self, values: Mapping[str, Any]) -> str:
+        """更正 the selected finding: the fields the user changed, with the reason; returns the message.
+
+        Raises:
+            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
+        """
+        found = self.finding
+        if found is None:
+            raise InvalidInput.one("reason", "请先在表中点击要更正的问题")
+        unit = next((u for u in self.units if u["id"] == values.get("unit")), None)
+        stored = finding_values(found)
+        wanted = {**{k: values.get(k) for k in stored}, "unit": unit["id"] if unit else values.get("unit")}
+        changes = {k: v for k, v in wanted.items() if (v or "") != (stored[k] or "")}
+        if "unit" in changes:
+            changes["unit"] = unit["code"] if unit else ""
+        with db.write(self.db_path, action="更正发现问题") as con:
+            corrections.correct_finding(con, finding_id=found["id"], reason=values.get("reason"), **changes)
+            self._refresh(con, self.round_id)
+        self._renew_template()
+        return f"已更正问题 {found['id']}，更正记录见下方"
+
+    def void_finding(self, values: Mapping[str, Any]) -> str:
+        """作废 the selected finding (with the reason); returns the message.
+
+        Raises:
+            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
+        """
+        found = self.finding
+        if found is None:
+            raise InvalidInput.one("reason", "请先在表中点击要作废的问题")
+        with db.write(self.db_path, action="作废发现问题") as con:
+            corrections.void_finding(con, finding_id=found["id"], reason=values.get("reason"))
+            self._refresh(con, self.round_id)
+        self._renew_template()
+        return f"已作废问题 {found['id']}，它不再计入统计和报告"
+
+    def correct_item(self, values: Mapping[str, Any]) -> str:
+        """更正 the selected item (a 销号 one: a request for a 审核员); returns the message.
+
+        Raises:
+            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
+        """
+        item = self.item
+        if item is None:
+            raise InvalidInput.one("reason", "请先在台账中点击要更正的事项")
+        stored = item_values(item)
+        changes = {k: values.get(k) for k in stored if (values.get(k) or "") != (stored[k] or "")}
+        with db.write(self.db_path, action="更正整改事项") as con:
+            corrections.correct_item(con, item_id=item["id"], reason=values.get("reason"), **changes)
+            self._refresh(con, self.round_id)
+        if item["status"] == "closed":
+            return "已提交更正申请，待另一位审核员同意后生效"
+        return f"已更正整改事项 {item['id']}，更正记录见下方"
+
+    def void_item(self, values: Mapping[str, Any]) -> str:
+        """作废 the selected item (a 销号 one: a request for a 审核员); returns the message.
+
+        Raises:
+            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
+        """
+        item = self.item
+        if item is None:
+            raise InvalidInput.one("reason", "请先在台账中点击要作废的事项")
+        with db.write(self.db_path, action="作废整改事项") as con:
+            corrections.void_item(con, item_id=item["id"], reason=values.get("reason"))
+            self._refresh(con, self.round_id)
+        self._renew_template()
+        if item["status"] == "closed":
+            return "已提交作废申请，待另一位审核员同意后生效"
+        return f"已作废整改事项 {item['id']}，它不再计入台账统计"
+
+    def review_request(self, values: Mapping[str, Any], *, approve: bool) -> str:
+        """审核 a request to correct or void a reviewed record; returns the message.
+
+        Raises:
+            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
+        """
+        ident = _required(values, "request", "请选择待审核的申请")
+        with db.write(self.db_path, action="审核更正作废申请") as con:
+            try:
+                corrections.review(con, correction_id=ident, approve=approve, note=values.get("note"))
+            except InvalidInput as e:  # the request is chosen in this form's own field
+                raise InvalidInput({("request" if k == "correction_id" else k): m for k, m in e.errors.items()}) from e
+            self._refresh(con, self.round_id)
+        return f"已同意申请 {ident}，已生效" if approve else f"已不同意申请 {ident}，记录保持原样"
+
     # -- 抄告 ---------------------------------------------------------------------
     def select_leader(self, person_id: int | None) -> None:
         with db.read(self.db_path) as con:
@@ -428,6 +537,30 @@ class InspectionModel(app.AppModel):
             if which == "round":
                 return reports.round_filename([chosen["code"]]), reports.round_report(con, round_ids=[chosen["id"]])
             return reports.notice_filename(chosen["code"]), reports.notice(con, round_id=chosen["id"])
+
+
+def finding_values(f: Mapping[str, Any]) -> dict[str, Any]:
+    """A listed finding's stored values as its form shows them (keys of the form's fields)."""
+    return {
+        "unit": f["unit_id"],
+        "category": f["category"],
+        "description": f["description"],
+        "severity": f["severity"],
+        "involves_top": "yes" if f["involves_top"] else "no",
+        "source": f["source"],
+        "found_on": f["found_on"].isoformat(),
+        "stage": f["stage"],
+    }
+
+
+def item_values(i: Mapping[str, Any]) -> dict[str, Any]:
+    """A listed item's correctable values as its form shows them."""
+    return {
+        "measure": i["measure"],
+        "leader": i["leader_name"] or "",
+        "responsible": i["responsible"],
+        "opened_on": i["opened_on"].isoformat(),
+    }
 
 
 def _required(values: Mapping[str, Any], key: str, message: str) -> Any:

@@ -10,8 +10,9 @@ import ipywidgets as w
 from kit import excel, inspections
 from kit.markup import Markup, html, join
 from kit.ui import app
+from kit.ui.correction_panel import CorrectionPanel, corrections_html
 from kit.ui.forms import FieldSpec, Form
-from kit.ui.inspection import TITLE, InspectionModel
+from kit.ui.inspection import TITLE, InspectionModel, finding_values
 from kit.ui.inspection_parts import (
     CSS,
     ImportArea,
@@ -83,9 +84,11 @@ class FindingsTab:
         self.importer: ImportArea | None = None
         self.clue_form: Form | None = None
         self.outcome_form: Form | None = None
+        self.fix: CorrectionPanel | None = None
         self.table = TableView(
             inspections.FINDING_LIST,
             css="kit-findings",
+            on_open=self.open,
             export_name=lambda: f"发现问题-{model.round['code'] if model.round else ''}.xlsx",
             export_columns=excel.FINDING_COLUMNS,
             sheet="发现问题",
@@ -94,18 +97,51 @@ class FindingsTab:
         self.entry = w.VBox([])
         self.imports = w.VBox([])
         self.clue_entry = w.VBox([])
+        self.detail_status = Html("")
+        self.detail = Html("")
+        self.fix_box = w.VBox([])
         self.box = w.VBox(
             [
                 self.entry,
                 section("本轮发现问题"),
                 self.table.box,
+                section("问题详情"),
+                self.detail_status,
+                self.detail,
+                self.fix_box,
                 self.imports,
                 section("问题线索"),
                 self.clues,
                 self.clue_entry,
             ]
         )
+        model.observe(self._draw_finding, names="finding_revision")
         when_allowed(model, "can_enter", self._build_entry)
+
+    def open(self, finding_id: Any) -> None:
+        """Show one finding, its corrections and (for a 录入员) the 更正 / 作废 form (a row's 查看)."""
+        with app.errors_shown_in(self.detail_status):
+            self.model.select_finding(finding_id)
+
+    def _draw_finding(self, _change: Any = None) -> None:
+        m = self.model
+        found = m.finding
+        if found is None:
+            self.detail.value = html('<div class="kit-info">点击表中某一行的“查看”，查看该问题及其更正记录。</div>')
+        else:
+            self.detail.value = join(
+                [finding_html(found), corrections_html(m.finding_log, "该问题没有更正或作废记录。")]
+            )
+        live = found is not None and found["state"] == "live"
+        show_if(self.fix_box, m.can_enter and live)
+        if self.fix is not None and live and found is not None:
+            units = [(u["name"], u["id"]) for u in m.units]
+            if found["unit_id"] not in {u for _, u in units}:
+                units.append((found["unit_name"], found["unit_id"]))
+            categories = [(c, c) for c in m.categories]
+            stored = finding_values(found)
+            self.fix.form.set_choices({"unit": (units, stored["unit"]), "category": (categories, stored["category"])})
+            self.fix.fill(stored, reviewed=False)
 
     def _build_entry(self) -> None:
         model = self.model
@@ -119,6 +155,10 @@ class FindingsTab:
         self.clue_form = Form(CLUE_FIELDS, submit_label="移交线索", on_submit=model.transfer_clue)
         self.outcome_form = Form(OUTCOME_FIELDS, submit_label="登记处置结果", on_submit=model.record_outcome)
         self.entry.children = [section("录入发现问题"), self.form.box]
+        self.fix = CorrectionPanel(
+            FINDING_FIELDS, correct=self.model.correct_finding, void=self.model.void_finding, void_label="作废此问题"
+        )
+        self.fix_box.children = [section("更正或作废此问题"), self.fix.box]
         self.imports.children = [section("从Excel导入发现问题"), self.importer.box]
         self.clue_entry.children = [
             section("移交问题线索"),
@@ -168,7 +208,9 @@ class FindingsTab:
             self.form.set_values({"found_on": m.today_text, "source": "inspection", "stage": "inspection"})
             self.clue_form.set_values({"transferred_on": m.today_text})
             self.outcome_form.set_values({"decided_on": m.today_text, "people": "0"})
-        open_findings = [(_finding_label(f), f["id"]) for f in m.findings if f["clue_id"] is None]
+        open_findings = [
+            (_finding_label(f), f["id"]) for f in m.findings if f["clue_id"] is None and f["state"] == "live"
+        ]
         clues = [(_clue_label(c), c["id"]) for c in m.clues]
         self.clue_form.set_choices({"finding_id": (open_findings, keep(open_findings, None))})
         self.outcome_form.set_choices({"clue_id": (clues, keep(clues, self.outcome_form.values()["clue_id"]))})
@@ -188,6 +230,21 @@ class FindingsTab:
             return
         text = change["new"]
         self.leader.value = html('<span class="kit-hint kit-top-leader">{}</span>', text) if text else ""
+
+
+def finding_html(f: dict[str, Any]) -> Markup:
+    state = "（已作废）" if f["state"] == "voided" else ""
+    return html(
+        '<div class="kit-item-info"><b>问题 {}{}</b>｜{}｜{}｜{}｜{}｜发现日期 {}<br>{}</div>',
+        f["id"],
+        state,
+        f["unit_name"],
+        f["category"],
+        f["severity_label"],
+        f"涉及一把手：{f['involves_top_label']}",
+        day(f["found_on"]),
+        f["description"],
+    )
 
 
 def _finding_label(f: dict[str, Any]) -> str:

@@ -12,8 +12,9 @@ from kit.errors import describe
 from kit.formats import moment
 from kit.markup import Markup, html, join, text
 from kit.ui import app
+from kit.ui.correction_panel import CorrectionPanel, corrections_html
 from kit.ui.forms import ERROR, OK, FieldSpec, Form, status_html
-from kit.ui.inspection import InspectionModel
+from kit.ui.inspection import InspectionModel, item_values
 from kit.ui.inspection_parts import (
     ImportArea,
     chosen_files_html,
@@ -54,6 +55,16 @@ REVIEW_FIELDS = [
     FieldSpec("review_item", "待审核事项", "choice", required=True, width="40em"),
     FieldSpec("note", "审核意见", "textarea", required=True, width="40em"),
 ]
+FIX_FIELDS = [
+    FieldSpec("measure", "整改措施", "textarea", required=True, width="40em"),
+    FieldSpec("leader", "责任领导", "choice", width="12em", hint="不选即为该单位现任一把手"),
+    FieldSpec("responsible", "责任人", required=True, width="12em"),
+    FieldSpec("opened_on", "立项日期", required=True, width="10em"),
+]
+REQUEST_FIELDS = [
+    FieldSpec("request", "待审核申请", "choice", required=True, width="40em"),
+    FieldSpec("note", "审核意见", "textarea", required=True, width="40em"),
+]
 DEFAULT_LEADER = ("（现任一把手）", "")
 
 
@@ -85,6 +96,9 @@ class LedgerTab:
         self.close_form: Form | None = None
         self.review_form: Form | None = None
         self.reject: w.Button | None = None
+        self.fix: CorrectionPanel | None = None
+        self.request_form: Form | None = None
+        self.refuse: w.Button | None = None
         self.item_info = Html("")
         self.history = Html("")
         self.big_file = w.Dropdown(description="较大的佐证材料", style={"description_width": "8em"})
@@ -98,6 +112,9 @@ class LedgerTab:
         self.close_box = w.VBox([])
         self.pending = Html("")
         self.review_box = w.VBox([])
+        self.fix_box = w.VBox([])
+        self.requests = Html("")
+        self.request_box = w.VBox([])
         self.add_box = w.VBox([])
         self.import_box = w.VBox([])
         model.observe(self._draw_item, names="history_revision")
@@ -115,7 +132,9 @@ class LedgerTab:
                 self.progress_box,
                 self.extend_box,
                 self.close_box,
+                self.fix_box,
                 self.review_box,
+                self.request_box,
             ]
         )
         when_allowed(model, "can_enter", self._build_entry)
@@ -152,6 +171,17 @@ class LedgerTab:
         self.progress_box.children = [section("报送进展"), self.progress_form.box]
         self.extend_box.children = [section("延期"), self.extend_form.box]
         self.close_box.children = [section("申请销号"), self.close_form.box]
+        self.fix = CorrectionPanel(
+            FIX_FIELDS,
+            correct=self._echo(model.correct_item),
+            void=self._echo(model.void_item),
+            void_label="作废此事项",
+        )
+        self.fix_box.children = [
+            section("更正或作废此事项"),
+            html_note("已销号的事项，更正或作废须经另一位审核员同意；整改时限请用“延期”，进度请报送进展。"),
+            self.fix.box,
+        ]
 
     def _build_review(self) -> None:
         self.review_form = Form(REVIEW_FIELDS, submit_label="同意销号", on_submit=self._approve)
@@ -159,6 +189,15 @@ class LedgerTab:
         self.reject.on_click(lambda _b: self._reject())
         self.review_form.box.children[-1].children = [self.review_form.submit, self.reject, self.review_form.status]
         self.review_box.children = [section("审核销号（审核员）"), self.pending, self.review_form.box]
+        self.request_form = Form(REQUEST_FIELDS, submit_label="同意", on_submit=self._agree)
+        self.refuse = w.Button(description="不同意", button_style="warning")
+        self.refuse.on_click(lambda _b: self._refuse())
+        self.request_form.box.children[-1].children = [
+            self.request_form.submit,
+            self.refuse,
+            self.request_form.status,
+        ]
+        self.request_box.children = [section("审核更正与作废申请（审核员）"), self.requests, self.request_form.box]
 
     # -- model → widgets ---------------------------------------------------------
     def draw(self) -> None:
@@ -180,6 +219,11 @@ class LedgerTab:
             )
         self.pending.value = pending_html(m.pending)
         show_if(self.review_box, m.can_review)
+        if self.request_form is not None:
+            asked = [(_request_label(r), r["id"]) for r in m.requests]
+            self.request_form.set_choices({"request": (asked, keep(asked, self.request_form.values()["request"]))})
+        self.requests.value = corrections_html(m.requests, "没有待审核的更正或作废申请。")
+        show_if(self.request_box, m.can_review)
 
     def _draw_item(self, _change: Any = None) -> None:
         m = self.model
@@ -189,7 +233,11 @@ class LedgerTab:
             if item
             else html('<div class="kit-info">点击台账中某一行的“查看”，查看该事项的进展和佐证材料。</div>')
         )
-        self.history.value = history_html(m.history, m.files) if item else ""
+        self.history.value = (
+            join([history_html(m.history, m.files), corrections_html(m.item_log, "该事项没有更正或作废记录。")])
+            if item
+            else ""
+        )
         big = [
             (f"{f['filename']}（{_size(f['size'])}）", f["id"])
             for s in m.history
@@ -204,6 +252,14 @@ class LedgerTab:
         show_if(self.progress_box, m.can_enter and status == "open")
         show_if(self.extend_box, m.can_enter and status in ("open", "pending"))
         show_if(self.close_box, m.can_enter and status == "open")
+        show_if(self.fix_box, m.can_enter and status in ("open", "pending", "closed"))
+        if self.fix is not None and item is not None and status != "voided":
+            team = [DEFAULT_LEADER, *((n, n) for n in m.teams.get(item["unit_id"], []))]
+            if item["leader_name"] and item["leader_name"] not in {v for _, v in team}:
+                team.append((item["leader_name"], item["leader_name"]))
+            stored = item_values(item)
+            self.fix.form.set_choices({"leader": (team, stored["leader"])})
+            self.fix.fill(stored, reviewed=status == "closed")
         for form in (self.progress_form, self.extend_form, self.close_form):
             if form is not None:
                 form.set_values({})
@@ -241,6 +297,20 @@ class LedgerTab:
         name, data = self.model.evidence(self.big_file.value)
         self.big_link.value = file_link(data, name, f"下载 {name}", mime="application/octet-stream")
 
+    def _agree(self, values: dict[str, Any]) -> str:
+        return self.model.review_request(values, approve=True)
+
+    def _refuse(self) -> None:
+        """不同意 shares the request form's fields, errors and status."""
+        form = self.request_form
+        if form is None:
+            return
+        form.on_submit = lambda values: self.model.review_request(values, approve=False)
+        try:
+            form.run_submit()
+        finally:
+            form.on_submit = self._agree
+
     def _approve(self, values: dict[str, Any]) -> str:
         return self.model.review(values, approve=True)
 
@@ -262,6 +332,15 @@ def _files_row(label: str, upload: w.FileUpload) -> w.HBox:
     style = "display:inline-block;width:15em;text-align:right;padding-right:8px;box-sizing:border-box"
     title = Html(html('<span style="{style}">{label}</span>', style=style, label=label))
     return w.HBox([title, upload, chosen], layout=w.Layout(align_items="center", margin="4px 0"))
+
+
+def html_note(words: str) -> Html:
+    return Html(html('<div class="kit-hint">{}</div>', words))
+
+
+def _request_label(r: dict[str, Any]) -> str:
+    who = f"{r['kind_label']}，{r['requested_by_name']}申请"
+    return f"{r['id']}｜{r['record_label']} {r['record_id']}（{r['unit_name']}）：{who}"
 
 
 def _item_label(i: dict[str, Any]) -> str:

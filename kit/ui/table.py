@@ -35,6 +35,7 @@ CSS = html("""
 .kit-rows tr.kit-row-overdue td { background:#ffebee; }
 .kit-rows tr.kit-row-due_soon td, .kit-rows tr.kit-row-due_today td { background:#fff8e1; }
 .kit-rows tr.kit-row-unread td { font-weight:bold; }
+.kit-rows tr.kit-row-voided td { color:#757575; text-decoration:line-through; }
 .kit-rows .kit-flag-low { color:#b71c1c; font-weight:bold; }
 .kit-rows td.num { text-align:right; font-variant-numeric:tabular-nums; }
 .kit-head button { font-weight:bold; background:#f5f5f5; border:1px solid #ddd; padding:0 6px;
