@@ -51,6 +51,7 @@ class Sheet:
     notes: dict[int, str]
     updated_at: Any
     updated_by: str
+    updated_by_name: str = ""  # who saved it last, by name (the login when they are not registered)
 
 
 def sheet_key(scheme: Scheme, unit: Mapping[str, Any], year: int) -> str:
@@ -67,8 +68,9 @@ def load_sheet(con: Connection, *, scheme_id: int, unit_id: int, year: int) -> S
     """
     access.require(con, access.READ, unit_id=unit_id)
     row = con.one(
-        "SELECT id, total, grade, coalesce(note, ''), version, updated_at, updated_by FROM score_sheets"
-        " WHERE scheme_id = ? AND unit_id = ? AND year = ?",
+        "SELECT s.id, s.total, s.grade, coalesce(s.note, ''), s.version, s.updated_at, s.updated_by,"
+        " coalesce(u.display_name, s.updated_by) FROM score_sheets s LEFT JOIN users u ON u.name = s.updated_by"
+        " WHERE s.scheme_id = ? AND s.unit_id = ? AND s.year = ?",
         [scheme_id, unit_id, year],
     )
     if row is None:
@@ -88,6 +90,7 @@ def load_sheet(con: Connection, *, scheme_id: int, unit_id: int, year: int) -> S
         notes={r[0]: r[2] for r in lines if r[2]},
         updated_at=row[5],
         updated_by=row[6],
+        updated_by_name=row[7],
     )
 
 
@@ -216,6 +219,9 @@ def save_sheet(
         notes=clean_notes,
         updated_at=con.now,
         updated_by=con.actor,
+        updated_by_name=str(
+            con.scalar("SELECT coalesce(max(display_name), ?) FROM users WHERE name = ?", [con.actor, con.actor])
+        ),
     )
     trace.record(
         con,
@@ -263,7 +269,7 @@ def _check_version(old: Sheet | None, expected: int | None) -> None:
         return
     current = old.version if old else 0
     if current != expected:
-        when = f"{old.updated_by}于{old.updated_at:%Y-%m-%d %H:%M}" if old else "他人"
+        when = f"{old.updated_by_name or old.updated_by}于{old.updated_at:%Y-%m-%d %H:%M}" if old else "他人"
         raise Conflict(f"该评分表已被{when}保存过，您看到的不是最新内容。请重新打开该单位后再修改，本次未保存。")
 
 

@@ -71,6 +71,22 @@ def test_save_reports_total_grade_version_and_followups(demo_db: Path) -> None:
     assert model.save(values) == "内容没有变化，无需保存（仍为第 1 版）"
 
 
+def test_the_saved_sheet_names_who_saved_it_not_their_login(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with db.write(demo_db, action="准备用户") as con:
+        access.add_user(con, name="kp01", display_name="周考评", roles=["entry"])
+        access.grant_scope(con, name="kp01", kind="all")
+    monkeypatch.setenv("KIT_OPERATOR", "kp01")
+    view = score_entry.ScoreEntryView(score_entry.ScoreEntryModel(demo_db))
+    app.start(view.model.load, view.status, prepare=view.prepare)
+    view.picker.inputs["unit"].value = _unit(demo_db, "D31")
+    values = {f"score_{i.id}": str(i.maximum / 2) for i in view.model.scheme.indicators}
+    view.model.save(values)
+    view.picker.inputs["unit"].value = _unit(demo_db, "C02")
+    view.picker.inputs["unit"].value = _unit(demo_db, "D31")
+    assert "周考评 于" in view.sheet_state.value
+    assert "kp01" not in view.sheet_state.value
+
+
 def test_history_names_the_indicators_that_changed() -> None:
     entries = [
         {
@@ -243,8 +259,8 @@ READ_ONLY_BUTTONS = {"刷新", "生成本轮报告", "准备下载", "全部标�
 ROLE_PARTS: dict[str, dict[str, Any]] = {
     "inspection": {
         access.ENTER: {"保存", "移交线索", "登记处置结果", "导入", "建立整改事项"}
-        | {"报送进展", "延期", "申请销号", "签字"},
-        access.REVIEW: {"同意销号", "退回"},
+        | {"报送进展", "延期", "申请销号", "签字", "保存更正", "作废此问题", "作废此事项"},
+        access.REVIEW: {"同意销号", "退回", "同意", "不同意"},
         "uploads": 4,
     },
     "rounds": {

@@ -411,7 +411,7 @@ def _sheet_state_html(sheet: assessments.Sheet | None, unit_id: int | None) -> M
         total=number(sheet.total),
         grade=sheet.grade,
         version=sheet.version,
-        by=sheet.updated_by,
+        by=sheet.updated_by_name or sheet.updated_by,
         at=sheet.updated_at,
     )
 
