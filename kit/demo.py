@@ -11,8 +11,10 @@ problems in 7 units.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -390,15 +392,16 @@ def _score_year(
         grade = low.get(code) or rng.choices(usual, weights=[1, 3, 2][: len(usual)])[0]
         scores = _scores(rng, scheme, grade)
         notes = {scheme.indicators[0].id: "专题会议记录不全，扣分"} if grade in low.values() else {}
-        assessments.save_sheet(
-            con,
-            scheme_id=scheme_id,
-            unit_id=unit,
-            year=year,
-            scores=scores,
-            notes=notes,
-            note=f"{year}年度考核组实地考核意见",
-        )
+        with _on(con, date(year + 1, 1, 10) + timedelta(days=unit % 20), hour=9 + unit % 8):
+            assessments.save_sheet(
+                con,
+                scheme_id=scheme_id,
+                unit_id=unit,
+                year=year,
+                scores=scores,
+                notes=notes,
+                note=f"{year}年度考核组实地考核意见",
+            )
         summary.sheets += 1
 
 
@@ -412,6 +415,20 @@ def build(path: str | Path | None = None) -> DemoSummary:
     """
     with db.embedded(path):
         return _build(path)
+
+
+@contextmanager
+def _on(con: Connection, day: date, hour: int = 10) -> Iterator[None]:
+    """Within the block, what is written is stamped `day` (never later than now): the demo's events
+    are spread over the days they happened, as an office's records would be, not all on the day
+    the demo was built. The commit itself keeps the real time."""
+    real = con.now
+    minute = (day.toordinal() * 7) % 60
+    con.now = min(datetime.combine(day, time(hour, minute)), real)
+    try:
+        yield
+    finally:
+        con.now = real
 
 
 def _build(path: str | Path | None) -> DemoSummary:
@@ -430,13 +447,14 @@ def _build(path: str | Path | None) -> DemoSummary:
         requested = _inspections(con, rng, ids, summary)
         _users(con, ids, summary)
     with db.write(path, action="生成演示数据（审核销号）", actor=DEMO_REVIEWER) as con:
-        for item, approve in requested:
-            rectification.review_close(
-                con,
-                item_id=item,
-                approve=approve,
-                note="佐证材料齐全，同意销号" if approve else "佐证不足，请补充整改前后对比材料",
-            )
+        for item, approve, asked_on in requested:
+            with _on(con, asked_on + timedelta(days=0 if asked_on == _SAME_DAY else 3), hour=15):
+                rectification.review_close(
+                    con,
+                    item_id=item,
+                    approve=approve,
+                    note="佐证材料齐全，同意销号" if approve else "佐证不足，请补充整改前后对比材料",
+                )
     return summary
 
 
@@ -511,7 +529,7 @@ POOLS = (("leader", 4), ("deputy", 4), ("liaison", 6))
 
 def _inspections(
     con: Connection, rng: random.Random, ids: dict[str, int], summary: DemoSummary
-) -> list[tuple[int, bool]]:
+) -> list[tuple[int, bool, date]]:
     """Rounds 8 and 9 with groups, findings, clues, feedback and ledgers; returns the items to review."""
     names = _Names(rng)
     names.used.update(r[0] for r in con.all("SELECT name FROM people"))
@@ -536,7 +554,7 @@ def _inspections(
     for name, area, department in CATEGORIES:
         dept = con.scalar("SELECT id FROM units WHERE name = ?", [department]) if department else None
         categories.append(inspections.add_category(con, name=name, area=area, department_id=dept))
-    requested: list[tuple[int, bool]] = []
+    requested: list[tuple[int, bool, date]] = []
     for code, name, kind, start, end, feedback_day, units in ROUNDS:
         round_id = inspections.add_round(con, code=code, name=name, kind=kind, start=start, end=end)
         groups = []
@@ -564,20 +582,23 @@ def _inspections(
                 }
                 for k in range(count)
             ]
-            findings[unit] = inspections.add_findings(con, rows, action="生成演示数据")
+            with _on(con, _entered(rows), hour=17):
+                findings[unit] = inspections.add_findings(con, rows, action="生成演示数据")
             leader = in_charge[0] if unit.startswith("C") else in_charge[1 + n % 2]
-            inspections.record_feedback(
-                con, round_id=round_id, unit_id=ids[unit], mode="collective", held_on=feedback_day, leader_id=leader
-            )
-            if unit.startswith("C"):
+            with _on(con, feedback_day, hour=16):
                 inspections.record_feedback(
-                    con,
-                    round_id=round_id,
-                    unit_id=ids[unit],
-                    mode="one_on_one",
-                    held_on=feedback_day + timedelta(days=1),
-                    leader_id=leader,
+                    con, round_id=round_id, unit_id=ids[unit], mode="collective", held_on=feedback_day, leader_id=leader
                 )
+            if unit.startswith("C"):
+                with _on(con, feedback_day + timedelta(days=1), hour=16):
+                    inspections.record_feedback(
+                        con,
+                        round_id=round_id,
+                        unit_id=ids[unit],
+                        mode="one_on_one",
+                        held_on=feedback_day + timedelta(days=1),
+                        leader_id=leader,
+                    )
         _clues(con, rng, findings)
         requested += _ledger(con, rng, findings, code, feedback_day)
         if code == "2025-8":
@@ -597,18 +618,31 @@ def _inspections(
                     }
                     for k in range(MIDTERM[n])
                 ]
-                inspections.add_findings(con, rows, action="生成演示数据")
+                with _on(con, _entered(rows), hour=17):
+                    inspections.add_findings(con, rows, action="生成演示数据")
             for unit, score in EVALUATIONS.items():
-                rectification.evaluate(con, round_id=round_id, unit_id=ids[unit], score=score, on=date(2026, 2, 10))
+                with _on(con, date(2026, 2, 10), hour=11):
+                    rectification.evaluate(con, round_id=round_id, unit_id=ids[unit], score=score, on=date(2026, 2, 10))
     # D15's 一把手 changes with items still open: the successor takes them over (整改交接).
     successor = registry.add_person(con, name=names(), gender="男", birth_year=1979)
     summary.people += 1
-    registry.change_leader(
-        con, unit_id=ids["D15"], role="principal", person_id=successor, post="党组书记、局长", on=date(2026, 1, 5)
-    )
+    with _on(con, date(2026, 1, 5)):
+        registry.change_leader(
+            con, unit_id=ids["D15"], role="principal", person_id=successor, post="党组书记、局长", on=date(2026, 1, 5)
+        )
     handover = int(con.scalar("SELECT max(id) FROM rectification_handovers"))
-    rectification.sign_handover(con, handover_id=handover, side="outgoing", on=date(2026, 1, 6))
+    with _on(con, date(2026, 1, 6)):
+        rectification.sign_handover(con, handover_id=handover, side="outgoing", on=date(2026, 1, 6))
     return requested
+
+
+def _entered(rows: list[dict[str, Any]]) -> date:
+    """The day a batch of problems was entered: when the last of them was found."""
+    return max(r["found_on"] for r in rows if isinstance(r["found_on"], date))
+
+
+# The item opened, asked to be closed and closed on one day (纸面整改?).
+_SAME_DAY = date(2026, 3, 2)
 
 
 def _describe(category: str, k: int) -> str:
@@ -629,39 +663,34 @@ def _clues(con: Connection, rng: random.Random, findings: dict[str, list[int]]) 
         for k, finding in enumerate((ids[0], ids[-1])):
             found_on = con.scalar("SELECT found_on FROM findings WHERE id = ?", [finding])
             day = found_on + timedelta(days=10)
-            clue = inspections.transfer_clue(
-                con, finding_id=finding, receiver="commission" if k == 0 else "organization", transferred_on=day
-            )
-            inspections.record_outcome(con, clue_id=clue, outcome="preliminary", decided_on=day + timedelta(days=20))
+            with _on(con, day):
+                clue = inspections.transfer_clue(
+                    con, finding_id=finding, receiver="commission" if k == 0 else "organization", transferred_on=day
+                )
+            outcome = partial(_outcome, con, clue)
+            outcome("preliminary", day + timedelta(days=20))
             if k == 0:
-                inspections.record_outcome(
-                    con, clue_id=clue, outcome="case_opened", people=1, decided_on=day + timedelta(days=45)
-                )
-                inspections.record_outcome(
-                    con,
-                    clue_id=clue,
-                    outcome="discipline",
-                    people=rng.choice((1, 1, 2)),
-                    decided_on=day + timedelta(days=120),
-                )
+                outcome("case_opened", day + timedelta(days=45), 1)
+                outcome("discipline", day + timedelta(days=120), rng.choice((1, 1, 2)))
                 if n == 0:
-                    inspections.record_outcome(
-                        con, clue_id=clue, outcome="judiciary", people=1, decided_on=day + timedelta(days=130)
-                    )
+                    outcome("judiciary", day + timedelta(days=130), 1)
             else:
-                inspections.record_outcome(
-                    con, clue_id=clue, outcome="organizational", people=1, decided_on=day + timedelta(days=60)
-                )
-            inspections.record_outcome(con, clue_id=clue, outcome="closed", decided_on=day + timedelta(days=150))
+                outcome("organizational", day + timedelta(days=60), 1)
+            outcome("closed", day + timedelta(days=150))
+
+
+def _outcome(con: Connection, clue: int, outcome: str, day: date, people: int = 0) -> None:
+    with _on(con, day, hour=14):
+        inspections.record_outcome(con, clue_id=clue, outcome=outcome, people=people, decided_on=day)
 
 
 def _ledger(
     con: Connection, rng: random.Random, findings: dict[str, list[int]], code: str, feedback_day: date
-) -> list[tuple[int, bool]]:
+) -> list[tuple[int, bool, date]]:
     """One ledger item per problem, in every state an office sees; returns (item, approve) to review."""
     early = code == "2025-8"
     opened = feedback_day + timedelta(days=10)
-    requested: list[tuple[int, bool]] = []
+    requested: list[tuple[int, bool, date]] = []
     evidence = [("整改完成情况说明.txt", "整改完成情况说明（演示）：已按措施逐项完成，附相关制度文件。".encode())]
     for n, (unit, ids) in enumerate(findings.items()):
         rows: list[dict[str, Any]] = []
@@ -684,33 +713,43 @@ def _ledger(
         ctx = rectification.item_context(con, ids)
         for row in rows:  # the 责任领导 is the unit's 一把手 today, as check_item gives it
             row["leader_id"] = ctx.top.get(ctx.findings[row["finding_id"]][0])
-        items = rectification.add_items(con, rows, action="生成演示数据")
+        with _on(con, opened, hour=9):
+            items = rectification.add_items(con, rows, action="生成演示数据")
         closes = (4 if unit in POOR else 9) if early else 2
         for k, item in enumerate(items):
+            worked = opened + timedelta(days=40 + 5 * k + n % 7)  # the unit reports over the weeks after
+            asked = worked + timedelta(days=14)
             if k < closes:
-                rectification.update_progress(con, item_id=item, body="已完成主要整改措施", progress=80)
-                rectification.request_close(con, item_id=item, body="整改措施已全部落实，申请销号", files=evidence)
-                requested.append((item, not (early and k == 0 and unit in POOR)))
+                with _on(con, worked):
+                    rectification.update_progress(con, item_id=item, body="已完成主要整改措施", progress=80)
+                with _on(con, asked):
+                    rectification.request_close(con, item_id=item, body="整改措施已全部落实，申请销号", files=evidence)
+                requested.append((item, not (early and k == 0 and unit in POOR), asked))
             elif k == closes:
-                rectification.request_close(con, item_id=item, body="已完成整改，申请销号", files=evidence)
+                with _on(con, asked):
+                    rectification.request_close(con, item_id=item, body="已完成整改，申请销号", files=evidence)
             elif k % 3 == 0:
-                rectification.update_progress(
-                    con, item_id=item, body="正在推进，已完成阶段性任务", progress=rng.choice((30, 50, 60))
-                )
+                with _on(con, worked):
+                    rectification.update_progress(
+                        con, item_id=item, body="正在推进，已完成阶段性任务", progress=rng.choice((30, 50, 60))
+                    )
             if early and unit in POOR and k == len(items) - 1:  # extended again and again: 纸面整改?
                 deadline = rectification.add_months(feedback_day, 6)
                 for extra in (2, 4, 6):
-                    rectification.extend_deadline(
-                        con,
-                        item_id=item,
-                        deadline=rectification.add_months(deadline, extra),
-                        reason="情况复杂，申请延期",
-                    )
+                    with _on(con, rectification.add_months(deadline, extra - 2) - timedelta(days=5)):
+                        rectification.extend_deadline(
+                            con,
+                            item_id=item,
+                            deadline=rectification.add_months(deadline, extra),
+                            reason="情况复杂，申请延期",
+                        )
     if not early:  # opened and closed the same day: 纸面整改?
         first = next(iter(findings.values()))[-1]
-        item = rectification.add_item(
-            con, finding=first, measure="已当场整改完毕", responsible="办公室主任", deadline=date(2026, 12, 31)
-        )
-        rectification.request_close(con, item_id=item, body="当场整改", files=evidence)
-        requested.append((item, True))
+        with _on(con, _SAME_DAY, hour=9):
+            item = rectification.add_item(
+                con, finding=first, measure="已当场整改完毕", responsible="办公室主任", deadline=date(2026, 12, 31)
+            )
+        with _on(con, _SAME_DAY, hour=11):
+            rectification.request_close(con, item_id=item, body="当场整改", files=evidence)
+        requested.append((item, True, _SAME_DAY))
     return requested
