@@ -131,6 +131,28 @@ def _form(on_submit: Any) -> forms.Form:
     return forms.Form([forms.FieldSpec("a", "甲", "number", required=True, check=check)], on_submit=on_submit)
 
 
+def test_the_page_mark_says_whether_a_saving_form_holds_unsaved_input() -> None:
+    def refuse(values: dict[str, Any]) -> str:
+        raise InvalidInput.one("a", "“甲”有误")
+
+    forms._SAVING_FORMS.clear()  # one kernel serves one page; this process has run other tests' apps
+    mark = forms.unsaved_mark()
+    saving = forms.Form([forms.FieldSpec("a", "甲")], submit_label="保存", on_submit=lambda values: "已保存")
+    refusing = forms.Form([forms.FieldSpec("a", "甲")], submit_label="保存", on_submit=refuse)
+    picker = forms.Form([forms.FieldSpec("a", "甲")], submit_label=None)  # chooses what to show, saves nothing
+    picker.inputs["a"].value = "x"
+    assert mark.value == ""
+    saving.inputs["a"].value = "1"
+    assert "kit-unsaved" in mark.value
+    saving.run_submit()
+    assert mark.value == ""
+    refusing.inputs["a"].value = "2"
+    refusing.run_submit()
+    assert "kit-unsaved" in mark.value  # refused: the input is still not saved
+    refusing.set_values({})  # filled anew (another record opened)
+    assert mark.value == ""
+
+
 def test_submit_disables_itself_while_saving_and_shows_success() -> None:
     seen: list[bool] = []
 

@@ -15,7 +15,7 @@ from kit import access, identity
 from kit.db import Connection
 from kit.errors import KitError, describe
 from kit.markup import Markup, html, join
-from kit.ui.forms import ERROR, status_html
+from kit.ui.forms import ERROR, status_html, unsaved_mark
 from kit.ui.widgets import Html
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,9 @@ def header_html(title: str, user_label: str = "", *, analyst: bool = False) -> M
 
 def frame(title: str, *children: w.Widget) -> w.VBox:
     """The app: its header (user not yet known in a preheated kernel), then its widgets."""
-    return w.VBox([Html(header_html(title)), *children], layout=w.Layout(padding="4px 12px")).add_class("kit-app")
+    return w.VBox([Html(header_html(title)), *children, unsaved_mark()], layout=w.Layout(padding="4px 12px")).add_class(
+        "kit-app"
+    )
 
 
 def show_user(box: w.VBox, title: str, user_label: str, *, analyst: bool = False) -> None:

@@ -8,6 +8,7 @@ that the write functions call; the write function is the authority, and its
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,29 @@ _STATUS_STYLE = {
     ERROR: "color:#b71c1c;background:#ffebee;border:1px solid #ef9a9a",
     WORKING: "color:#0d47a1;background:#e3f2fd;border:1px solid #90caf9",
 }
+
+
+# The forms that save something, and the marks that tell the page whether one holds unsaved input
+# (kit.ui.app.frame adds one to each app; the page asks before it is closed or reloaded while a
+# mark says so). One kernel serves one page, so "any form of this process" is the page's forms.
+_SAVING_FORMS: weakref.WeakSet[Form] = weakref.WeakSet()
+_MARKS: weakref.WeakSet[Html] = weakref.WeakSet()
+UNSAVED_MARK = '<span class="kit-unsaved" hidden></span>'
+
+
+def unsaved_mark() -> Html:
+    """A widget the page finds as `.kit-unsaved` while any saving form holds input not yet saved."""
+    mark = Html("", layout=w.Layout(display="none"))
+    _MARKS.add(mark)
+    _show_unsaved()
+    return mark
+
+
+def _show_unsaved() -> None:
+    value = html(UNSAVED_MARK) if any(form.dirty for form in _SAVING_FORMS) else ""
+    for mark in _MARKS:
+        if mark.value != value:
+            mark.value = value
 
 
 @dataclass(frozen=True)
@@ -133,12 +157,25 @@ class Form:
         # After a save the button waits for the user to change a field: a second click (a double
         # click, or one queued while the first was saving) must not save the same thing again.
         self.saved = False
-        self.dirty = False  # the user changed a field since the form was filled or saved
+        self._dirty = False  # the user changed a field since the form was filled or saved
+        if submit_label:
+            _SAVING_FORMS.add(self)
         self.submit.on_click(lambda _button: self.run_submit())
         for widget in self.inputs.values():
             widget.observe(self._edited, names="value")
         submit_row = [w.HBox([self.submit, self.status], layout=w.Layout(margin="12px 0 0 0"))]
         self.box = w.VBox([*rows, *before_submit, *(submit_row if submit_label else [])])
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    @dirty.setter
+    def dirty(self, value: bool) -> None:
+        if value != self._dirty:
+            self._dirty = value
+            if self in _SAVING_FORMS:
+                _show_unsaved()
 
     def set_choices(self, choices: dict[str, tuple[Sequence[tuple[str, Any]], Any]]) -> None:
         """Replace choice fields' options and values ({key: (options, value)}) without telling observers."""
