@@ -36,7 +36,6 @@ _STATUS_STYLE = {
 # mark says so). One kernel serves one page, so "any form of this process" is the page's forms.
 _SAVING_FORMS: weakref.WeakSet[Form] = weakref.WeakSet()
 _MARKS: weakref.WeakSet[Html] = weakref.WeakSet()
-UNSAVED_MARK = '<span class="kit-unsaved" hidden></span>'
 
 
 def unsaved_mark() -> Html:
@@ -48,7 +47,7 @@ def unsaved_mark() -> Html:
 
 
 def _show_unsaved() -> None:
-    value = html(UNSAVED_MARK) if any(form.dirty for form in _SAVING_FORMS) else ""
+    value = html('<span class="kit-unsaved" hidden></span>') if any(form.dirty for form in _SAVING_FORMS) else ""
     for mark in _MARKS:
         if mark.value != value:
             mark.value = value
