@@ -15,7 +15,7 @@ import ipywidgets as w
 
 from kit.markup import Markup, html, join, text
 from kit.ui.forms import FieldSpec, Form
-from kit.ui.inspection_parts import table
+from kit.ui.widgets import table
 
 REASON = FieldSpec(
     "reason", "更正或作废理由", "textarea", required=True, width="40em", placeholder="必填，如：问题描述录错"

@@ -1,17 +1,17 @@
-"""Pieces the 巡察整改 app's tabs share: tables, file uploads, the Excel import area (and `file_link`)."""
+"""Pieces the 巡察整改 app's tabs share: file uploads, the Excel import area (and `table`, `file_link`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipywidgets as w
 
 from kit.errors import describe
-from kit.markup import Markup, html, join
+from kit.markup import Markup, html
 from kit.ui.forms import ERROR, OK, WORKING, Form, status_html
 from kit.ui.inspection import InspectionModel, uploaded
-from kit.ui.widgets import Html, file_link
+from kit.ui.widgets import Html, file_link, table
 
 MAX_ERRORS_SHOWN = 200
 CSS = html("""
@@ -44,25 +44,6 @@ def day(value: Any) -> str:
 def nowrap(text: str) -> Markup:
     """Short labels (names, states) kept on one line; `text` is escaped here."""
     return html('<span class="kit-nowrap">{}</span>', text)
-
-
-def _row(cls: str, cells: Sequence[Any]) -> Markup:
-    tds = join(html("<td>{}</td>", cell) for cell in cells)
-    return html('<tr class="{}">{}</tr>', cls, tds) if cls else html("<tr>{}</tr>", tds)
-
-
-def table(css: str, headers: Sequence[str], rows: Iterable[tuple[str, Sequence[Any]]], empty: str) -> Markup:
-    """An HTML table: each row is (its CSS class, its cells); a cell is `Markup` or text (escaped here)."""
-    body = join(_row(cls, cells) for cls, cells in rows)
-    if not body:
-        return html('<div class="kit-info">{}</div>', empty)
-    head = join(html("<th>{}</th>", h) for h in headers)
-    return html(
-        '<div class="kit-scroll"><table class="kit-table {}"><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>',
-        css,
-        head,
-        body,
-    )
 
 
 def section(title: str) -> Html:

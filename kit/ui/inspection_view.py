@@ -24,12 +24,11 @@ from kit.ui.inspection_parts import (
     section,
     short,
     show_if,
-    table,
     when_allowed,
 )
 from kit.ui.rectification_view import CopiesTab, HandoverTab, LedgerTab
 from kit.ui.table import TableView
-from kit.ui.widgets import Html, file_link
+from kit.ui.widgets import Html, file_link, table
 
 # --- 发现问题 -------------------------------------------------------------------------------
 

@@ -25,13 +25,12 @@ from kit.ui.inspection_parts import (
     section,
     short,
     show_if,
-    table,
     upload_widget,
     when_allowed,
     with_files,
 )
 from kit.ui.table import TableView
-from kit.ui.widgets import Html, file_link
+from kit.ui.widgets import Html, file_link, table
 
 ITEM_FIELDS = [
     FieldSpec("finding", "整改的问题", "choice", required=True, width="36em"),
