@@ -573,14 +573,3 @@ def _required(values: Mapping[str, Any], key: str, message: str) -> Any:
 def uploaded(value: Iterable[Mapping[str, Any]] | None) -> list[tuple[str, bytes]]:
     """A FileUpload's value as (name, bytes) pairs, the form kit's write functions take."""
     return [(str(f["name"]), bytes(f["content"])) for f in value or ()]
-
-
-def show(db_path: str | Path | None = None) -> None:
-    """Build the app, display it, and load its data once a user has opened the page."""
-    from IPython.display import display
-
-    from kit.ui.inspection_view import InspectionView
-
-    view = InspectionView(InspectionModel(db_path))
-    display(view.box)  # type: ignore[no-untyped-call]
-    app.start(view.load, view.status)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
@@ -344,3 +345,12 @@ class InspectionView:
 
     def load(self) -> None:
         self.model.load()
+
+
+def show(db_path: str | Path | None = None) -> None:
+    """Build the app, display it, and load its data once a user has opened the page."""
+    from IPython.display import display
+
+    view = InspectionView(InspectionModel(db_path))
+    display(view.box)  # type: ignore[no-untyped-call]
+    app.start(view.load, view.status)
