@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from kit import access, assessments, config, db, inspections, rectification, registry
+from kit import access, appointments, assessments, config, db, inspections, rectification, registry
 from kit.db import Connection
 
 SEED = 20240301
@@ -219,7 +219,7 @@ def _change(
 ) -> None:
     person = registry.add_person(con, name=names(), gender=rng.choice("男男女"), birth_year=rng.randrange(1970, 1986))
     summary.people += 1
-    registry.change_leader(con, unit_id=unit, role=role, person_id=person, post=post, on=on)
+    appointments.change_leader(con, unit_id=unit, role=role, person_id=person, post=post, on=on)
 
 
 def _build_units(con: Connection, rng: random.Random, summary: DemoSummary) -> dict[str, int]:
@@ -627,7 +627,7 @@ def _inspections(
     successor = registry.add_person(con, name=names(), gender="男", birth_year=1979)
     summary.people += 1
     with _on(con, date(2026, 1, 5)):
-        registry.change_leader(
+        appointments.change_leader(
             con, unit_id=ids["D15"], role="principal", person_id=successor, post="党组书记、局长", on=date(2026, 1, 5)
         )
     handover = int(con.scalar("SELECT max(id) FROM rectification_handovers"))

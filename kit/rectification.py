@@ -884,7 +884,7 @@ def poor_units(con: Connection, *, round_id: Any, today: date | None = None) -> 
 def handover_for_change(con: Connection, *, unit_id: Any, on: Any) -> int | None:
     """When the unit's 一把手 changed on `on`: hand every open item to the new one; returns the handover id.
 
-    Called by `registry.change_leader`. Items still open (整改中 or 待审核销号) move to the
+    Called by `appointments.change_leader`. Items still open (整改中 or 待审核销号) move to the
     successor at once; the handover lists them until both leaders sign. None when
     nothing is open.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from kit import access, door, trace, validate
@@ -350,38 +350,6 @@ def end_tenure(con: Connection, *, tenure_id: int, end: date | str) -> None:
         before=before[0],
         after={**before[0], "end_date": end_day},
     )
-
-
-@door.public
-def change_leader(con: Connection, *, unit_id: int, role: str, person_id: int, post: str, on: date | str) -> int:
-    """职务调整: the unit's holder of `role` leaves the day before `on`; `person_id` starts on `on`.
-
-    Both happen in the caller's transaction, so the unit is never without a record
-    and never has two. A new 一把手 takes over the unit's open rectification items
-    through a handover (整改交接). Returns the new tenure's id.
-
-    Raises:
-        InvalidInput: the role is not a principal one or the date is invalid.
-        NotFound: the unit or person does not exist.
-        PermissionDenied: not an administrator of the unit.
-    """
-    unit_id = validate.ident(unit_id, field="unit_id", label="单位编号")
-    access.require(con, access.ADMIN, unit_id=unit_id, what="职务调整")
-    if role not in PRINCIPAL_ROLES:
-        raise InvalidInput.one("role", "“职务调整”只适用于一把手或行政主要负责人")
-    day = validate.day(on, field="on", label="调整日期")
-    assert day is not None
-    current = _holder_at(con, unit_id, role, day)
-    if current is not None:
-        if current.start >= day:
-            raise InvalidInput.one("on", f"“调整日期”必须晚于现任{current.name}的任职开始日期")
-        end_tenure(con, tenure_id=current.tenure_id, end=day - timedelta(days=1))
-    tenure = start_tenure(con, person_id=person_id, unit_id=unit_id, post=post, role=role, start=day)
-    if role == "principal":
-        from kit import rectification  # rectification builds on the registry
-
-        rectification.handover_for_change(con, unit_id=unit_id, on=day)
-    return tenure
 
 
 def _holder_at(con: Connection, unit_id: int, role: str, on: date) -> Leader | None:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from kit import access, db, inspections, rectification, registry, trace
+from kit import access, appointments, db, inspections, rectification, registry, trace
 from kit.db import Connection
 
 # What 聊城市 published (seed 004); the plan below must add up to these.
@@ -441,7 +441,7 @@ def _build_round_data(path: Path) -> RoundData:
         _write_items(con, plan, today, range(1))
         for unit in (u for u, n in plan.handovers.items() if n):
             successor = _person(con, 100 + unit)
-            registry.change_leader(
+            appointments.change_leader(
                 con, unit_id=units[unit], role="principal", person_id=successor, post="书记", on=today
             )
         items = _write_items(con, plan, today, range(1, ITEMS_PER_UNIT))

@@ -22,6 +22,7 @@ import pytest
 from kit import (
     access,
     analysis,
+    appointments,
     assessments,
     backup,
     corrections,
@@ -48,6 +49,7 @@ from tests.conftest import SMALL_BANDS, SMALL_INDICATORS, build_inspection, buil
 
 MODULES: list[ModuleType] = [
     access,
+    appointments,
     analysis,
     assessments,
     backup,
@@ -205,8 +207,8 @@ CASES: dict[str, Case] = {
     "registry.end_tenure": Case(
         lambda con, w: registry.end_tenure(con, tenure_id=w.tenure_b, end="2024-06-30"), writes=True
     ),
-    "registry.change_leader": Case(
-        lambda con, w: registry.change_leader(
+    "appointments.change_leader": Case(
+        lambda con, w: appointments.change_leader(
             con,
             unit_id=w.office["b"],
             role="principal",
@@ -705,7 +707,7 @@ def _inspection_world(path: Path, office: dict[str, Any]) -> dict[str, Any]:
         insp["copy_b"] = int(con.scalar("SELECT max(id) FROM rectification_copies"))
         rectification.evaluate(con, round_id=insp["round"], unit_id=office["b"], score=50)
         successor = registry.add_person(con, name="乙县新书记")
-        registry.change_leader(
+        appointments.change_leader(
             con, unit_id=office["b"], role="principal", person_id=successor, post="县委书记", on="2024-08-01"
         )
         insp["handover_b"] = int(con.scalar("SELECT max(id) FROM rectification_handovers"))

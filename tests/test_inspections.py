@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from kit import db, inspections, integrity, registry
+from kit import appointments, db, inspections, integrity, registry
 from kit.errors import InvalidInput, NotFound, PermissionDenied
 from tests.conftest import build_inspection
 
@@ -168,7 +168,7 @@ def test_a_group_user_gets_the_groups_units_for_the_rounds_dates(
 def test_a_finding_shows_the_top_leader_of_the_day_it_was_found(inspected: dict[str, Any]) -> None:
     with db.write(inspected["db"], action="录入") as con:
         new = registry.add_person(con, name="新书记")
-        registry.change_leader(
+        appointments.change_leader(
             con, unit_id=inspected["a"], role="principal", person_id=new, post="县委书记", on="2024-05-01"
         )
         before = inspections.add_finding(con, **FINDING)

@@ -31,7 +31,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kit import access, assessments, backup, config, db, followups, integrity, registry, schemes, trace, validate
+from kit import (
+    access,
+    appointments,
+    assessments,
+    backup,
+    config,
+    db,
+    followups,
+    integrity,
+    registry,
+    schemes,
+    trace,
+    validate,
+)
 from kit.errors import DatabaseError, InvalidInput, KitError, PermissionDenied
 
 from .conftest import SMALL_BANDS, scores_for
@@ -394,7 +407,10 @@ def test_change_leader_refuses_cleanly_or_records(crowd: dict[str, Any], data: s
         on=(st.dates(date(2020, 6, 1), date(2035, 12, 31)), hostile_dates),  # mostly after the holder's start
     )
     attempt(
-        crowd["db"], "registry.change_leader", lambda con: registry.change_leader(con, **args), actor=data.draw(actors)
+        crowd["db"],
+        "appointments.change_leader",
+        lambda con: appointments.change_leader(con, **args),
+        actor=data.draw(actors),
     )
 
 

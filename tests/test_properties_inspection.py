@@ -27,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kit import access, config, corrections, db, inspections, rectification, registry
+from kit import access, appointments, config, corrections, db, inspections, rectification, registry
 from kit.errors import InvalidInput
 from tests.conftest import copy_database
 
@@ -197,10 +197,10 @@ def _build_master(path: Path) -> dict[str, Any]:
             )
             for code in ("A", "B", "A")
         ]
-        registry.change_leader(
+        appointments.change_leader(
             con, unit_id=office["a"], role="principal", person_id=extra[4], post="县委书记", on="2025-01-01"
         )
-        registry.change_leader(
+        appointments.change_leader(
             con, unit_id=office["b"], role="principal", person_id=extra[5], post="县委书记", on="2025-02-01"
         )
         # A unit whose 一把手 took office on the first day a date can hold (start_tenure accepts it).

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kit import access, db, inspections, integrity, rectification, registry
+from kit import access, appointments, db, inspections, integrity, rectification, registry
 from kit.errors import InvalidInput, PermissionDenied
 from kit.rectification import add_months, deadline_flag
 from tests.conftest import build_inspection
@@ -326,7 +326,7 @@ def test_a_new_top_leader_takes_over_every_open_item_and_both_sign(
     with db.write(path, action="调整") as con:
         rectification.request_close(con, item_id=extra, body="完成", files=[("b.pdf", b"y")])  # 待审核 is still open
         successor = registry.add_person(con, name="接任书记")
-        registry.change_leader(
+        appointments.change_leader(
             con, unit_id=inspected["a"], role="principal", person_id=successor, post="县委书记", on="2024-08-01"
         )
         handovers = rectification.list_handovers(con)
@@ -357,11 +357,13 @@ def test_no_handover_when_nothing_is_open_or_another_role_changes(inspected: dic
     path = inspected["db"]
     with db.write(path, action="调整") as con:
         mayor = registry.add_person(con, name="新县长")
-        registry.change_leader(
+        appointments.change_leader(
             con, unit_id=inspected["a"], role="co_principal", person_id=mayor, post="县长", on="2024-08-01"
         )
         other = registry.add_unit(con, code="C", name="丙县委", kind="county", parent_id=inspected["root"])
-        registry.change_leader(con, unit_id=other, role="principal", person_id=mayor, post="县委书记", on="2025-01-01")
+        appointments.change_leader(
+            con, unit_id=other, role="principal", person_id=mayor, post="县委书记", on="2025-01-01"
+        )
         assert rectification.list_handovers(con) == []
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kit import db, registry, trace
+from kit import appointments, db, registry, trace
 from kit.errors import InvalidInput, NotFound
 
 
@@ -38,7 +38,7 @@ def test_leadership_lists_principals_first_then_members(office: dict[str, Any]) 
 def test_change_of_leader_ends_one_tenure_and_starts_the_next(office: dict[str, Any]) -> None:
     with db.write(office["db"], action="职务调整") as con:
         newcomer = registry.add_person(con, name="钱五")
-        registry.change_leader(
+        appointments.change_leader(
             con,
             unit_id=office["a"],
             role="principal",
@@ -63,7 +63,7 @@ def test_change_of_leader_ends_one_tenure_and_starts_the_next(office: dict[str, 
 def test_failed_change_of_leader_changes_nothing(office: dict[str, Any], table_counts: Any) -> None:
     before = table_counts(office["db"])
     with pytest.raises(NotFound), db.write(office["db"], action="职务调整") as con:
-        registry.change_leader(
+        appointments.change_leader(
             con, unit_id=office["a"], role="principal", person_id=9999, post="县委书记", on=date(2024, 7, 1)
         )
     assert table_counts(office["db"]) == before

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kit import access, db, excel, inspections, rectification, registry
+from kit import access, appointments, db, excel, inspections, rectification, registry
 from kit.errors import InvalidInput
 from kit.ui.inspection import InspectionModel, uploaded
 from kit.ui.inspection_view import InspectionView
@@ -77,7 +77,7 @@ def build_round(path: Path) -> dict[str, Any]:
         item = rectification.add_item(
             con, finding=finding, measure="每季度专题研究党风廉政建设", responsible="办公室主任", deadline="2025-12-31"
         )
-        registry.change_leader(
+        appointments.change_leader(
             con, unit_id=office["a"], role="principal", person_id=successor, post="县委书记", on="2025-09-01"
         )
     return {**office, "round": rnd, "finding": finding, "spare": spare, "item": item, "in_charge": in_charge}

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 # The modules whose public functions the service runs (tests/test_access.py lists the same).
 SERVED = (
     "kit.access",
+    "kit.appointments",
     "kit.analysis",
     "kit.assessments",
     "kit.backup",
