@@ -98,7 +98,8 @@ def choose_files(page: Page, upload: str, *files: Any) -> None:
 
 
 def field(page: Page, label: str) -> Any:
-    return page.get_by_label(label, exact=True)
+    """The visible field of that label (a record's hidden 更正 form may carry the same one)."""
+    return page.get_by_label(label, exact=True).filter(visible=True)
 
 
 def test_the_index_lists_the_app(chromium: Browser, served: dict[str, Any]) -> None:

@@ -62,7 +62,7 @@ FIX_FIELDS = [
 ]
 REQUEST_FIELDS = [
     FieldSpec("request", "待审核申请", "choice", required=True, width="40em"),
-    FieldSpec("note", "审核意见", "textarea", required=True, width="40em"),
+    FieldSpec("note", "审核意见（更正/作废）", "textarea", required=True, width="40em"),
 ]
 DEFAULT_LEADER = ("（现任一把手）", "")
 
