@@ -396,7 +396,7 @@ print(json.dumps({{"loaded": loaded, "failed": failed, "chart": chart[:200]}}))
 
 
 @pytest.mark.service_only("through the data service, reports and their charts are made there")
-@pytest.mark.parametrize("name", ["score_entry", "results", "inspection", "rounds"])
+@pytest.mark.parametrize("name", ["score_entry", "results", "inspection_view", "rounds"])  # as the notebooks show them
 def test_an_apps_kernel_loads_neither_pandas_nor_the_chart_renderer(name: str, demo_db: Path) -> None:
     service_host.ensure(demo_db)
     done = subprocess.run(
