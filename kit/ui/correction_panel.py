@@ -55,12 +55,7 @@ class CorrectionPanel:
 
     def _void(self) -> None:
         """作废 shares the form's reason, errors and status: run the form with the other action."""
-        self.form.on_submit = self.void
-        self.form.saved = False
-        try:
-            self.form.run_submit()
-        finally:
-            self.form.on_submit = self.correct
+        self.form.run_submit(self.void)
 
 
 def corrections_html(rows: Sequence[dict[str, Any]], empty: str) -> Markup:

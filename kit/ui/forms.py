@@ -242,15 +242,17 @@ class Form:
     def set_status(self, kind: str, title: str, message: str = "") -> None:
         self.status.value = status_html(kind, title, message)
 
-    def run_submit(self) -> None:
-        """Disable the button, call `on_submit`, show the outcome; never lets an error escape."""
-        if self.on_submit is None or self.submit.disabled or self.saved:
+    def run_submit(self, action: Callable[[dict[str, Any]], str] | None = None) -> None:
+        """Disable the button, call `on_submit` (or `action`, a second button's: same fields, errors
+        and status), show the outcome; never lets an error escape."""
+        action = action or self.on_submit
+        if action is None or self.submit.disabled or self.saved:
             return
         self.submit.disabled = True
         self.submit.description = "正在保存…"
         self.set_status(WORKING, "正在保存，请稍候…")
         try:
-            message = self.on_submit(self.values())
+            message = action(self.values())
         except InvalidInput as e:
             self.show_errors(e.errors)
             self.set_status(ERROR, "未保存", e.message)

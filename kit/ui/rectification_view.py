@@ -301,28 +301,16 @@ class LedgerTab:
 
     def _refuse(self) -> None:
         """不同意 shares the request form's fields, errors and status."""
-        form = self.request_form
-        if form is None:
-            return
-        form.on_submit = lambda values: self.model.review_request(values, approve=False)
-        try:
-            form.run_submit()
-        finally:
-            form.on_submit = self._agree
+        if self.request_form is not None:
+            self.request_form.run_submit(lambda values: self.model.review_request(values, approve=False))
 
     def _approve(self, values: dict[str, Any]) -> str:
         return self.model.review(values, approve=True)
 
     def _reject(self) -> None:
         """退回 shares the review form's fields, errors and status: run the form with the other action."""
-        form = self.review_form
-        if form is None:
-            return
-        form.on_submit = lambda values: self.model.review(values, approve=False)
-        try:
-            form.run_submit()
-        finally:
-            form.on_submit = self._approve
+        if self.review_form is not None:
+            self.review_form.run_submit(lambda values: self.model.review(values, approve=False))
 
 
 def _files_row(label: str, upload: w.FileUpload) -> w.HBox:
