@@ -13,18 +13,16 @@ one unit, a unit and everything under it (所辖), or the units a 派驻纪检�
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from kit import door, trace, validate
+from kit import door, trace, users, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound, PermissionDenied
-
-ROLE_LABELS = {"entry": "录入员", "review": "审核员", "analyst": "分析员", "admin": "管理员"}
-SCOPE_LABELS = {"all": "全部单位", "unit": "本单位", "subordinate": "所辖单位", "supervised": "派驻监督单位"}
+from kit.users import ROLE_LABELS as ROLE_LABELS  # the roles and scope kinds are named in kit.users
+from kit.users import SCOPE_LABELS as SCOPE_LABELS
 
 READ = "read"
 ENTER = "enter"
@@ -198,27 +196,11 @@ def _scope_units(con: Connection, name: str, on: date) -> frozenset[int] | None:
 # --- administration ----------------------------------------------------------------
 
 
-def _user_state(con: Connection, name: str) -> dict[str, Any] | None:
-    row = con.one("SELECT display_name, active FROM users WHERE name = ?", [name])
-    if row is None:
-        return None
-    roles = sorted(r[0] for r in con.all("SELECT role FROM user_roles WHERE user_name = ?", [name]))
-    return {"name": name, "display_name": row[0], "active": row[1], "roles": roles}
-
-
 def _require_user(con: Connection, name: str) -> dict[str, Any]:
-    state = _user_state(con, name)
+    state = users.state(con, name)
     if state is None:
         raise NotFound(f"用户“{name}”不存在")
     return state
-
-
-def _clean_name(raw: Any) -> str:
-    """A user name as the deployment will give it: no invisible or direction marks (kit.identity refuses them)."""
-    name = validate.text(raw, field="name", label="用户名", required=True, max_length=100)
-    if any(unicodedata.category(ch).startswith("C") for ch in name):
-        raise InvalidInput.one("name", "“用户名”含有不可见字符或方向标记，这样的用户无法登录，请删除后重试")
-    return name
 
 
 def _clean_roles(raw: Iterable[Any]) -> list[str]:
@@ -230,10 +212,6 @@ def _clean_roles(raw: Iterable[Any]) -> list[str]:
     return sorted(r for r in roles if r)
 
 
-def _record_user(con: Connection, action: str, name: str, before: dict[str, Any] | None) -> None:
-    trace.record(con, action=action, table="users", key=name, before=before, after=_user_state(con, name))
-
-
 @door.public
 def bootstrap(con: Connection, name: str) -> None:
     """Register the first user with every role over every unit; only a file without users.
@@ -241,17 +219,7 @@ def bootstrap(con: Connection, name: str) -> None:
     Raises:
         PermissionDenied: users exist already.
     """
-    if con.scalar("SELECT count(*) FROM users"):
-        raise PermissionDenied(
-            f"已有登记的用户，“{con.actor}”不能再设置首位管理员：首位管理员只能在空库中设置。",
-            action="设置首位管理员",
-            target=name,
-        )
-    clean = _clean_name(name)
-    con.execute("INSERT INTO users VALUES (?, ?, TRUE, ?, ?)", [clean, clean, con.now, con.actor])
-    con.insert_rows("user_roles", [[clean, role] for role in ROLE_LABELS])
-    _record_user(con, "登记首位管理员", clean, None)
-    _insert_scope(con, clean, "all", None, None, None, "首位管理员")
+    users.first_admin(con, name)
 
 
 @door.public
@@ -264,15 +232,15 @@ def add_user(con: Connection, *, name: Any, display_name: Any = None, roles: Seq
     """
     require(con, ADMIN, what="登记用户")
     check = validate.Checker()
-    clean = check(_clean_name, name)
+    clean = check(users.clean_name, name)
     shown = check(validate.text, display_name, field="display_name", label="姓名", max_length=50) or clean
     check.done()
     clean_roles = _clean_roles(roles)
-    if _user_state(con, clean) is not None:
+    if users.state(con, clean) is not None:
         raise InvalidInput.one("name", f"用户名“{clean}”已被使用")
     con.execute("INSERT INTO users VALUES (?, ?, TRUE, ?, ?)", [clean, shown, con.now, con.actor])
     con.insert_rows("user_roles", [[clean, role] for role in clean_roles])
-    _record_user(con, "登记用户", clean, None)
+    users.record(con, "登记用户", clean, None)
 
 
 def _full_admins(con: Connection) -> set[str]:
@@ -305,13 +273,13 @@ def set_active(con: Connection, *, name: Any, active: Any) -> None:
     require(con, ADMIN, what="停用或启用用户")
     if not isinstance(active, bool):  # "false" is true to Python yet false to DuckDB: it would skip the check below
         raise InvalidInput.one("active", "“是否启用”必须为是或否")
-    before = _require_user(con, _clean_name(name))
+    before = _require_user(con, users.clean_name(name))
     if before["active"] == active:
         return
     con.execute("UPDATE users SET active = ? WHERE name = ?", [active, before["name"]])
     if not active:
         _keep_an_admin(con, "停用该用户")
-    _record_user(con, "启用用户" if active else "停用用户", before["name"], before)
+    users.record(con, "启用用户" if active else "停用用户", before["name"], before)
 
 
 @door.public
@@ -324,12 +292,12 @@ def grant_role(con: Connection, *, name: Any, role: Any) -> None:
         InvalidInput: not a role.
     """
     require(con, ADMIN, what="授予角色")
-    before = _require_user(con, _clean_name(name))
+    before = _require_user(con, users.clean_name(name))
     (clean,) = _clean_roles([role])
     if clean in before["roles"]:
         return
     con.execute("INSERT INTO user_roles VALUES (?, ?)", [before["name"], clean])
-    _record_user(con, "授予角色", before["name"], before)
+    users.record(con, "授予角色", before["name"], before)
 
 
 @door.public
@@ -342,43 +310,13 @@ def revoke_role(con: Connection, *, name: Any, role: Any) -> None:
         InvalidInput: not a role, or it would leave no administrator of all units.
     """
     require(con, ADMIN, what="收回角色")
-    before = _require_user(con, _clean_name(name))
+    before = _require_user(con, users.clean_name(name))
     (clean,) = _clean_roles([role])
     if clean not in before["roles"]:
         return
     con.execute("DELETE FROM user_roles WHERE user_name = ? AND role = ?", [before["name"], clean])
     _keep_an_admin(con, "收回该角色")
-    _record_user(con, "收回角色", before["name"], before)
-
-
-def _insert_scope(
-    con: Connection,
-    name: str,
-    kind: str,
-    unit_id: int | None,
-    valid_from: date | None,
-    valid_until: date | None,
-    note: str | None,
-) -> int:
-    row = {
-        "user_name": name,
-        "kind": kind,
-        "unit_id": unit_id,
-        "valid_from": valid_from,
-        "valid_until": valid_until,
-        "note": note,
-    }
-    scope_id = int(
-        con.scalar(
-            "INSERT INTO user_scopes (user_name, kind, unit_id, valid_from, valid_until, note)"
-            " VALUES ($user_name, $kind, $unit_id, $valid_from, $valid_until, $note) RETURNING id",
-            row,
-        )
-    )
-    trace.record(
-        con, action="授予范围", table="user_scopes", key=str(scope_id), before=None, after={"id": scope_id, **row}
-    )
-    return scope_id
+    users.record(con, "收回角色", before["name"], before)
 
 
 @door.public
@@ -402,7 +340,7 @@ def grant_scope(
         InvalidInput: a field breaks its rule, or the dates are reversed.
     """
     admin = require(con, ADMIN, what="授予范围")
-    target = _require_user(con, _clean_name(name))
+    target = _require_user(con, users.clean_name(name))
     check = validate.Checker()
     if unit_id is not None:
         unit_id = check(validate.ident, unit_id, field="unit_id", label="单位编号")
@@ -427,7 +365,7 @@ def grant_scope(
             action="授予范围",
             target=f"unit:{unit_id}",
         )
-    return _insert_scope(con, target["name"], clean_kind, unit_id, start, end, clean_note)
+    return users.insert_scope(con, target["name"], clean_kind, unit_id, start, end, clean_note)
 
 
 @door.public

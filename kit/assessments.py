@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from kit import access, door, followups, registry, trace, validate
+from kit import access, audit, door, followups, registry, trace, validate
 from kit.db import Connection
 from kit.errors import Conflict, InvalidInput
 from kit.schemes import SCORING_LABELS, Band, Indicator, Scheme, add_scheme, get_scheme, list_schemes
@@ -282,4 +282,4 @@ def sheet_history(con: Connection, *, scheme_id: int, unit_id: int, year: int) -
     """
     scheme = get_scheme(con, scheme_id)
     unit = registry.get_unit(con, unit_id)
-    return trace.history(con, table="score_sheets", key=sheet_key(scheme, unit, year), unit_id=unit_id)
+    return audit.history(con, table="score_sheets", key=sheet_key(scheme, unit, year), unit_id=unit_id)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kit import access, config, db, door, trace
+from kit import access, audit, config, db, door, trace
 from kit.db import Connection
 from kit.errors import DatabaseError, InvalidInput, NotFound
 
@@ -182,7 +182,7 @@ def verify(file: str | Path) -> BackupInfo:
     if backup_file.stat().st_size != manifest["size"] or _sha256(backup_file) != manifest["sha256"]:
         raise DatabaseError(f"备份文件 {backup_file.name} 的校验和与清单不符（文件已损坏或被改动），已拒绝恢复。")
     with db.open_private(backup_file) as con:
-        chain = trace.verify(con)
+        chain = audit.verify(con)
         if not chain.ok:
             raise DatabaseError(f"备份文件 {backup_file.name} 中的留痕不完整：{chain.reason}，已拒绝恢复。")
         if _tail(con) != manifest["trace"] or table_digests(con) != manifest["tables"]:

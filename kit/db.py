@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import duckdb
 import pyarrow as pa
 
-from kit import config, identity
+from kit import config, identity, trace, users
 from kit.errors import (
     Busy,
     DatabaseError,
@@ -517,7 +517,7 @@ def init(path: str | Path | None = None, *, admin: str | None = None, wait_s: fl
     """Create the database file if needed and bring its schema up to date.
 
     A file without users gets its first one: `admin`, else the configured operator,
-    with every role over every unit (see kit.access.bootstrap).
+    with every role over every unit (see kit.users.first_admin).
 
     Raises:
         SchemaError: the file was written by a newer program.
@@ -551,14 +551,12 @@ def prepare_held(raw: duckdb.DuckDBPyConnection, db: Path) -> int:
 
 
 def _bootstrap(raw: duckdb.DuckDBPyConnection, name: str, db: Path) -> None:
-    from kit import access  # access builds on this module
-
     if raw.execute("SELECT count(*) FROM users").fetchone() != (0,):
         return
     raw.execute("BEGIN TRANSACTION")
     try:
         con = Connection(raw, actor=name, writable=True)
-        access.bootstrap(con, name)
+        users.first_admin(con, name)
         raw.execute("COMMIT")
     except BaseException:
         rollback(raw)
@@ -747,8 +745,6 @@ def record_refusal_with(
     transaction: Callable[[], AbstractContextManager[Connection]], who: str, refusal: PermissionDenied
 ) -> None:
     """Write the trace entry of a refusal in the write transaction `transaction()` opens."""
-    from kit import trace  # trace builds on this module
-
     try:
         with transaction() as con:
             trace.record(

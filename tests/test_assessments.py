@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from kit import assessments, db, trace
+from kit import assessments, audit, db
 from kit.errors import Conflict, InvalidInput, NotFound
 
 from .conftest import save
@@ -78,7 +78,7 @@ def test_resave_updates_the_sheet_and_keeps_its_history(office: dict[str, Any]) 
     assert (second.version, second.total, second.grade) == (2, Decimal("83"), "合格")
     with db.read(office["db"]) as con:
         history = assessments.sheet_history(con, scheme_id=office["scheme"], unit_id=office["a"], year=2024)
-        assert trace.verify(con).ok
+        assert audit.verify(con).ok
     assert [h["action"] for h in history] == ["新建评分表", "修改评分表"]
     assert Decimal(history[1]["before"]["scores"]["落实主体责任"]) == 38
     assert Decimal(history[1]["after"]["scores"]["落实主体责任"]) == 30

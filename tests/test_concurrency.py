@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from kit import assessments, backup, db, integrity, trace
+from kit import assessments, audit, backup, db, integrity
 
 from . import workers
 
@@ -41,7 +41,7 @@ def test_eight_writers_saving_25_sheets_each_lose_nothing(tmp_path: Path) -> Non
         lines = con.all("SELECT count(*) FROM scores GROUP BY sheet_id")
         traced = con.scalar("SELECT count(*) FROM trace_log WHERE table_name = 'score_sheets'")
         actors = con.scalar("SELECT count(DISTINCT actor) FROM trace_log WHERE table_name = 'score_sheets'")
-        chain = trace.verify(con)
+        chain = audit.verify(con)
     assert sheets == 200
     assert {n for (n,) in lines} == {10}
     assert traced == 200
@@ -92,7 +92,7 @@ def test_writer_killed_mid_save_twenty_times_leaves_no_partial_sheet(tmp_path: P
                 " SELECT 1 FROM trace_log t WHERE t.table_name = 'score_sheets'"
                 "   AND t.row_key = 'S/' || u.code || '/' || s.year)"
             )
-            chain = trace.verify(con)
+            chain = audit.verify(con)
             _, findings = integrity.compare(con)
         assert committed <= saved, "a committed sheet was lost"
         assert len(saved - committed) <= _round + 1, "only the save in flight may be unreported"
@@ -231,7 +231,7 @@ def test_twenty_writers_at_human_pace_and_two_analysts_for_a_minute(demo_db: Pat
                 "SELECT actor, after_json FROM trace_log WHERE table_name = 'score_sheets' AND actor LIKE '录入员%'"
             )
         ]
-        chain = trace.verify(con)
+        chain = audit.verify(con)
         _, findings = integrity.compare(con)
     for key, (name, e) in last.items():
         sheet_id, note, version, by, total, grade = held[key]
@@ -320,7 +320,7 @@ def test_backups_taken_while_writers_save_hold_exactly_what_was_committed_before
         before = {(e["unit"], e["year"], e["note"]) for e in commits if e["committed_at"] < started}
         with db.open_private(info.file) as con:
             sheets, partial = _snapshot(con)
-            chain = trace.verify(con)
+            chain = audit.verify(con)
         assert partial == 0
         assert before <= sheets, "a save committed before the backup started is missing from it"
         assert sheets == expected, "the backup does not hold exactly the saves up to its trace tail"
@@ -343,7 +343,7 @@ def test_backups_taken_while_writers_save_hold_exactly_what_was_committed_before
                 )
             ).items()
         }
-        chain = trace.verify(con)
+        chain = audit.verify(con)
         _, findings = integrity.compare(con)
     assert sheets == in_last
     assert partial == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from kit import db, followups, inspections, rectification, registry, trace
+from kit import audit, db, followups, inspections, rectification, registry
 
 
 def test_demo_has_the_shape_of_the_prefecture(demo_db: Path) -> None:
@@ -45,7 +45,7 @@ def test_2023_grades_send_six_units_and_nine_top_leaders_to_admonition(demo_db: 
 
 def test_demo_trace_chain_is_valid(demo_db: Path) -> None:
     with db.read(demo_db) as con:
-        report = trace.verify(con)
+        report = audit.verify(con)
         sheets = con.scalar("SELECT count(*) FROM score_sheets")
     assert report.ok
     assert report.rows > sheets

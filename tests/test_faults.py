@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from kit import backup, db, integrity, trace
+from kit import audit, backup, db, integrity
 from kit.errors import Busy
 
 from . import workers
@@ -54,9 +54,9 @@ def _sheets(path: Path) -> dict[tuple[int, int], dict[str, Any]]:
     return found
 
 
-def _whole(path: Path) -> tuple[trace.ChainReport, list[integrity.Finding], int]:
+def _whole(path: Path) -> tuple[audit.ChainReport, list[integrity.Finding], int]:
     with db.read(path) as con:
-        chain = trace.verify(con)
+        chain = audit.verify(con)
         _, findings = integrity.compare(con)
         last = int(con.scalar("SELECT max(seq) FROM trace_log"))
     return chain, findings, last

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from kit import db, followups, trace
+from kit import audit, db, followups
 from kit.errors import InvalidInput
 
 from .conftest import save
@@ -41,7 +41,7 @@ def test_completed_followup_stays_done_when_the_grade_is_lowered_again(office: d
     with db.read(office["db"]) as con:
         done = followups.list_followups(con, year=2024, statuses=("done",))
         still_open = followups.list_followups(con, year=2024)
-        history = trace.history(con, table="followups", key="S/B/2024/lookback")
+        history = audit.history(con, table="followups", key="S/B/2024/lookback")
     assert [r["kind"] for r in done] == ["lookback"]
     assert [h["action"] for h in history] == ["生成后续措施", "办结后续措施"]
     assert [r["person_name"] for r in still_open] == ["王三"]

@@ -35,6 +35,7 @@ from kit import (
     access,
     appointments,
     assessments,
+    audit,
     backup,
     config,
     db,
@@ -42,7 +43,6 @@ from kit import (
     integrity,
     registry,
     schemes,
-    trace,
     validate,
 )
 from kit.errors import DatabaseError, InvalidInput, KitError, PermissionDenied
@@ -282,7 +282,7 @@ def attempt(path: Path, function: str, call: Callable[[db.Connection], Any], *, 
     with db.read(path) as con:
         _, findings = integrity.compare(con)
         assert findings == [], f"{function} 接受了输入，数据却与留痕不符：{[str(f) for f in findings]}"
-        chain = trace.verify(con)
+        chain = audit.verify(con)
         assert chain.ok, f"{function} 之后留痕链断裂：{chain.reason}"
         _known[path] = backup.table_digests(con)
     return result

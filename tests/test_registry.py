@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kit import appointments, db, registry, trace
+from kit import appointments, audit, db, registry
 from kit.errors import InvalidInput, NotFound
 
 
@@ -144,7 +144,7 @@ def test_unknown_unit_and_person_are_not_found(office: dict[str, Any]) -> None:
 def test_every_registry_write_is_traced(office: dict[str, Any]) -> None:
     with db.read(office["db"]) as con:
         tables = dict(con.all("SELECT table_name, count(*) FROM trace_log GROUP BY 1"))
-        assert trace.verify(con).ok
+        assert audit.verify(con).ok
     assert tables["units"] == 3
     assert tables["people"] == 4
     assert tables["tenures"] == 4

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from kit import access, assessments, backup, config, db, integrity, registry, trace
+from kit import access, assessments, audit, backup, config, db, integrity, registry
 from kit.errors import Busy, DatabaseError, InvalidInput, KitError, OutcomeUnknown, PermissionDenied
 from kit.service import client, tokens
 from kit.service.server import EXIT_RESTART
@@ -192,7 +192,7 @@ def test_only_kits_checked_functions_can_be_called(office: dict[str, Any]) -> No
     with pytest.raises(PermissionDenied, match="不能直接写入"), db.write(office["db"], action="测试") as con:
         con.insert_rows("units", [[99, "X", "伪造", "county"]])
     with db.read(office["db"]) as con:
-        assert trace.verify(con).ok
+        assert audit.verify(con).ok
         assert not con.all("SELECT * FROM trace_log WHERE action = '伪造'")
 
 
@@ -320,7 +320,7 @@ def test_a_service_killed_at_a_commit_tells_the_writer_the_truth(
         with db.read(path) as con:
             present = {y for (y,) in con.all("SELECT count(*) FROM score_sheets WHERE year = 2020")} == {20}
             absent = not con.all("SELECT 1 FROM score_sheets WHERE year = 2020")
-            chain = trace.verify(con)
+            chain = audit.verify(con)
             _, findings = integrity.compare(con)
     finally:
         supervisor.stop()
@@ -370,7 +370,7 @@ def test_killing_the_service_twenty_times_under_writers_loses_no_acknowledged_sa
     with db.read(path) as con:
         present = {(u, y) for u, y in con.all("SELECT unit_id, year FROM score_sheets")}
         lines = con.all("SELECT count(*) FROM scores GROUP BY sheet_id")
-        chain = trace.verify(con)
+        chain = audit.verify(con)
         _, findings = integrity.compare(con)
     assert saved <= present, f"told saved, but missing: {sorted(saved - present)[:5]}"
     assert not (not_saved & present), f"told not saved, but written: {sorted(not_saved & present)[:5]}"
@@ -436,7 +436,7 @@ def test_a_full_disk_at_commit_refuses_that_save_and_keeps_every_earlier_one(
         with db.read(path) as con:
             years = {y for (y,) in con.all("SELECT DISTINCT year FROM score_sheets")}
             lines = {n for (n,) in con.all("SELECT count(*) FROM scores GROUP BY sheet_id")}
-            chain = trace.verify(con)
+            chain = audit.verify(con)
             _, findings = integrity.compare(con)
         _long_batch(path, setup, refused[0])  # and the refused batch can be saved now
     finally:
@@ -495,7 +495,7 @@ def test_a_full_disk_at_a_checkpoint_restarts_the_service_and_every_save_is_told
         assert limited.returncode == EXIT_RESTART, "no checkpoint failed: the test proved nothing"
         with db.read(path) as con:
             present = {(u, y) for u, y in con.all("SELECT unit_id, year FROM score_sheets")}
-            chain = trace.verify(con)
+            chain = audit.verify(con)
             _, findings = integrity.compare(con)
     finally:
         for proc in [limited, *replaced]:

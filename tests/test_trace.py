@@ -5,7 +5,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kit import db, trace
+from kit import audit, db, trace
 
 # trace.record is kit's own writer inside a transaction, never callable through the door,
 # and the tampering here opens the file behind kit's back: the integrity tests cover both modes.
@@ -28,7 +28,7 @@ def test_chain_of_fresh_log_is_valid(db_path: Path) -> None:
     first = _first_seq(db_path)
     _write_three(db_path)
     with db.read(db_path) as con:
-        report = trace.verify(con)
+        report = audit.verify(con)
     assert report.ok
     assert report.rows == first - 1 + 3
 
@@ -38,7 +38,7 @@ def test_entries_record_actor_time_table_key_and_states(db_path: Path) -> None:
         trace.record(con, action="修改", table="units", key="A", before={"name": "旧"}, after={"name": "新"})
         when = con.now
     with db.read(db_path) as con:
-        [entry] = trace.history(con, table="units", key="A")
+        [entry] = audit.history(con, table="units", key="A")
     assert entry["actor"] == "录入员丙"
     assert entry["logged_at"] == when
     assert (entry["before"], entry["after"]) == ({"name": "旧"}, {"name": "新"})
@@ -65,7 +65,7 @@ def test_tampering_is_reported_at_the_first_broken_row(db_path: Path, tamper: st
     _write_three(db_path)
     _raw(db_path, tamper.replace("{0}", str(first)).replace("{1}", str(first + 1)).replace("{2}", str(first + 2)))
     with db.read(db_path) as con:
-        report = trace.verify(con)
+        report = audit.verify(con)
     assert not report.ok
     assert report.first_broken == first + first_broken
     assert report.reason
@@ -85,7 +85,7 @@ def test_rewriting_a_row_with_its_own_hash_still_breaks_the_next_link(db_path: P
     forged = trace.row_hash(row[0], row[1], row[2], row[3], row[4], row[5], row[6], forged_after, row[7])
     _raw(db_path, f"UPDATE trace_log SET after_json = '{forged_after}', hash = '{forged}' WHERE seq = {first + 1}")
     with db.read(db_path) as con:
-        assert trace.verify(con).first_broken == first + 2
+        assert audit.verify(con).first_broken == first + 2
 
 
 def test_trace_needs_a_write_connection(db_path: Path) -> None:

@@ -56,7 +56,7 @@ SERVED = (
     "kit.rectification",
     "kit.registry",
     "kit.schemes",
-    "kit.trace",
+    "kit.audit",
     "kit.reports.assessment",
     "kit.reports.inspection",
 )
