@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.sync_api import Browser, BrowserContext, Playwright, Route
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, Route
 
 from kit import serve
 from kit.service.supervisor import Supervisor
@@ -92,9 +92,25 @@ class Guard:
             route.abort()
 
 
+# What the pages of the running test said in their consoles and the errors they threw,
+# shown when the test fails (tests/conftest.py): a page that never shows its widgets
+# leaves its reason here, not in the server's log.
+CONSOLE: list[str] = []
+
+
+def _watch(page: Page) -> None:
+    def said(message: ConsoleMessage) -> None:
+        CONSOLE.append(f"{time.strftime('%H:%M:%S')} {message.type}: {message.text[:500]}")
+
+    page.on("console", said)
+    page.on("pageerror", lambda error: CONSOLE.append(f"{time.strftime('%H:%M:%S')} pageerror: {error}"))
+    page.on("crash", lambda _page: CONSOLE.append(f"{time.strftime('%H:%M:%S')} the page crashed"))
+
+
 def guarded_context(browser: Browser, guard: Guard, **options: object) -> BrowserContext:
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN", **options)  # type: ignore[arg-type]
     context.route("**/*", guard.route)
+    context.on("page", _watch)
     return context
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -44,6 +45,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="自带数据服务的测试已在 embedded 轮次中运行"))
 
 
+def _fixture_values(item: pytest.Item) -> Iterator[tuple[str, object]]:
+    """Every fixture value the test has so far, also those set up before a fixture that failed."""
+    info = getattr(item, "_fixtureinfo", None)
+    for name, definitions in info.name2fixturedefs.items() if info else []:
+        for definition in definitions:
+            cached = getattr(definition, "cached_result", None)
+            if cached is not None and cached[2] is None:
+                yield name, cached[0]
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """What pages say is kept per test (tests/browser.py's CONSOLE)."""
+    if "tests.browser" in sys.modules:
+        sys.modules["tests.browser"].CONSOLE.clear()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """A browser test that fails shows the end of its server's log (a dead kernel, a refused request)."""
@@ -51,12 +68,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = outcome.get_result()
     if not report.failed:
         return
-    from tests.browser import Server
+    from tests import browser
 
-    for name, value in getattr(item, "funcargs", {}).items():
-        if isinstance(value, Server) and value.log.exists():
-            lines = value.log.read_text(encoding="utf-8", errors="replace").splitlines()
-            report.sections.append((f"end of the log of {name} ({value.log.name})", "\n".join(lines[-80:])))
+    if browser.CONSOLE:
+        report.sections.append(("what the pages said", "\n".join(browser.CONSOLE[-60:])))
+    for name, value in _fixture_values(item):
+        # a fixture may hand its server over inside a dict or a tuple (test_e2e_table's `served`)
+        inside = value.values() if isinstance(value, dict) else value if isinstance(value, tuple) else [value]
+        for server in inside:
+            if isinstance(server, browser.Server) and server.log.exists():
+                lines = server.log.read_text(encoding="utf-8", errors="replace").splitlines()
+                report.sections.append((f"end of the log of {name} ({server.log.name})", "\n".join(lines[-80:])))
 
 
 @pytest.fixture(scope="session", autouse=True)
