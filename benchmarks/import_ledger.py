@@ -86,7 +86,7 @@ def write_ledger(path: Path, findings: list[tuple[int, str, str]]) -> None:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("整改台账")
-    fields = rectification.ITEM_FIELDS
+    fields = rectification.ITEM.labels
     sheet.append([fields[k] for k in ("finding", "unit", "measure", "leader", "responsible", "deadline", "progress")])
     for i, (ident, unit, leader) in enumerate(findings):
         sheet.append(

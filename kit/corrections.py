@@ -39,12 +39,12 @@ class Correctable:
 
 
 # Every field a clerk entered for a finding; its unit and round only while nothing refers to it.
-FINDING = Correctable("findings", "发现问题", inspections.FINDING_FIELDS)
+FINDING = Correctable("findings", "发现问题", inspections.FINDING.labels)
 # An item's own fields; its deadline moves by 延期 and its progress by 报送进展, each with their own record.
 ITEM = Correctable(
     "rectification_items",
     "整改事项",
-    {k: rectification.ITEM_FIELDS[k] for k in ("measure", "leader", "responsible", "opened_on")},
+    {k: rectification.ITEM.label_of(k) for k in ("measure", "leader", "responsible", "opened_on")},
 )
 CORRECTABLE = {c.table: c for c in (FINDING, ITEM)}
 
@@ -174,7 +174,7 @@ def _referred(con: Connection, finding_id: int, *, voided_too: bool = False) -> 
 
 @door.public
 def correct_finding(con: Connection, *, finding_id: Any, reason: Any, **changes: Any) -> int:
-    """更正 a finding: `changes` keyed as FINDING_FIELDS, checked as at entry; returns the correction's id.
+    """更正 a finding: `changes` keyed as FINDING's fields, checked as at entry; returns the correction's id.
 
     Raises:
         InvalidInput: no reason, no change, a field breaks its rule, the record is voided, or

@@ -24,6 +24,7 @@ from typing import Any
 from kit import access, db, door, inspections, rectification, registry, trace, validate, xlsx_guard, xlsx_parse
 from kit.db import Connection
 from kit.errors import InvalidInput
+from kit.fields import Record
 
 KINDS = {"findings": "发现问题", "rectification": "整改台账"}
 MAX_BYTES = xlsx_guard.MAX_BYTES
@@ -38,41 +39,25 @@ GUIDE_SHEET = "填写说明"
 CHOICES_SHEET = "可选值"
 WHOLE_ROW = "整行"
 
-FIELDS: dict[str, dict[str, str]] = {
-    "findings": inspections.FINDING_FIELDS,
-    "rectification": rectification.ITEM_FIELDS,
-}
-REQUIRED = {
-    "findings": ("unit", "category", "description", "severity", "involves_top", "source", "found_on"),
-    "rectification": ("finding", "measure", "responsible", "deadline"),
-}
-# Columns shown for reference in a template (import reads them back but never checks or stores them).
-CONTEXT = {"findings": {}, "rectification": {"description": "问题描述"}}
-_CONTEXT_AFTER = {"rectification": "unit"}
-RULES = {
-    "findings": {
-        "round": "轮次编号，如 2024-1；巡察以外发现的问题（日常监督、信访等）可不填，中期监督检查发现的问题必须填写",
-        "unit": "单位编码或全称，须在您的授权范围内",
-        "stage": "不填即为“巡察发现”",
-        "category": "已设置的问题类别名称",
-        "description": "不超过 2000 字",
-        "severity": "从下拉列表中选择",
-        "involves_top": "是或否",
-        "source": "从下拉列表中选择",
-        "found_on": "日期，如 2024-03-31；不能晚于今天，也不能早于本轮巡察开始日期",
-    },
-    "rectification": {
-        "finding": "监督台中发现问题的编号（见导出的“发现问题”表，或按轮次生成的模板）；同一问题可分行填写多项措施",
-        "unit": "可不填；填写时须与问题所属单位一致（编码或全称）",
-        "description": "仅供参考，导入时不读取",
-        "measure": "不超过 2000 字",
-        "leader": "该单位现任领导班子成员的姓名；不填即为该单位现任一把手",
-        "responsible": "不超过 50 字",
-        "deadline": "日期，如 2024-12-31；不能早于问题发现日期，不能超过今天起 5 年",
-        "progress": "0 至 100 之间的整数，不填为 0",
-        "opened_on": "日期；不填即为导入当天（迁入旧台账时填原立项日期）；不能晚于今天，也不能早于问题发现日期",
-    },
-}
+# The record types that can be imported: each one's declaration gives the template's columns,
+# labels, required marks, rules and dropdowns, and what an import reads.
+RECORDS: dict[str, Record] = {"findings": inspections.FINDING, "rectification": rectification.ITEM}
+
+
+def _read(kind: str) -> dict[str, str]:
+    """Key → label of the columns an import reads and stores."""
+    return {f.key: f.label for f in RECORDS[kind].excel_fields if not f.reference}
+
+
+def _reference(kind: str) -> dict[str, str]:
+    """Key → label of the columns a template shows for reference (an import reads past them)."""
+    return {f.key: f.label for f in RECORDS[kind].excel_fields if f.reference}
+
+
+def _required(kind: str) -> tuple[str, ...]:
+    return tuple(f.key for f in RECORDS[kind].excel_fields if f.required)
+
+
 NOTES = (
     "1. 第一张表的表头（第一行）请勿改动；带“＊”的列必须填写，其余可不填。",
     "2. 日期可以是 Excel 日期，也可以写成 2024-03-31、2024/3/31 或 2024年3月31日。",
@@ -118,9 +103,9 @@ class ImportResult:
 
 
 def _fields(kind: str) -> dict[str, str]:
-    if kind not in FIELDS:
+    if kind not in RECORDS:
         raise InvalidInput.one("kind", f"导入类型必须是以下之一：{'、'.join(KINDS.values())}")
-    return FIELDS[kind]
+    return _read(kind)
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -174,7 +159,7 @@ def _sheet_rows(data: bytes, kind: str) -> list[list[Any]]:
 
 def _header(rows: list[list[Any]], kind: str) -> tuple[int, dict[int, str]]:
     """The header row's index and column → key, found by the Chinese labels."""
-    fields, context = FIELDS[kind], CONTEXT[kind]
+    fields, context, required = _read(kind), _reference(kind), _required(kind)
     known = {_norm(label): key for key, label in {**fields, **context}.items()}
     ignored = {_norm(ROW_LABEL), _norm(REASON_LABEL), NUMBER_LABEL}
     best = None
@@ -183,7 +168,7 @@ def _header(rows: list[list[Any]], kind: str) -> tuple[int, dict[int, str]]:
         if hits >= 2 and (best is None or hits > best[1]):
             best = (index, hits)
     if best is None:
-        sample = "、".join(f"“{fields[k]}”" for k in REQUIRED[kind][:3])
+        sample = "、".join(f"“{fields[k]}”" for k in required[:3])
         raise InvalidInput.one(
             "file", f"前 {HEADER_SCAN_ROWS} 行中找不到{KINDS[kind]}的表头（如 {sample}）。请使用导入模板填写。"
         )
@@ -201,7 +186,7 @@ def _header(rows: list[list[Any]], kind: str) -> tuple[int, dict[int, str]]:
             repeated.append(f"“{fields.get(key) or context[key]}”")
         else:
             columns[col] = key
-    missing = [f"“{fields[k]}”" for k in REQUIRED[kind] if k not in columns.values()]
+    missing = [f"“{fields[k]}”" for k in required if k not in columns.values()]
     problems = []
     if missing:
         problems.append(f"缺少必填列 {'、'.join(missing)}")
@@ -484,31 +469,18 @@ def _rejects(kind: str, bad: Sequence[tuple[Mapping[str, Any], list[RowError]]])
 
 
 def _columns(kind: str) -> list[str]:
-    """Keys of a template's columns, in order: the fields, with context columns after their anchor."""
-    keys: list[str] = []
-    for key in FIELDS[kind]:
-        keys.append(key)
-        if _CONTEXT_AFTER.get(kind) == key:
-            keys.extend(CONTEXT[kind])
-    return keys
+    """Keys of a template's columns, in the declaration's order (reference columns included)."""
+    return [f.key for f in RECORDS[kind].excel_fields]
 
 
 def _label(kind: str, key: str) -> str:
-    if key in CONTEXT[kind]:
-        return CONTEXT[kind][key]
-    mark = REQUIRED_MARK if key in REQUIRED[kind] else ""
-    return mark + FIELDS[kind][key]
+    spec = RECORDS[kind].field(key)
+    return (REQUIRED_MARK if spec.required else "") + spec.label
 
 
 def _static_choices(kind: str) -> dict[str, list[str]]:
-    if kind == "findings":
-        return {
-            "stage": list(inspections.STAGE_LABELS.values()),
-            "severity": list(inspections.SEVERITY_LABELS.values()),
-            "involves_top": list(inspections.YES_NO.values()),
-            "source": list(inspections.SOURCE_LABELS.values()),
-        }
-    return {}
+    """The fixed choices of the declaration's choice fields, as the template's dropdowns offer them."""
+    return {f.key: list(f.choices.values()) for f in RECORDS[kind].excel_fields if f.kind == "choice"}
 
 
 def _office_choices(con: Connection, kind: str) -> dict[str, list[str]]:
@@ -540,7 +512,7 @@ def _dropdowns(book: Any, sheet: Any, kind: str, static: dict[str, list[str]], o
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    fields = FIELDS[kind]
+    fields = RECORDS[kind]
     lists = book.create_sheet(CHOICES_SHEET) if office else None
     listed = 0
     last = max(sheet.max_row, 1000)
@@ -549,7 +521,7 @@ def _dropdowns(book: Any, sheet: Any, kind: str, static: dict[str, list[str]], o
             rule = DataValidation(type="list", formula1='"' + ",".join(static[key]) + '"', allow_blank=True)
         elif lists is not None and office.get(key):
             listed += 1
-            lists.cell(row=1, column=listed, value=fields[key]).font = Font(bold=True)
+            lists.cell(row=1, column=listed, value=fields.label_of(key)).font = Font(bold=True)
             for n, value in enumerate(office[key], start=2):
                 lists.cell(row=n, column=listed, value=value)
             where = get_column_letter(listed)
@@ -558,7 +530,7 @@ def _dropdowns(book: Any, sheet: Any, kind: str, static: dict[str, list[str]], o
             rule = DataValidation(type="list", formula1=ref, allow_blank=True, showErrorMessage=key != "unit")
         else:
             continue
-        rule.error = f"请从下拉列表中选择“{fields[key]}”"
+        rule.error = f"请从下拉列表中选择“{fields.label_of(key)}”"
         rule.errorTitle = "输入有误"
         letter = get_column_letter(col)
         rule.add(f"{letter}2:{letter}{last}")
@@ -571,9 +543,9 @@ def _guide(book: Any, kind: str, choices: dict[str, list[str]]) -> None:
 
     guide = book.create_sheet(GUIDE_SHEET, 1)
     guide.append(["列名", "是否必填", "填写规则", "可选值"])
-    for key in _columns(kind):
-        required = "仅供参考" if key in CONTEXT[kind] else ("必填" if key in REQUIRED[kind] else "选填")
-        guide.append([_label(kind, key), required, RULES[kind].get(key, ""), "、".join(choices.get(key, []))])
+    for spec in RECORDS[kind].excel_fields:
+        required = "仅供参考" if spec.reference else ("必填" if spec.required else "选填")
+        guide.append([_label(kind, spec.key), required, spec.rule, "、".join(choices.get(spec.key, []))])
     guide.append([])
     for note in NOTES:
         guide.append([note])
@@ -612,10 +584,11 @@ def template(kind: str, *, con: Connection | None = None, round_id: int | None =
     sheet.append([_label(kind, k) for k in keys])
     sheet.freeze_panes = "A2"
     for col, key in enumerate(keys, start=1):
+        spec = RECORDS[kind].field(key)
         cell = sheet.cell(row=1, column=col)
-        cell.font = Font(bold=True, color="808080" if key in CONTEXT[kind] else "000000")
-        cell.fill = PatternFill("solid", fgColor="EEEEEE" if key in CONTEXT[kind] else "DDEBF7")
-        sheet.column_dimensions[get_column_letter(col)].width = 40 if key in ("description", "measure") else 16
+        cell.font = Font(bold=True, color="808080" if spec.reference else "000000")
+        cell.fill = PatternFill("solid", fgColor="EEEEEE" if spec.reference else "DDEBF7")
+        sheet.column_dimensions[get_column_letter(col)].width = 40 if spec.kind == "textarea" else 16
     if con is not None and round_id is not None:
         for row in _prefill(con, round_id):
             sheet.append([row.get(k) for k in keys])
@@ -708,40 +681,6 @@ def export_rows(rows: Sequence[Mapping[str, Any]], columns: Mapping[str, str], *
     return out.getvalue()
 
 
-FINDING_COLUMNS = {
-    "id": "问题编号",
-    "round_code": "巡察轮次",
-    "unit_name": "被巡察单位",
-    "stage_label": "发现环节",
-    "category": "问题类别",
-    "description": "问题描述",
-    "severity_label": "严重程度",
-    "involves_top_label": "是否涉及一把手",
-    "source_label": "问题来源",
-    "found_on": "发现日期",
-    "top_leader": "时任一把手",
-    "receiver_label": "移交线索",
-}
-ITEM_COLUMNS = {
-    "id": "整改事项编号",
-    "finding_id": "问题编号",
-    "round_code": "巡察轮次",
-    "unit_name": "单位",
-    "category": "问题类别",
-    "description": "问题描述",
-    "measure": "整改措施",
-    "leader_name": "责任领导",
-    "responsible": "责任人",
-    "deadline": "整改时限",
-    "first_deadline": "原定时限",
-    "extensions": "延期次数",
-    "progress": "整改进度（%）",
-    "status_label": "状态",
-    "flag_label": "时限提示",
-    "opened_on": "立项日期",
-    "closed_on": "销号日期",
-    "evidence": "佐证材料数",
-}
 CLUE_COLUMNS = {
     "id": "线索编号",
     "finding_id": "问题编号",
@@ -785,9 +724,13 @@ def export(con: Connection, what: str, *, round_ids: Sequence[int] | None = None
     for ident in rounds or []:
         inspections.get_round(con, ident)
     if what == "findings":
-        return export_rows(inspections.list_findings(con, round_ids=rounds), FINDING_COLUMNS, sheet=EXPORTS[what])
+        return export_rows(
+            inspections.list_findings(con, round_ids=rounds), inspections.FINDING.export, sheet=EXPORTS[what]
+        )
     if what == "rectification":
-        return export_rows(rectification.list_items(con, round_ids=rounds), ITEM_COLUMNS, sheet=EXPORTS[what])
+        return export_rows(
+            rectification.list_items(con, round_ids=rounds), rectification.ITEM.export, sheet=EXPORTS[what]
+        )
     if what == "clues":
         clues = inspections.list_clues(con, round_ids=rounds)
         for clue in clues:

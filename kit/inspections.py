@@ -17,9 +17,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from kit import access, door, registry, trace, validate
+from kit import access, door, fields, registry, trace, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
+from kit.fields import Field, Record
 from kit.listing import Column, Filter, Listing
 
 ROUND_KIND_LABELS = {"regular": "常规巡察", "special": "专项巡察", "mobile": "机动巡察", "joint": "巡纪审联动"}
@@ -567,17 +568,78 @@ def _finding_context(con: Connection, *, whole: bool) -> FindingContext:
     )
 
 
-FINDING_FIELDS = {
-    "round": "巡察轮次",
-    "unit": "被巡察单位",
-    "stage": "发现环节",
-    "category": "问题类别",
-    "description": "问题描述",
-    "severity": "严重程度",
-    "involves_top": "是否涉及一把手",
-    "source": "问题来源",
-    "found_on": "发现日期",
+FINDING_RULES = {
+    "round": "轮次编号，如 2024-1；巡察以外发现的问题（日常监督、信访等）可不填，中期监督检查发现的问题必须填写",
+    "unit": "单位编码或全称，须在您的授权范围内",
+    "found_on": "日期，如 2024-03-31；不能晚于今天，也不能早于本轮巡察开始日期",
 }
+# A problem found: its fields (keys = add_finding's arguments), list and Excel export.
+FINDING = Record(
+    kind="findings",
+    label="发现问题",
+    table="findings",
+    fields=(
+        Field("round", "巡察轮次", "lookup", lookup="rounds", rule=FINDING_RULES["round"], width="14em"),
+        Field("unit", "被巡察单位", "lookup", lookup="units", rule=FINDING_RULES["unit"], required=True, width="20em"),
+        Field("stage", "发现环节", "choice", choices=STAGE_LABELS, rule="不填即为“巡察发现”", width="12em"),
+        Field(
+            "category",
+            "问题类别",
+            "lookup",
+            lookup="categories",
+            rule="已设置的问题类别名称",
+            required=True,
+            width="20em",
+        ),
+        Field(
+            "description",
+            "问题描述",
+            "textarea",
+            rule="不超过 2000 字",
+            required=True,
+            max_length=2000,
+            placeholder="问题的具体表现",
+            width="40em",
+        ),
+        Field(
+            "severity",
+            "严重程度",
+            "choice",
+            choices=SEVERITY_LABELS,
+            rule="从下拉列表中选择",
+            required=True,
+            width="8em",
+        ),
+        Field("involves_top", "是否涉及一把手", "choice", choices=YES_NO, rule="是或否", required=True, width="8em"),
+        Field(
+            "source", "问题来源", "choice", choices=SOURCE_LABELS, rule="从下拉列表中选择", required=True, width="12em"
+        ),
+        Field(
+            "found_on",
+            "发现日期",
+            "date",
+            rule=FINDING_RULES["found_on"],
+            required=True,
+            placeholder="如 2025-03-31",
+            width="10em",
+        ),
+    ),
+    listing=FINDING_LIST,
+    export={
+        "id": "问题编号",
+        "round_code": "巡察轮次",
+        "unit_name": "被巡察单位",
+        "stage_label": "发现环节",
+        "category": "问题类别",
+        "description": "问题描述",
+        "severity_label": "严重程度",
+        "involves_top_label": "是否涉及一把手",
+        "source_label": "问题来源",
+        "found_on": "发现日期",
+        "top_leader": "时任一把手",
+        "receiver_label": "移交线索",
+    },
+)
 
 
 def _lookup(
@@ -607,40 +669,36 @@ MISSING_OR_HIDDEN = "不存在或不在您的授权范围内"
 def check_finding(raw: Mapping[str, Any], ctx: FindingContext) -> dict[str, Any]:
     """Parse one finding (from a form or an Excel row) into the values `add_findings` stores.
 
-    Keys of `raw` are those of FINDING_FIELDS; `round` may be empty for problems found
+    Keys of `raw` are FINDING's field keys; `round` may be empty for problems found
     outside a round (日常监督, 信访 …).
 
     Raises:
         InvalidInput: every field that breaks a rule, each with a Chinese message.
     """
     check = validate.Checker()
+    label = FINDING.label_of
     round_info = None
     if validate._clean(raw.get("round")):
-        round_info = _lookup(check, raw.get("round"), ctx.rounds, field="round", label="巡察轮次", what="轮次")
+        round_info = _lookup(check, raw.get("round"), ctx.rounds, field="round", label=label("round"), what="轮次")
     missing = "不存在" if ctx.visible is None else MISSING_OR_HIDDEN
-    unit = _lookup(check, raw.get("unit"), ctx.units, field="unit", label="被巡察单位", what="单位", missing=missing)
+    unit = _lookup(check, raw.get("unit"), ctx.units, field="unit", label=label("unit"), what="单位", missing=missing)
     if unit is not None and ctx.visible is not None and unit not in ctx.visible:
-        check.fail("unit", f"“被巡察单位”{ctx.unit_names.get(unit, unit)}不在您的授权范围内")
-    stage_raw = raw.get("stage")
-    stage = "inspection"
-    if validate._clean(stage_raw):
-        stage = check(validate.choice, stage_raw, field="stage", label="发现环节", choices=STAGE_LABELS)
-    category = _lookup(check, raw.get("category"), ctx.categories, field="category", label="问题类别", what="类别")
-    description = check(
-        validate.text, raw.get("description"), field="description", label="问题描述", required=True, max_length=2000
+        check.fail("unit", f"“{label('unit')}”{ctx.unit_names.get(unit, unit)}不在您的授权范围内")
+    stage = fields.parse(check, FINDING, "stage", raw) if validate._clean(raw.get("stage")) else "inspection"
+    category = _lookup(
+        check, raw.get("category"), ctx.categories, field="category", label=label("category"), what="类别"
     )
-    severity = check(validate.choice, raw.get("severity"), field="severity", label="严重程度", choices=SEVERITY_LABELS)
-    involves = check(
-        validate.choice, raw.get("involves_top"), field="involves_top", label="是否涉及一把手", choices=YES_NO
-    )
-    source = check(validate.choice, raw.get("source"), field="source", label="问题来源", choices=SOURCE_LABELS)
-    found_on = check(validate.day, raw.get("found_on"), field="found_on", label="发现日期")
+    description = fields.parse(check, FINDING, "description", raw)
+    severity = fields.parse(check, FINDING, "severity", raw)
+    involves = fields.parse(check, FINDING, "involves_top", raw)
+    source = fields.parse(check, FINDING, "source", raw)
+    found_on = fields.parse(check, FINDING, "found_on", raw)
     if found_on is not None and found_on > ctx.today:
-        check.fail("found_on", "“发现日期”不能晚于今天")
+        check.fail("found_on", f"“{label('found_on')}”不能晚于今天")
     if stage == "midterm" and round_info is None and "round" not in check.errors:
-        check.fail("round", "中期监督检查发现的问题必须注明“巡察轮次”")
+        check.fail("round", f"中期监督检查发现的问题必须注明“{label('round')}”")
     if round_info is not None and found_on is not None and found_on < round_info[1]:
-        check.fail("found_on", f"“发现日期”不能早于本轮巡察开始日期 {round_info[1].isoformat()}")
+        check.fail("found_on", f"“{label('found_on')}”不能早于本轮巡察开始日期 {round_info[1].isoformat()}")
     check.done()
     return {
         "round_id": round_info[0] if round_info else None,
@@ -697,7 +755,7 @@ def add_findings(con: Connection, rows: Sequence[Mapping[str, Any]], *, action: 
 
 @door.public
 def add_finding(con: Connection, **raw: Any) -> int:
-    """Record one problem found (keyword arguments as FINDING_FIELDS); returns its id.
+    """Record one problem found (keyword arguments: FINDING's field keys); returns its id.
 
     Raises:
         InvalidInput: a field breaks a rule (all are reported at once).

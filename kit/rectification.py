@@ -19,9 +19,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from kit import access, door, inspections, registry, trace, validate
+from kit import access, door, fields, inspections, registry, trace, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
+from kit.fields import Field, Record
 from kit.formats import moment
 from kit.listing import Column, Filter, Listing
 
@@ -209,16 +210,99 @@ def set_reminder_offsets(con: Connection, *, offsets: Any) -> tuple[int, ...]:
 # --- items -----------------------------------------------------------------------------------
 
 
-ITEM_FIELDS = {
-    "finding": "问题编号",
-    "unit": "单位",
-    "measure": "整改措施",
-    "leader": "责任领导",
-    "responsible": "责任人",
-    "deadline": "整改时限",
-    "progress": "整改进度（%）",
-    "opened_on": "立项日期",
-}
+# A ledger item: its fields (keys = add_item's arguments; 问题描述 shown in templates for
+# reference only), list and Excel export.
+ITEM = Record(
+    kind="rectification",
+    label="整改台账",
+    table="rectification_items",
+    fields=(
+        Field(
+            "finding",
+            "问题编号",
+            "id",
+            rule="监督台中发现问题的编号（见导出的“发现问题”表，或按轮次生成的模板）；同一问题可分行填写多项措施",
+            required=True,
+            width="36em",
+        ),
+        Field("unit", "单位", "lookup", lookup="units", rule="可不填；填写时须与问题所属单位一致（编码或全称）"),
+        Field("description", "问题描述", "textarea", rule="仅供参考，导入时不读取", reference=True),
+        Field(
+            "measure",
+            "整改措施",
+            "textarea",
+            rule="不超过 2000 字",
+            required=True,
+            max_length=2000,
+            placeholder="具体措施、完成标准",
+            width="40em",
+        ),
+        Field(
+            "leader",
+            "责任领导",
+            "lookup",
+            lookup="leaders",
+            rule="该单位现任领导班子成员的姓名；不填即为该单位现任一把手",
+            width="12em",
+        ),
+        Field(
+            "responsible",
+            "责任人",
+            rule="不超过 50 字",
+            required=True,
+            max_length=50,
+            placeholder="姓名或职务",
+            width="12em",
+        ),
+        Field(
+            "deadline",
+            "整改时限",
+            "date",
+            rule="日期，如 2024-12-31；不能早于问题发现日期，不能超过今天起 5 年",
+            required=True,
+            placeholder="如 2025-12-31",
+            width="10em",
+        ),
+        Field(
+            "progress",
+            "整改进度（%）",
+            "number",
+            rule="0 至 100 之间的整数，不填为 0",
+            minimum=0,
+            maximum=100,
+            placeholder="0–100",
+            width="6em",
+        ),
+        Field(
+            "opened_on",
+            "立项日期",
+            "date",
+            rule="日期；不填即为导入当天（迁入旧台账时填原立项日期）；不能晚于今天，也不能早于问题发现日期",
+            width="10em",
+        ),
+    ),
+    listing=ITEM_LIST,
+    export={
+        "id": "整改事项编号",
+        "finding_id": "问题编号",
+        "round_code": "巡察轮次",
+        "unit_name": "单位",
+        "category": "问题类别",
+        "description": "问题描述",
+        "measure": "整改措施",
+        "leader_name": "责任领导",
+        "responsible": "责任人",
+        "deadline": "整改时限",
+        "first_deadline": "原定时限",
+        "extensions": "延期次数",
+        "progress": "整改进度（%）",
+        "status_label": "状态",
+        "flag_label": "时限提示",
+        "opened_on": "立项日期",
+        "closed_on": "销号日期",
+        "evidence": "佐证材料数",
+    },
+)
 
 
 @dataclass
@@ -286,7 +370,7 @@ def _item_context(con: Connection, finding_ids: Iterable[int] | None, *, whole: 
 def check_item(raw: Mapping[str, Any], ctx: ItemContext) -> dict[str, Any]:
     """Parse one ledger row (form or Excel) into the values `add_items` stores.
 
-    Keys of `raw` are those of ITEM_FIELDS. The 责任领导 defaults to the unit's 一把手 today;
+    Keys of `raw` are ITEM's field keys. The 责任领导 defaults to the unit's 一把手 today;
     the 立项日期 (when the item entered the ledger) defaults to today — an older ledger
     moved into 监督台 keeps its own dates.
 
@@ -294,40 +378,31 @@ def check_item(raw: Mapping[str, Any], ctx: ItemContext) -> dict[str, Any]:
         InvalidInput: every field that breaks a rule, each with a Chinese message.
     """
     check = validate.Checker()
+    label = ITEM.label_of
     missing = "不存在" if ctx.visible is None else inspections.MISSING_OR_HIDDEN
-    finding = check(validate.ident, raw.get("finding"), field="finding", label="问题编号")
+    finding = fields.parse(check, ITEM, "finding", raw)
     info = None
     if finding is not None:
         info = ctx.findings.get(finding)
         if info is None:
-            check.fail("finding", f"“问题编号”{finding} {missing}")
+            check.fail("finding", f"“{label('finding')}”{finding} {missing}")
         elif ctx.visible is not None and info[0] not in ctx.visible:
-            check.fail("finding", f"“问题编号”{finding} 所属单位不在您的授权范围内")
+            check.fail("finding", f"“{label('finding')}”{finding} 所属单位不在您的授权范围内")
             info = None
     unit_text = validate._clean(raw.get("unit"))
     if unit_text:
         unit = ctx.units.get(unit_text)
         if unit is None:
-            check.fail("unit", f"“单位”中的单位“{unit_text[:30]}”{missing}")
+            check.fail("unit", f"“{label('unit')}”中的单位“{unit_text[:30]}”{missing}")
         elif info is not None and unit != info[0]:
-            check.fail("unit", f"“单位”与问题所属单位（{ctx.unit_names.get(info[0], '')}）不一致")
-    measure = check(validate.text, raw.get("measure"), field="measure", label="整改措施", required=True)
-    responsible = check(
-        validate.text, raw.get("responsible"), field="responsible", label="责任人", required=True, max_length=50
-    )
-    deadline = check(validate.day, raw.get("deadline"), field="deadline", label="整改时限")
-    progress = check(
-        validate.integer,
-        raw.get("progress"),
-        field="progress",
-        label="整改进度（%）",
-        minimum=0,
-        maximum=100,
-        required=False,
-    )
-    opened_on = check(validate.day, raw.get("opened_on"), field="opened_on", label="立项日期", required=False)
+            check.fail("unit", f"“{label('unit')}”与问题所属单位（{ctx.unit_names.get(info[0], '')}）不一致")
+    measure = fields.parse(check, ITEM, "measure", raw)
+    responsible = fields.parse(check, ITEM, "responsible", raw)
+    deadline = fields.parse(check, ITEM, "deadline", raw)
+    progress = fields.parse(check, ITEM, "progress", raw)
+    opened_on = fields.parse(check, ITEM, "opened_on", raw)
     if opened_on is not None and opened_on > ctx.today:
-        check.fail("opened_on", "“立项日期”不能晚于今天")
+        check.fail("opened_on", f"“{label('opened_on')}”不能晚于今天")
     leader_id = None
     if info is not None:
         team = ctx.leaders.get(info[0], {})
@@ -335,15 +410,15 @@ def check_item(raw: Mapping[str, Any], ctx: ItemContext) -> dict[str, Any]:
         if leader_text:
             leader_id = team.get(leader_text)
             if leader_id is None:
-                check.fail("leader", f"“责任领导”{leader_text[:20]}不是该单位现任领导班子成员")
+                check.fail("leader", f"“{label('leader')}”{leader_text[:20]}不是该单位现任领导班子成员")
         else:
             leader_id = ctx.top.get(info[0])
         if deadline is not None and deadline < info[1]:
-            check.fail("deadline", f"“整改时限”不能早于问题发现日期 {info[1].isoformat()}")
+            check.fail("deadline", f"“{label('deadline')}”不能早于问题发现日期 {info[1].isoformat()}")
         if opened_on is not None and opened_on < info[1] and "opened_on" not in check.errors:
-            check.fail("opened_on", f"“立项日期”不能早于问题发现日期 {info[1].isoformat()}")
+            check.fail("opened_on", f"“{label('opened_on')}”不能早于问题发现日期 {info[1].isoformat()}")
     if deadline is not None and deadline > add_months(ctx.today, 60):
-        check.fail("deadline", "“整改时限”不能超过 5 年")
+        check.fail("deadline", f"“{label('deadline')}”不能超过 5 年")
     check.done()
     return {
         "finding_id": finding,
@@ -420,7 +495,7 @@ def add_items(con: Connection, rows: Sequence[Mapping[str, Any]], *, action: str
 
 @door.public
 def add_item(con: Connection, **raw: Any) -> int:
-    """Add one ledger item (keyword arguments as ITEM_FIELDS); returns its id.
+    """Add one ledger item (keyword arguments: ITEM's field keys); returns its id.
 
     Raises:
         InvalidInput: a field breaks a rule (all are reported at once).

@@ -26,7 +26,7 @@ def build(path: Path, items: int) -> None:
     findings = build_findings(path, items)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("整改台账")
-    fields = rectification.ITEM_FIELDS
+    fields = rectification.ITEM.labels
     sheet.append([fields[k] for k in ("finding", "unit", "measure", "leader", "responsible", "deadline", "progress")])
     today = date.today()
     for i, (ident, unit, leader) in enumerate(findings):

@@ -360,7 +360,7 @@ CASES: dict[str, Case] = {
     ),
     "excel.import_file": Case(
         lambda path, w: excel.import_file(
-            excel.export_rows([FINDING_ROW_B], dict(inspections.FINDING_FIELDS)),
+            excel.export_rows([FINDING_ROW_B], inspections.FINDING.labels),
             "findings",
             path=path,
         ),

@@ -244,7 +244,7 @@ def test_a_voided_item_may_be_imported_again(office: dict[str, Any], insp: dict[
         book = Workbook()
         sheet = book.active
         assert sheet is not None
-        fields = rectification.ITEM_FIELDS
+        fields = rectification.ITEM.labels
         sheet.append([fields[k] for k in ("finding", "unit", "measure", "responsible", "deadline")])
         sheet.append([insp["findings"]["a"], "A", "A县清查集体资产", "财务科长", "2024-09-30"])
         data = io.BytesIO()

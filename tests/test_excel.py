@@ -662,8 +662,8 @@ def test_progress_is_reported_in_steps_and_ends_with_the_total(ledger: dict[str,
 @pytest.mark.parametrize(
     ("what", "columns", "count"),
     [
-        ("findings", excel.FINDING_COLUMNS, 5),
-        ("rectification", excel.ITEM_COLUMNS, 2),
+        ("findings", inspections.FINDING.export, 5),
+        ("rectification", rectification.ITEM.export, 2),
         ("clues", excel.CLUE_COLUMNS, 1),
         ("overview", excel.OVERVIEW_COLUMNS, 2),
     ],

@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "kit.formats",
             "kit.markup",
             "kit.listing",
+            "kit.fields",
             "kit.identity",
             "kit.lock",
             "kit.kernel_ports",

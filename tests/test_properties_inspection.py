@@ -386,7 +386,7 @@ def test_add_category_refuses_cleanly_or_records(inspected: dict[str, Any], data
 
 
 def _finding_fields(inspected: dict[str, Any]) -> dict[str, tuple[st.SearchStrategy[Any], st.SearchStrategy[Any]]]:
-    """(valid, hostile) strategies for each key of FINDING_FIELDS."""
+    """(valid, hostile) strategies for each field of inspections.FINDING."""
     rounds = ["2024-1", "2024-2", str(inspected["round"]), "", None]
     return {
         "round": (st.sampled_from(rounds), st.one_of(st.sampled_from(["2099-1", " 2024-1\u200b", 0, -1]), hostile)),
@@ -542,7 +542,7 @@ def test_set_reminder_offsets_refuses_cleanly_or_records(inspected: dict[str, An
 
 
 def _item_fields(inspected: dict[str, Any]) -> dict[str, tuple[st.SearchStrategy[Any], st.SearchStrategy[Any]]]:
-    """(valid, hostile) strategies for each key of ITEM_FIELDS."""
+    """(valid, hostile) strategies for each field of rectification.ITEM."""
     return {
         "finding": (st.sampled_from(inspected["all_findings"]), hostile_ids),
         # Mostly no unit and the 一把手 by default, now and then a unit or a leader that may not fit.

@@ -268,7 +268,7 @@ def test_a_clue_is_transferred_and_its_outcome_recorded(ward: dict[str, Any], mo
 
 
 def findings_file(rows: list[dict[str, Any]]) -> bytes:
-    return excel.export_rows(rows, inspections.FINDING_FIELDS, sheet="发现问题")
+    return excel.export_rows(rows, inspections.FINDING.labels, sheet="发现问题")
 
 
 GOOD_ROW = {

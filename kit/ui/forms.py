@@ -16,6 +16,7 @@ from typing import Any
 import ipywidgets as w
 
 from kit.errors import InvalidInput, KitError
+from kit.fields import Record
 from kit.markup import Markup, html, text
 from kit.ui.widgets import Html
 
@@ -74,6 +75,45 @@ class FieldSpec:
     show_label: bool = True
     label_width: str = LABEL_WIDTH
     check: Callable[[Any], Any] | None = field(default=None, compare=False)
+
+
+# How each kind of declared field is typed in a form (kit.fields.KINDS): a date is typed as
+# text and read by the same validator as an Excel cell; a look-up is picked from what the app
+# fills in (units, categories, findings …).
+_FORM_KIND = {
+    "text": "text",
+    "textarea": "textarea",
+    "number": "number",
+    "date": "text",
+    "choice": "choice",
+    "lookup": "choice",
+    "id": "choice",
+}
+
+
+def declared(record: Record, keys: Sequence[str], *, required: Sequence[str] = (), **hints: str) -> list[FieldSpec]:
+    """The inputs of `keys`, as `record` declares them: label, required mark, choices, width, placeholder.
+
+    `required` marks fields this form asks for although the record does not (a correction
+    form asks for the 立项日期 an entry may leave to default); `hints` add a short note
+    beside a field, by key.
+    """
+    specs = []
+    for key in keys:
+        spec = record.field(key)
+        specs.append(
+            FieldSpec(
+                key,
+                spec.label,
+                _FORM_KIND[spec.kind],
+                required=spec.required or key in required,
+                placeholder=spec.placeholder,
+                hint=hints.get(key, ""),
+                options=[(label, value) for value, label in spec.choices.items()],
+                width=spec.width,
+            )
+        )
+    return specs
 
 
 def _widget(spec: FieldSpec) -> w.Widget:

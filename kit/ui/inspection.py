@@ -234,8 +234,8 @@ class InspectionModel(app.AppModel):
     def export(self, kind: str) -> bytes:
         """The round's findings or ledger as shown, as .xlsx."""
         if kind == "findings":
-            return excel.export_rows(self.findings, excel.FINDING_COLUMNS, sheet="发现问题")
-        return excel.export_rows(self.items, excel.ITEM_COLUMNS, sheet="整改台账")
+            return excel.export_rows(self.findings, inspections.FINDING.export, sheet="发现问题")
+        return excel.export_rows(self.items, rectification.ITEM.export, sheet="整改台账")
 
     def import_file(self, kind: str, data: bytes | None, *, good_only: bool) -> str:
         """Import an .xlsx of findings or ledger items; the progress traits follow the rows checked.

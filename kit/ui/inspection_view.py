@@ -8,11 +8,11 @@ from typing import Any
 
 import ipywidgets as w
 
-from kit import excel, inspections
+from kit import inspections
 from kit.markup import Markup, html, join
 from kit.ui import app
 from kit.ui.correction_panel import CorrectionPanel, corrections_html
-from kit.ui.forms import FieldSpec, Form
+from kit.ui.forms import FieldSpec, Form, declared
 from kit.ui.inspection import TITLE, InspectionModel, finding_values
 from kit.ui.inspection_parts import (
     CSS,
@@ -33,20 +33,10 @@ from kit.ui.widgets import Html, file_link, table
 
 # --- 发现问题 -------------------------------------------------------------------------------
 
-FINDING_FIELDS = [
-    FieldSpec("unit", "被巡察单位", "choice", required=True, width="20em"),
-    FieldSpec("category", "问题类别", "choice", required=True, width="20em"),
-    FieldSpec("description", "问题描述", "textarea", required=True, width="40em", placeholder="问题的具体表现"),
-    FieldSpec(
-        "severity", "严重程度", "choice", required=True, width="8em", options=labelled(inspections.SEVERITY_LABELS)
-    ),
-    FieldSpec(
-        "involves_top", "是否涉及一把手", "choice", required=True, width="8em", options=labelled(inspections.YES_NO)
-    ),
-    FieldSpec("source", "问题来源", "choice", required=True, width="12em", options=labelled(inspections.SOURCE_LABELS)),
-    FieldSpec("found_on", "发现日期", required=True, width="10em", placeholder="如 2025-03-31"),
-    FieldSpec("stage", "发现环节", "choice", width="12em", options=labelled(inspections.STAGE_LABELS)),
-]
+FINDING_FIELDS = declared(
+    inspections.FINDING,
+    ("unit", "category", "description", "severity", "involves_top", "source", "found_on", "stage"),
+)
 CLUE_FIELDS = [
     FieldSpec("finding_id", "移交的问题", "choice", required=True, width="36em"),
     FieldSpec(
@@ -90,7 +80,7 @@ class FindingsTab:
             css="kit-findings",
             on_open=self.open,
             export_name=lambda: f"发现问题-{model.round['code'] if model.round else ''}.xlsx",
-            export_columns=excel.FINDING_COLUMNS,
+            export_columns=inspections.FINDING.export,
             sheet="发现问题",
         )
         self.clues = Html("")

@@ -7,13 +7,13 @@ from typing import Any
 
 import ipywidgets as w
 
-from kit import excel, rectification
+from kit import rectification
 from kit.errors import describe
 from kit.formats import moment
 from kit.markup import Markup, html, join, text
 from kit.ui import app
 from kit.ui.correction_panel import CorrectionPanel, corrections_html
-from kit.ui.forms import ERROR, OK, FieldSpec, Form, status_html
+from kit.ui.forms import ERROR, OK, FieldSpec, Form, declared, status_html
 from kit.ui.inspection import InspectionModel, item_values
 from kit.ui.inspection_parts import (
     ImportArea,
@@ -32,13 +32,11 @@ from kit.ui.inspection_parts import (
 from kit.ui.table import TableView
 from kit.ui.widgets import Html, file_link, table
 
-ITEM_FIELDS = [
-    FieldSpec("finding", "整改的问题", "choice", required=True, width="36em"),
-    FieldSpec("measure", "整改措施", "textarea", required=True, width="40em", placeholder="具体措施、完成标准"),
-    FieldSpec("leader", "责任领导", "choice", width="12em", hint="不选即为该单位现任一把手"),
-    FieldSpec("responsible", "责任人", required=True, width="12em", placeholder="姓名或职务"),
-    FieldSpec("deadline", "整改时限", required=True, width="10em", placeholder="如 2025-12-31"),
-]
+ITEM_FIELDS = declared(
+    rectification.ITEM,
+    ("finding", "measure", "leader", "responsible", "deadline"),
+    leader="不选即为该单位现任一把手",
+)
 PROGRESS_FIELDS = [
     FieldSpec("body", "进展情况", "textarea", required=True, width="40em", placeholder="已采取的措施、取得的成效"),
     FieldSpec("progress", "整改进度（%）", "number", width="6em", placeholder="0–100"),
@@ -54,12 +52,12 @@ REVIEW_FIELDS = [
     FieldSpec("review_item", "待审核事项", "choice", required=True, width="40em"),
     FieldSpec("note", "审核意见", "textarea", required=True, width="40em"),
 ]
-FIX_FIELDS = [
-    FieldSpec("measure", "整改措施", "textarea", required=True, width="40em"),
-    FieldSpec("leader", "责任领导", "choice", width="12em", hint="不选即为该单位现任一把手"),
-    FieldSpec("responsible", "责任人", required=True, width="12em"),
-    FieldSpec("opened_on", "立项日期", required=True, width="10em"),
-]
+FIX_FIELDS = declared(
+    rectification.ITEM,
+    ("measure", "leader", "responsible", "opened_on"),
+    required=("opened_on",),
+    leader="不选即为该单位现任一把手",
+)
 REQUEST_FIELDS = [
     FieldSpec("request", "待审核申请", "choice", required=True, width="40em"),
     FieldSpec("note", "审核意见（更正/作废）", "textarea", required=True, width="40em"),
@@ -83,7 +81,7 @@ class LedgerTab:
             css="kit-ledger",
             on_open=self.open,
             export_name=lambda: f"整改台账-{model.round['code'] if model.round else ''}.xlsx",
-            export_columns=excel.ITEM_COLUMNS,
+            export_columns=rectification.ITEM.export,
             sheet="整改台账",
         )
         self.add_form: Form | None = None

@@ -9,7 +9,7 @@ their order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -98,7 +98,7 @@ class TableView:
         open_label: str = "查看",
         can_open: Callable[[dict[str, Any]], bool] | None = None,
         export_name: Callable[[], str] | None = None,
-        export_columns: dict[str, str] | None = None,
+        export_columns: Mapping[str, str] | None = None,
         sheet: str = "数据",
     ) -> None:
         self.listing = listing
