@@ -162,18 +162,22 @@ def list_units(con: Connection, *, kinds: list[str] | None = None) -> list[dict[
 
 @door.public
 def list_people(con: Connection) -> list[dict[str, Any]]:
-    """The people the acting user may see, by id: id and name.
+    """The people the acting user may see, by id: id, name, and the unit and post of their latest tenure.
 
     With every unit in scope, everyone registered; otherwise those who have held a post
-    in one of the user's units (a person is known by the units they served).
+    in one of the user's units (a person is known by the units they served), each shown
+    with their latest post among those units only.
     """
     access.require(con, access.READ)
     scope, params = access.scope_sql(con, "t.unit_id")
-    if scope == "TRUE":
-        return con.records("SELECT id, name FROM people ORDER BY id")
+    latest = (
+        "SELECT t.person_id, u.name AS unit_name, t.post FROM tenures t JOIN units u ON u.id = t.unit_id"
+        f" WHERE {scope} QUALIFY row_number() OVER (PARTITION BY t.person_id ORDER BY t.start_date DESC, t.id DESC) = 1"
+    )
+    join = "LEFT JOIN" if scope == "TRUE" else "JOIN"
     return con.records(
-        f"SELECT id, name FROM people p WHERE EXISTS (SELECT 1 FROM tenures t WHERE t.person_id = p.id AND {scope})"
-        " ORDER BY id",
+        f"SELECT p.id, p.name, l.unit_name, l.post FROM people p {join} ({latest}) l"
+        " ON l.person_id = p.id ORDER BY p.id",
         params,
     )
 

@@ -304,6 +304,27 @@ def test_the_office_sets_up_a_round_and_recusal_stops_a_conflicted_group(page: P
         )
     assert rows == [("州审计局",)]
 
+    # 人员入库 among the demo's 336 people: found by unit, picked, put in the 副组长库.
+    with db.read(path) as con:
+        pooled = {person for (person,) in con.all("SELECT person_id FROM inspector_pool")}
+        people = registry.list_people(con)
+    assert len(people) >= 336
+    chosen = next(p for p in people if p["unit_name"] == "州审计局" and p["id"] not in pooled)
+    page.get_by_role("tab", name="巡察人员库").click()
+    pool_form = page.locator(".widget-vbox", has=page.get_by_role("button", name="入库")).last
+    pool_form.get_by_placeholder("输入关键字查找").fill("州审计局")
+    narrowed = pool_form.get_by_label("人员＊").locator("option")
+    expect(narrowed.first).to_contain_text("州审计局")
+    assert 0 < narrowed.count() < 20
+    pool_form.get_by_label("人员＊").select_option(
+        label=f"{chosen['name']}（州审计局 {chosen['post']}，编号 {chosen['id']}）"
+    )
+    pool_form.get_by_label("人员库＊").select_option(label="副组长库")
+    page.get_by_role("button", name="入库").click()
+    expect(page.get_by_role("status").filter(has_text="已入库")).to_be_visible()
+    with db.read(path) as con:
+        assert con.one("SELECT pool FROM inspector_pool WHERE person_id = ?", [chosen["id"]]) == ("deputy",)
+
 
 def test_the_page_asks_before_it_closes_with_input_not_yet_saved(page: Page, server: b.Server) -> None:
     scheme = scheme_of(server)

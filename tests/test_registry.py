@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kit import appointments, audit, db, registry
+from kit import access, appointments, audit, db, registry
 from kit.errors import InvalidInput, NotFound
 
 
@@ -148,3 +148,26 @@ def test_every_registry_write_is_traced(office: dict[str, Any]) -> None:
     assert tables["units"] == 3
     assert tables["people"] == 4
     assert tables["tenures"] == 4
+
+
+def test_people_are_listed_with_their_latest_post_and_a_scoped_reader_sees_only_posts_in_scope(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "kit.duckdb"
+    db.init(path)
+    with db.write(path, action="登记") as con:
+        county = registry.add_unit(con, code="C1", name="甲县", kind="county")
+        bureau = registry.add_unit(con, code="B1", name="乙局", kind="department")
+        person = registry.add_person(con, name="丙")
+        registry.start_tenure(con, person_id=person, unit_id=county, post="副县长", role="member", start="2020-01-01")
+        registry.start_tenure(con, person_id=person, unit_id=bureau, post="局长", role="principal", start="2023-01-01")
+        registry.add_person(con, name="丁")
+        access.add_user(con, name="kx", display_name="县分析", roles=["analyst"])
+        access.grant_scope(con, name="kx", kind="unit", unit_id=county)
+    with db.read(path) as con:
+        listed = registry.list_people(con)
+    assert [(p["name"], p["unit_name"], p["post"]) for p in listed] == [("丙", "乙局", "局长"), ("丁", None, None)]
+    monkeypatch.setenv("KIT_OPERATOR", "kx")
+    with db.read(path) as con:
+        scoped = registry.list_people(con)
+    assert [(p["name"], p["unit_name"], p["post"]) for p in scoped] == [("丙", "甲县", "副县长")]

@@ -71,7 +71,7 @@ def test_the_service_alone_holds_the_file_and_runs_kit_there(office: dict[str, A
     backup.backup(path, tmp_path / "backups")  # copying the file must not let go of it
     assert not _another_program_can_open(path)
     with db.read(path) as con:
-        assert registry.list_people(con)[-1] == {"id": person, "name": "甲"}
+        assert registry.list_people(con)[-1] == {"id": person, "name": "甲", "unit_name": None, "post": None}
 
 
 @pytest.mark.parametrize(

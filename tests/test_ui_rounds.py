@@ -114,3 +114,24 @@ def test_users_without_the_roles_see_no_forms(office: dict[str, Any], monkeypatc
     forms = [found.round_form, found.group_form, found.pool_form, found.feedback_form, found.evaluation_form]
     assert all(form is None for form in forms)
     assert "甲县委" in found.targets.value
+
+
+def test_the_pool_form_finds_a_person_by_unit_or_post_and_puts_them_in_the_pool(
+    view: RoundsView, office: dict[str, Any]
+) -> None:
+    picker = view.pool_form.inputs["person_id"]
+    labels = [label for label, _ in picker.options]
+    assert f"李二（甲县委 县长，编号 {office['people']['a2']}）" in labels
+    assert f"孙组长（暂无任职，编号 {office['chief']}）" in labels
+    picker.search.value = "甲县委"
+    assert [label.split("（")[0] for label, _ in picker.dropdown.options] == ["张一", "李二"]
+    assert "2 / " in picker.shown.value
+    picker.dropdown.value = office["people"]["a2"]
+    assert view.pool_form.values()["person_id"] == office["people"]["a2"]
+    picker.search.value = "县长"  # still among the narrowed options: the choice stays
+    assert picker.value == office["people"]["a2"]
+    picker.search.value = "乙县委"  # no longer shown: nothing stays chosen behind the user's back
+    assert picker.value is None
+    picker.search.value = ""
+    assert OK in _submit(view.pool_form, person_id=office["people"]["a2"], pool="deputy")
+    assert "李二" in view.pool.value

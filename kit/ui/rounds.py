@@ -32,6 +32,12 @@ def _options(labels: dict[str, str]) -> list[tuple[str, str]]:
     return [(label, key) for key, label in labels.items()]
 
 
+def person_label(person: dict[str, Any]) -> str:
+    """A person as the pool form lists them: name, latest unit and post (the same name twice is told apart)."""
+    where = " ".join(part for part in (person.get("unit_name"), person.get("post")) if part) or "暂无任职"
+    return f"{person['name']}（{where}，编号 {person['id']}）"
+
+
 class RoundsModel(app.AppModel):
     """The rounds, the chosen round's groups and targets, and what the forms may choose from."""
 
@@ -67,7 +73,7 @@ class RoundsModel(app.AppModel):
         self.round_id = chosen
         self.pool = inspections.list_pool(con)
         self.units = [(f"{u['name']}（{u['code']}）", u["id"]) for u in registry.list_units(con)]
-        self.people = [(f"{p['name']}（编号 {p['id']}）", p["id"]) for p in registry.list_people(con)]
+        self.people = [(person_label(p), p["id"]) for p in registry.list_people(con)]
         self.leaders = self._leaders(con)
         if chosen is None:
             self.groups, self.targets, self.clues, self.exports = [], [], [], {}
@@ -238,7 +244,7 @@ TARGET_FIELDS = [
     FieldSpec("unit_id", "被巡察单位", "choice", required=True, width="22em", hint="曾在该单位任职的组员须回避"),
 ]
 POOL_FIELDS = [
-    FieldSpec("person_id", "人员", "choice", required=True, width="18em"),
+    FieldSpec("person_id", "人员", "search", required=True, width="26em"),
     FieldSpec("pool", "人员库", "choice", required=True, options=_options(inspections.POOL_LABELS), width="10em"),
 ]
 FEEDBACK_FIELDS = [
