@@ -26,7 +26,6 @@ from kit.db import Connection
 from kit.errors import InvalidInput
 from kit.fields import Record
 
-KINDS = {"findings": "发现问题", "rectification": "整改台账"}
 MAX_BYTES = xlsx_guard.MAX_BYTES
 EXPORTS = {"findings": "发现问题", "rectification": "整改台账", "clues": "问题线索", "overview": "整改情况总览"}
 HEADER_SCAN_ROWS = 20
@@ -42,6 +41,7 @@ WHOLE_ROW = "整行"
 # The record types that can be imported: each one's declaration gives the template's columns,
 # labels, required marks, rules and dropdowns, and what an import reads.
 RECORDS: dict[str, Record] = {"findings": inspections.FINDING, "rectification": rectification.ITEM}
+KINDS = {kind: record.label for kind, record in RECORDS.items()}  # kind → its Chinese name (the sheet's)
 
 
 def _read(kind: str) -> dict[str, str]:
