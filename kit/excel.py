@@ -732,10 +732,7 @@ def export(con: Connection, what: str, *, round_ids: Sequence[int] | None = None
             rectification.list_items(con, round_ids=rounds), rectification.ITEM.export, sheet=EXPORTS[what]
         )
     if what == "clues":
-        clues = inspections.list_clues(con, round_ids=rounds)
-        for clue in clues:
-            clue["steps"] = [f"{o['decided_on'].isoformat()} {o['outcome_label']}" for o in clue["outcomes"]]
-        return export_rows(clues, CLUE_COLUMNS, sheet=EXPORTS[what])
+        return export_rows(inspections.list_clues(con, round_ids=rounds), CLUE_COLUMNS, sheet=EXPORTS[what])
     codes = {r["id"]: r["code"] for r in inspections.list_rounds(con)}
     units = rectification.overview(con, round_ids=rounds if rounds is not None else sorted(codes))
     for unit in units:

@@ -88,6 +88,29 @@ FINDING_LIST = Listing(
     row_css="state",
 )
 
+# The clues as the rounds app lists them: the rows of `list_clues`, in the order they were transferred.
+CLUE_LIST = Listing(
+    columns=(
+        Column("id", "编号", "number", width=4),
+        Column("unit_name", "单位", width=8),
+        Column("description", "问题", width=18, limit=40),
+        Column("involves_top", "涉及一把手", width=6, shown="involves_top_label"),
+        Column("receiver", "移交对象", width=6, shown="receiver_label"),
+        Column("transferred_on", "移交日期", "date", width=6.5),
+        Column("steps", "处置经过", width=18),
+        Column("latest", "最新处置", width=7),
+    ),
+    sort="transferred_on",
+    filters=(
+        Filter("unit_id", "单位", shown="unit_name"),
+        Filter("receiver", "移交对象", shown="receiver_label"),
+        Filter("latest", "最新处置"),
+        Filter("involves_top", "涉及一把手", shown="involves_top_label"),
+    ),
+    search=("unit_name", "description", "steps"),
+    empty="本轮尚无移交的问题线索。",
+)
+
 # The state each traced table's records are kept in the trace with: `_key` names the record.
 STATE_SQL = {
     "inspector_pool": "SELECT pool || '/' || person_id AS _key, * FROM inspector_pool",
@@ -920,6 +943,12 @@ def record_outcome(
     return new_id
 
 
+def _step(outcome: Mapping[str, Any]) -> str:
+    """One outcome as the clue lists write it: 立案审查（2人次） 2025-08-01."""
+    people = f"（{outcome['people']}人次）" if outcome["people"] else ""
+    return f"{outcome['outcome_label']}{people} {outcome['decided_on'].isoformat()}"
+
+
 @door.public
 def list_clues(con: Connection, *, round_ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
     """Clues in the user's scope with their finding, receiver and every outcome so far."""
@@ -939,8 +968,10 @@ def list_clues(con: Connection, *, round_ids: Sequence[int] | None = None) -> li
         outcomes.setdefault(item["clue_id"], []).append(item)
     for row in rows:
         row["receiver_label"] = RECEIVER_LABELS[row["receiver"]]
+        row["involves_top_label"] = YES_NO["yes" if row["involves_top"] else "no"]
         row["outcomes"] = outcomes.get(row["id"], [])
         row["latest"] = row["outcomes"][-1]["outcome_label"] if row["outcomes"] else "待处置"
+        row["steps"] = "；".join(_step(o) for o in row["outcomes"]) or "待处置"
     return rows
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from kit import assessments, db, registry
+from kit import assessments, db, inspections, registry
 from tests.conftest import copy_database
 
 from . import browser as b
@@ -324,6 +324,62 @@ def test_the_office_sets_up_a_round_and_recusal_stops_a_conflicted_group(page: P
     expect(page.get_by_role("status").filter(has_text="已入库")).to_be_visible()
     with db.read(path) as con:
         assert con.one("SELECT pool FROM inspector_pool WHERE person_id = ?", [chosen["id"]]) == ("deputy",)
+
+
+def test_a_clue_is_found_in_its_table_and_its_outcome_recorded_from_its_row(page: Page, server: b.Server) -> None:
+    path = db_of(server)
+    with db.read(path) as con:
+        round_id, round_name = con.one(
+            "SELECT r.id, r.name FROM clues c JOIN findings f ON f.id = c.finding_id JOIN inspection_rounds r"
+            " ON r.id = f.round_id GROUP BY r.id, r.name ORDER BY count(*) DESC, r.id LIMIT 1"
+        ) or (0, "")
+        finding = con.one(
+            "SELECT id FROM findings f WHERE round_id = ? AND voided_at IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM clues c WHERE c.finding_id = f.id) ORDER BY id LIMIT 1",
+            [round_id],
+        )
+    assert finding is not None
+    with db.write(path, action="移交线索") as con:  # every clue of the demo is closed (了结): one still open
+        inspections.transfer_clue(con, finding_id=finding[0], receiver="commission", transferred_on="2026-11-02")
+    with db.read(path) as con:
+        count = len(inspections.list_clues(con, round_ids=[round_id]))
+    page.goto(server.url("/voila/render/rounds.ipynb"))
+    expect(page.get_by_label("巡察轮次")).to_contain_text(round_name, timeout=60_000)
+    page.get_by_label("巡察轮次").select_option(
+        value=page.get_by_label("巡察轮次").locator("option", has_text=round_name).first.get_attribute("value") or ""
+    )
+    page.get_by_role("tab", name="问题线索").click()
+    table = page.locator(".kit-list-kit-clues")
+    expect(table.get_by_text(f"共 {count} 条")).to_be_visible(timeout=20_000)
+    with db.read(path) as con:
+        clues = inspections.list_clues(con, round_ids=[round_id])
+    oldest = min(clues, key=lambda c: (c["transferred_on"], c["id"]))  # the table's default order
+    expect(table.locator("table.kit-clues tr").first).to_contain_text(oldest["unit_name"])
+    if oldest["latest"] == "了结":  # nothing more can be recorded for a clue once closed
+        expect(table.get_by_role("button", name="登记处置").first).to_be_disabled()
+    open_ones = [c for c in clues if c["latest"] != "了结"]
+    first = min(open_ones, key=lambda c: (c["transferred_on"], c["id"]))
+    table.get_by_label("最新处置").select_option(label=first["latest"])
+    expect(table.locator("table.kit-clues tr").first).to_contain_text(first["description"][:20])
+    table.get_by_role("button", name="登记处置").first.click()
+    outcome_form = page.locator(".widget-vbox", has=page.get_by_role("button", name="登记", exact=True)).last
+    chosen = outcome_form.get_by_label("问题线索＊")
+    b.wait_until(lambda: chosen.evaluate("s => s.selectedIndex >= 0 ? s.options[s.selectedIndex].text : ''") != "")
+    assert chosen.evaluate("s => s.options[s.selectedIndex].text").startswith(f"{first['unit_name']}：")
+    outcome_form.get_by_label("处置结果＊").select_option(label="组织处理")
+    outcome_form.get_by_label("涉及人次").fill("1")
+    outcome_form.get_by_label("处置日期＊").fill("2026-11-20")
+    page.get_by_role("button", name="登记", exact=True).click()
+    expect(page.get_by_role("status").filter(has_text="已登记处置结果")).to_be_visible()
+    with db.read(path) as con:
+        latest = inspections.list_clues(con, round_ids=[round_id])
+    assert next(c for c in latest if c["id"] == first["id"])["latest"] == "组织处理"
+    handled = sum(c["latest"] == "组织处理" for c in latest)
+    table.get_by_label("最新处置").select_option(label="组织处理")
+    expect(table.get_by_text(f"符合条件 {handled} 条")).to_be_visible()
+    recorded = table.locator("table.kit-clues tr", has_text="组织处理（1人次） 2026-11-20")
+    expect(recorded).to_have_count(1)
+    expect(recorded).to_contain_text(first["unit_name"])
 
 
 def test_the_page_asks_before_it_closes_with_input_not_yet_saved(page: Page, server: b.Server) -> None:

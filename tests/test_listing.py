@@ -84,6 +84,7 @@ def test_a_declaration_that_names_no_column_to_sort_by_is_refused() -> None:
 DECLARED = {
     "rectification.ITEM_LIST": (rectification.ITEM_LIST, lambda con: rectification.list_items(con)),
     "inspections.FINDING_LIST": (inspections.FINDING_LIST, lambda con: inspections.list_findings(con)),
+    "inspections.CLUE_LIST": (inspections.CLUE_LIST, lambda con: inspections.list_clues(con)),
     "rankings.RANKING_LIST": (
         rankings.RANKING_LIST,
         lambda con: [

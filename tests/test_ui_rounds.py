@@ -35,7 +35,8 @@ def test_the_app_shows_the_round_its_groups_and_targets(view: RoundsView) -> Non
     assert "集中反馈 2024-06-10（周市长出席）" in view.targets.value
     assert "组长库" in view.pool.value
     assert 'download="整改情况总览（2024-1）.xlsx"' in view.targets_export.value
-    assert 'download="问题线索（2024-1）.xlsx"' in view.clues_export.value
+    view.clues.export.click()  # the clues the table's filters select, as the user asks for them
+    assert 'download="问题线索（2024-1）.xlsx"' in view.clues.export_link.value
 
 
 def test_a_new_round_with_a_group_member_and_a_target(view: RoundsView, office: dict[str, Any]) -> None:
@@ -93,9 +94,12 @@ def test_feedback_evaluation_and_clue_outcome(view: RoundsView, office: dict[str
             con, finding_id=office["findings"]["a"], receiver="commission", transferred_on="2024-05-01"
         )
     view.model.select(view.model.round_id)
-    clue = view.outcome_form.inputs["clue_id"].options[0][1]
-    assert OK in _submit(view.outcome_form, clue_id=clue, outcome="discipline", people="2", decided_on="2024-08-01")
-    assert "党纪政务处分（2人次） 2024-08-01" in view.clues.value
+    assert "待处置" in view.clues.page_html()
+    view.clues.lines[0][0].click()  # the row's 登记处置 puts that clue in the form below
+    clue = view.outcome_form.values()["clue_id"]
+    assert clue == view.model.clues[0]["id"]
+    assert OK in _submit(view.outcome_form, outcome="discipline", people="2", decided_on="2024-08-01")
+    assert "党纪政务处分（2人次） 2024-08-01" in view.clues.page_html()
 
 
 def test_users_without_the_roles_see_no_forms(office: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:

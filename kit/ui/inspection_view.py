@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
 
-from kit import inspections
+from kit import excel, inspections
 from kit.markup import Markup, html, join
 from kit.ui import app
 from kit.ui.correction_panel import CorrectionPanel, corrections_html
@@ -21,7 +21,6 @@ from kit.ui.inspection_parts import (
     day,
     keep,
     labelled,
-    nowrap,
     section,
     short,
     show_if,
@@ -29,7 +28,7 @@ from kit.ui.inspection_parts import (
 )
 from kit.ui.rectification_view import CopiesTab, HandoverTab, LedgerTab
 from kit.ui.table import TableView
-from kit.ui.widgets import Html, file_link, table
+from kit.ui.widgets import Html, file_link
 
 # --- 发现问题 -------------------------------------------------------------------------------
 
@@ -83,7 +82,13 @@ class FindingsTab:
             export_columns=inspections.FINDING.export,
             sheet="发现问题",
         )
-        self.clues = Html("")
+        self.clues = TableView(
+            inspections.CLUE_LIST,
+            css="kit-clues",
+            export_name=lambda: f"问题线索-{model.round['code'] if model.round else ''}.xlsx",
+            export_columns=excel.CLUE_COLUMNS,
+            sheet="问题线索",
+        )
         self.entry = w.VBox([])
         self.imports = w.VBox([])
         self.clue_entry = w.VBox([])
@@ -101,7 +106,7 @@ class FindingsTab:
                 self.fix_box,
                 self.imports,
                 section("问题线索"),
-                self.clues,
+                self.clues.box,
                 self.clue_entry,
             ]
         )
@@ -174,7 +179,7 @@ class FindingsTab:
     def _draw(self) -> None:
         m = self.model
         self.table.show(m.findings)
-        self.clues.value = clues_html(m.clues)
+        self.clues.show(m.clues)
         for part in (self.entry, self.imports, self.clue_entry):
             show_if(part, m.can_enter and m.round is not None)
         self._draw_entry()
@@ -243,27 +248,6 @@ def _finding_label(f: dict[str, Any]) -> str:
 
 def _clue_label(c: dict[str, Any]) -> str:
     return f"{c['id']}｜{c['unit_name']}：{short(c['description'])}（{c['latest']}）"
-
-
-def clues_html(rows: Sequence[dict[str, Any]]) -> Markup:
-    """The round's clues; `table` escapes the plain-text cells."""
-    cells = [
-        (
-            "",
-            [
-                str(c["id"]),
-                c["unit_name"],
-                short(c["description"], 40),
-                nowrap(c["receiver_label"]),
-                nowrap(day(c["transferred_on"])),
-                "；".join(f"{day(o['decided_on'])} {o['outcome_label']}（{o['people']} 人次）" for o in c["outcomes"]),
-                nowrap(c["latest"]),
-            ],
-        )
-        for c in rows
-    ]
-    headers = ["线索编号", "单位", "问题", "移交对象", "移交日期", "处置经过", "最新处置"]
-    return table("kit-clues", headers, cells, "本轮尚未移交问题线索。")
 
 
 # --- the app ----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from kit.markup import Markup, html, join
 from kit.ui import app
 from kit.ui.forms import FieldSpec, Form
 from kit.ui.inspection_parts import when_allowed
+from kit.ui.table import TableView
 from kit.ui.widgets import Html, file_link
 
 TITLE = "巡察组织"
@@ -81,10 +82,7 @@ class RoundsModel(app.AppModel):
             self.groups = inspections.round_groups(con, round_id=chosen)
             self.targets = self._targets(con, chosen)
             self.clues = inspections.list_clues(con, round_ids=[chosen])
-            self.exports = {
-                "overview": excel.export(con, "overview", round_ids=[chosen]),
-                "clues": excel.export(con, "clues", round_ids=[chosen]),
-            }
+            self.exports = {"overview": excel.export(con, "overview", round_ids=[chosen])}
         self.revision += 1
 
     def _leaders(self, con: Connection) -> list[tuple[str, int]]:
@@ -306,9 +304,19 @@ class RoundsView:
         self.groups = Html("")
         self.pool = Html("")
         self.targets = Html("")
-        self.clues = Html("")
+        self.clues = TableView(
+            inspections.CLUE_LIST,
+            css="kit-clues",
+            on_open=self._pick_clue,
+            open_label="登记处置",
+            can_open=lambda row: (
+                self.outcome_form is not None and row["latest"] != inspections.OUTCOME_LABELS["closed"]
+            ),
+            export_name=lambda: f"问题线索（{self._round_code()}）.xlsx",
+            export_columns=excel.CLUE_COLUMNS,
+            sheet="问题线索",
+        )
         self.targets_export = Html("")
-        self.clues_export = Html("")
         self.entry_boxes = [w.VBox([]) for _title in ENTRY_TITLES]
         self.pool_box = w.VBox([])
         self.feedback_box = w.VBox([])
@@ -318,7 +326,7 @@ class RoundsView:
             children=[
                 w.VBox([self.groups, *self.entry_boxes]),
                 w.VBox([self.targets, self.targets_export, self.feedback_box, self.evaluation_box]),
-                w.VBox([self.clues, self.clues_export, self.outcome_box]),
+                w.VBox([self.clues.box, self.outcome_box]),
                 w.VBox([self.pool, self.pool_box]),
             ]
         )
@@ -360,6 +368,14 @@ class RoundsView:
         )
         self.evaluation_box.children = self._section("整改评估（审核员）", self.evaluation_form.box)
 
+    def _round_code(self) -> str:
+        return next((str(r["code"]) for r in self.model.rounds if r["id"] == self.model.round_id), "")
+
+    def _pick_clue(self, clue_id: Any) -> None:
+        """A clue's row 登记处置: the outcome form below takes that clue."""
+        if self.outcome_form is not None:
+            self.outcome_form.inputs["clue_id"].value = clue_id
+
     @staticmethod
     def _section(title: str, body: w.Widget) -> list[w.Widget]:
         return [Html(html('<div class="kit-section-title">{}</div>', title)), body]
@@ -392,11 +408,11 @@ class RoundsView:
                 form.set_choices(offered)
         self.groups.value = groups_html(m.groups)
         self.targets.value = targets_html(m.targets)
-        self.clues.value = clues_html(m.clues)
+        self.clues.show(m.clues)
         self.pool.value = pool_html(m.pool)
-        code = next((r["code"] for r in m.rounds if r["id"] == m.round_id), "")
-        self.targets_export.value = _export_link(m.exports.get("overview"), f"整改情况总览（{code}）.xlsx")
-        self.clues_export.value = _export_link(m.exports.get("clues"), f"问题线索（{code}）.xlsx")
+        self.targets_export.value = _export_link(
+            m.exports.get("overview"), f"整改情况总览（{self._round_code()}）.xlsx"
+        )
         for box in [*self.entry_boxes, self.pool_box, self.feedback_box, self.outcome_box]:
             box.layout.display = None if m.can_enter else "none"
         self.evaluation_box.layout.display = None if m.can_review else "none"
@@ -463,29 +479,6 @@ def targets_html(rows: list[dict[str, Any]]) -> Markup:
     return _table(
         ["单位", "现任一把手", "反馈", "整改事项", "已销号", "逾期", "完成率", "整改评估"], out, "kit-targets"
     )
-
-
-def clues_html(rows: list[dict[str, Any]]) -> Markup:
-    if not rows:
-        return html('<div class="kit-info">本轮尚无移交的问题线索。</div>')
-    out: list[list[str]] = []
-    for r in rows:
-        steps = "；".join(
-            f"{o['outcome_label']}{'（' + str(o['people']) + '人次）' if o['people'] else ''}"
-            f" {o['decided_on'].isoformat()}"
-            for o in r["outcomes"]
-        )
-        out.append(
-            [
-                r["unit_name"],
-                r["description"],
-                "是" if r["involves_top"] else "否",
-                r["receiver_label"],
-                r["transferred_on"].isoformat(),
-                steps or "待处置",
-            ]
-        )
-    return _table(["单位", "问题", "涉及一把手", "移交对象", "移交日期", "处置经过"], out, "kit-clues")
 
 
 def pool_html(rows: list[dict[str, Any]]) -> Markup:
