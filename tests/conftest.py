@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -45,6 +48,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="自带数据服务的测试已在 embedded 轮次中运行"))
 
 
+def _kernels_tell_where_they_are(server: Any) -> None:
+    """Ask each of the server's kernels for its threads' stacks (kit.ui.app.stacks_on_request), into its log."""
+    from kit import serve
+
+    asked = 0
+    for pid, _started in serve.descendants(server.proc.pid):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        caught = next((int(line.split()[1], 16) for line in status.splitlines() if line.startswith("SigCgt:")), 0)
+        # only kernels that installed the handler: SIGUSR1 would end any other process
+        if b"ipykernel_launcher" in command and caught & (1 << (signal.SIGUSR1 - 1)):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGUSR1)
+                asked += 1
+    if asked:
+        time.sleep(1.0)  # the stacks are written by the kernels themselves
+
+
 def _fixture_values(item: pytest.Item) -> Iterator[tuple[str, object]]:
     """Every fixture value the test has so far, also those set up before a fixture that failed."""
     info = getattr(item, "_fixtureinfo", None)
@@ -79,6 +103,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             if isinstance(server, browser.Server) and server.log.exists():
                 lines = server.log.read_text(encoding="utf-8", errors="replace").splitlines()
                 report.sections.append((f"end of the log of {name} ({server.log.name})", "\n".join(lines[-80:])))
+                _kernels_tell_where_they_are(server)
+                stacks = server.log.read_text(encoding="utf-8", errors="replace").splitlines()[len(lines) :]
+                report.sections.append((f"where the kernels of {name} were", "\n".join(stacks[-600:])))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
+import signal
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -133,6 +137,21 @@ def errors_shown_in(status: Html) -> Iterator[None]:
 
 def in_preheated_kernel() -> bool:
     return os.environ.get("VOILA_PREHEAT", "").lower() == "true"
+
+
+def stacks_on_request() -> None:
+    """`kill -USR1 <kernel pid>` writes where every thread of this kernel is to its stderr (Voilà's log).
+
+    For a page that never finishes loading: it shows whether the kernel waits for the page's
+    request, for the data service, or for something else (docs/deployment.md).
+    """
+    stderr = sys.__stderr__
+    if hasattr(signal, "SIGUSR1") and stderr is not None and threading.current_thread() is threading.main_thread():
+        faulthandler.register(signal.SIGUSR1, file=stderr, all_threads=True)
+
+
+if "ipykernel" in sys.modules:  # an app's kernel, from the moment its notebook imports the app
+    stacks_on_request()
 
 
 def start(load: Callable[[], None], status: Html, *, prepare: Callable[[], None] | None = None) -> None:
