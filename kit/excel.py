@@ -696,6 +696,7 @@ CLUE_COLUMNS = {
 OVERVIEW_COLUMNS = {
     "round_code": "巡察轮次",
     "unit_name": "单位",
+    "feedback": "反馈",
     "items": "整改事项",
     "closed": "已销号",
     "overdue": "逾期",

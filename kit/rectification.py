@@ -23,7 +23,7 @@ from kit import access, door, fields, inspections, registry, trace, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
 from kit.fields import Field, Record
-from kit.formats import moment
+from kit.formats import moment, number
 from kit.listing import Column, Filter, Listing
 
 STATUS_LABELS = {"open": "整改中", "pending": "待审核销号", "closed": "已销号"}
@@ -62,6 +62,25 @@ ITEM_LIST = Listing(
     search=("unit_name", "description", "measure", "leader_name", "responsible", "category"),
     empty="本轮尚无整改事项。",
     row_css="flag",
+)
+# The units of a round as the rounds app lists them (反馈与整改评估): the rows of `overview`.
+OVERVIEW_LIST = Listing(
+    columns=(
+        Column("position", "序号", "number", width=3),
+        Column("unit_name", "单位", width=10),
+        Column("top_leader", "现任一把手", width=6),
+        Column("feedback", "反馈", width=18),
+        Column("items", "整改事项", "number", width=5),
+        Column("closed", "已销号", "number", width=4.5),
+        Column("overdue", "逾期", "number", width=4),
+        Column("rate", "完成率", "percent", width=5),
+        Column("score", "整改评估", "number", width=7, shown="evaluation", css="grade_style"),
+    ),
+    sort="position",
+    filters=(Filter("fed_back", "反馈"), Filter("grade_label", "整改评估")),
+    search=("unit_name", "top_leader", "feedback"),
+    empty="本轮尚未确定授权范围内的巡察对象。",
+    key="unit_id",
 )
 READ_NAMES = {"unread": "未阅", "read": "已阅"}
 # What was copied to a 分管领导, as the 抄告 tab lists it: the rows of `copies_for`, newest first.
@@ -532,8 +551,8 @@ def _files(raw: Iterable[tuple[Any, Any]] | None) -> list[tuple[str, bytes]]:
     if isinstance(raw, str | bytes | bytearray | memoryview | Mapping) or not isinstance(raw, Iterable):
         raise InvalidInput.one("files", "“佐证材料”应为文件的列表，每个文件含文件名和内容")
     out = []
-    for number, pair in enumerate(raw, start=1):
-        label = f"佐证材料{number}"
+    for position, pair in enumerate(raw, start=1):
+        label = f"佐证材料{position}"
         if not isinstance(pair, tuple | list) or len(pair) != 2:
             raise InvalidInput.one("files", f"“{label}”应含文件名和文件内容")
         name, content = pair
@@ -922,7 +941,8 @@ def evaluate(con: Connection, *, round_id: Any, unit_id: Any, score: Any, note: 
 
 @door.public
 def overview(con: Connection, *, round_ids: Sequence[Any], today: date | None = None) -> list[dict[str, Any]]:
-    """Per unit of the rounds (in scope): items, closed, overdue, completion rate, evaluation, 一把手 today."""
+    """Per unit of the rounds (in scope), in the office's order: feedback meetings, items, closed, overdue,
+    completion rate, evaluation, 一把手 today (listed as OVERVIEW_LIST)."""
     items = list_items(con, round_ids=round_ids, today=today)
     rounds = sorted({validate.ident(r, field="round_id", label="轮次编号") for r in round_ids})
     scope, params = access.scope_sql(con, "t.unit_id")
@@ -934,7 +954,22 @@ def overview(con: Connection, *, round_ids: Sequence[Any], today: date | None = 
         [rounds, *params],
     )
     day = today or con.now.date()
-    for row in units:
+    feedback: dict[tuple[int, int], list[str]] = {}
+    for round_id, unit_id, mode, held_on, leader in con.all(
+        "SELECT fb.round_id, fb.unit_id, fb.mode, fb.held_on, p.name FROM feedbacks fb"
+        " JOIN people p ON p.id = fb.leader_id WHERE list_contains(?::INTEGER[], fb.round_id)"
+        " ORDER BY fb.held_on, fb.mode",
+        [rounds],
+    ):
+        shown = f"{inspections.FEEDBACK_MODE_LABELS[mode]} {held_on.isoformat()}（{leader}出席）"
+        feedback.setdefault((round_id, unit_id), []).append(shown)
+    for position, row in enumerate(units, start=1):
+        row["position"] = position
+        row["feedback"] = "；".join(feedback.get((row["round_id"], row["unit_id"]), [])) or "未反馈"
+        row["fed_back"] = "未反馈" if row["feedback"] == "未反馈" else "已反馈"
+        row["evaluation"] = f"{number(row['score'])}（{row['grade']}）" if row["grade"] else "未评估"
+        row["grade_label"] = row["grade"] or "未评估"
+        row["grade_style"] = "low" if row["grade"] == POOR_GRADE else "ok"
         mine = [i for i in items if i["unit_id"] == row["unit_id"] and i["round_id"] == row["round_id"]]
         row["items"] = len(mine)
         row["closed"] = sum(i["status"] == "closed" for i in mine)

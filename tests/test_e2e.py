@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from kit import assessments, db, inspections, registry
+from kit import assessments, db, inspections, rectification, registry
 from tests.conftest import copy_database
 
 from . import browser as b
@@ -380,6 +380,30 @@ def test_a_clue_is_found_in_its_table_and_its_outcome_recorded_from_its_row(page
     recorded = table.locator("table.kit-clues tr", has_text="组织处理（1人次） 2026-11-20")
     expect(recorded).to_have_count(1)
     expect(recorded).to_contain_text(first["unit_name"])
+
+
+def test_a_rounds_units_are_a_table_of_feedback_and_evaluation_that_filters_the_poor_ones(
+    page: Page, server: b.Server
+) -> None:
+    path = db_of(server)
+    with db.read(path) as con:
+        rounds = inspections.list_rounds(con)
+        units = {r["id"]: rectification.overview(con, round_ids=[r["id"]]) for r in rounds}
+    chosen = next(r for r in rounds if any(u["grade"] == "差" for u in units[r["id"]]))
+    poor = [u for u in units[chosen["id"]] if u["grade"] == "差"]
+    page.goto(server.url("/voila/render/rounds.ipynb"))
+    picker = page.get_by_label("巡察轮次")
+    expect(picker).to_contain_text(chosen["name"], timeout=60_000)
+    picker.select_option(value=picker.locator("option", has_text=chosen["name"]).first.get_attribute("value") or "")
+    page.get_by_role("tab", name="反馈与整改评估").click()
+    table = page.locator(".kit-list-kit-targets")
+    expect(table.get_by_text(f"共 {len(units[chosen['id']])} 条")).to_be_visible(timeout=20_000)
+    table.get_by_label("整改评估").select_option(label="差")
+    expect(table.get_by_text(f"符合条件 {len(poor)} 条")).to_be_visible()
+    rows = table.locator("table.kit-targets tr")
+    expect(rows).to_have_count(len(poor))
+    expect(rows.first.locator(".kit-flag-low")).to_contain_text("（差）")
+    expect(rows.first).to_contain_text(poor[0]["unit_name"])
 
 
 def test_the_page_asks_before_it_closes_with_input_not_yet_saved(page: Page, server: b.Server) -> None:

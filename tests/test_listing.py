@@ -85,6 +85,10 @@ DECLARED = {
     "rectification.ITEM_LIST": (rectification.ITEM_LIST, lambda con: rectification.list_items(con)),
     "inspections.FINDING_LIST": (inspections.FINDING_LIST, lambda con: inspections.list_findings(con)),
     "inspections.CLUE_LIST": (inspections.CLUE_LIST, lambda con: inspections.list_clues(con)),
+    "rectification.OVERVIEW_LIST": (
+        rectification.OVERVIEW_LIST,
+        lambda con: rectification.overview(con, round_ids=[r["id"] for r in inspections.list_rounds(con)]),
+    ),
     "rankings.RANKING_LIST": (
         rankings.RANKING_LIST,
         lambda con: [

@@ -18,13 +18,12 @@ import traitlets as t
 from kit import access, db, excel, inspections, rectification, registry
 from kit.db import Connection
 from kit.errors import InvalidInput
-from kit.formats import number
 from kit.markup import Markup, html, join
 from kit.ui import app
 from kit.ui.forms import FieldSpec, Form
 from kit.ui.inspection_parts import when_allowed
 from kit.ui.table import TableView
-from kit.ui.widgets import Html, file_link
+from kit.ui.widgets import Html
 
 TITLE = "巡察组织"
 
@@ -54,7 +53,6 @@ class RoundsModel(app.AppModel):
     leaders: t.List[Any] = t.List()
     can_enter = t.Bool(False)
     can_review = t.Bool(False)
-    exports = t.Dict()  # the tables shown, as .xlsx files to download
 
     def load(self) -> None:
         with db.read(self.db_path) as con:
@@ -77,12 +75,11 @@ class RoundsModel(app.AppModel):
         self.people = [(person_label(p), p["id"]) for p in registry.list_people(con)]
         self.leaders = self._leaders(con)
         if chosen is None:
-            self.groups, self.targets, self.clues, self.exports = [], [], [], {}
+            self.groups, self.targets, self.clues = [], [], []
         else:
             self.groups = inspections.round_groups(con, round_id=chosen)
-            self.targets = self._targets(con, chosen)
+            self.targets = rectification.overview(con, round_ids=[chosen])
             self.clues = inspections.list_clues(con, round_ids=[chosen])
-            self.exports = {"overview": excel.export(con, "overview", round_ids=[chosen])}
         self.revision += 1
 
     def _leaders(self, con: Connection) -> list[tuple[str, int]]:
@@ -96,17 +93,6 @@ class RoundsModel(app.AppModel):
         for row in rectification.leaders_in_charge(con):
             found.setdefault(row["person_id"], row["name"])
         return [(label, person) for person, label in found.items()]
-
-    def _targets(self, con: Connection, round_id: int) -> list[dict[str, Any]]:
-        feedback: dict[int, list[str]] = {}
-        for row in inspections.list_feedbacks(con, round_id=round_id):
-            feedback.setdefault(row["unit_id"], []).append(
-                f"{row['mode_label']} {row['held_on'].isoformat()}（{row['leader_name']}出席）"
-            )
-        rows = rectification.overview(con, round_ids=[round_id])
-        for row in rows:
-            row["feedback"] = feedback.get(row["unit_id"], [])
-        return rows
 
     # --- writes: each is one transaction through kit ------------------------------------------
 
@@ -303,7 +289,12 @@ class RoundsView:
         self.outcome_form: Form | None = None
         self.groups = Html("")
         self.pool = Html("")
-        self.targets = Html("")
+        self.targets = TableView(
+            rectification.OVERVIEW_LIST,
+            css="kit-targets",
+            export_name=lambda: f"整改情况总览（{self._round_code()}）.xlsx",
+            sheet="整改情况总览",
+        )
         self.clues = TableView(
             inspections.CLUE_LIST,
             css="kit-clues",
@@ -316,7 +307,6 @@ class RoundsView:
             export_columns=excel.CLUE_COLUMNS,
             sheet="问题线索",
         )
-        self.targets_export = Html("")
         self.entry_boxes = [w.VBox([]) for _title in ENTRY_TITLES]
         self.pool_box = w.VBox([])
         self.feedback_box = w.VBox([])
@@ -325,7 +315,7 @@ class RoundsView:
         self.tabs = w.Tab(
             children=[
                 w.VBox([self.groups, *self.entry_boxes]),
-                w.VBox([self.targets, self.targets_export, self.feedback_box, self.evaluation_box]),
+                w.VBox([self.targets.box, self.feedback_box, self.evaluation_box]),
                 w.VBox([self.clues.box, self.outcome_box]),
                 w.VBox([self.pool, self.pool_box]),
             ]
@@ -407,19 +397,12 @@ class RoundsView:
             if form is not None:  # a form exists only for a user with its role
                 form.set_choices(offered)
         self.groups.value = groups_html(m.groups)
-        self.targets.value = targets_html(m.targets)
+        self.targets.show(m.targets)
         self.clues.show(m.clues)
         self.pool.value = pool_html(m.pool)
-        self.targets_export.value = _export_link(
-            m.exports.get("overview"), f"整改情况总览（{self._round_code()}）.xlsx"
-        )
         for box in [*self.entry_boxes, self.pool_box, self.feedback_box, self.outcome_box]:
             box.layout.display = None if m.can_enter else "none"
         self.evaluation_box.layout.display = None if m.can_review else "none"
-
-
-def _export_link(data: bytes | None, filename: str) -> Markup:
-    return file_link(data, filename, "导出Excel") if data else html("")
 
 
 def _unique(options: list[tuple[str, int]]) -> list[tuple[str, int]]:
@@ -451,34 +434,6 @@ def groups_html(groups: list[dict[str, Any]]) -> Markup:
         units = join((u["name"] for u in g["units"]), "、") or "（未确定）"
         rows.append([g["name"], members, units])
     return _table(["巡察组", "成员", "巡察对象"], rows, "kit-groups")
-
-
-def targets_html(rows: list[dict[str, Any]]) -> Markup:
-    if not rows:
-        return html('<div class="kit-info">本轮尚未确定授权范围内的巡察对象。</div>')
-    out: list[list[str]] = []
-    for r in rows:
-        rate = "—" if r["rate"] is None else f"{number(r['rate'])}%"
-        grade = f"{number(r['score'])}（{r['grade']}）" if r["grade"] else "未评估"
-        if r["grade"] == rectification.POOR_GRADE:
-            graded = html('<span class="kit-low">{}</span>', grade)
-        else:
-            graded = html("<span>{}</span>", grade)
-        out.append(
-            [
-                r["unit_name"],
-                r["top_leader"] or "（空缺）",
-                join(r["feedback"], "<br>") or "未反馈",
-                f"{r['items']}",
-                f"{r['closed']}",
-                f"{r['overdue']}",
-                rate,
-                graded,
-            ]
-        )
-    return _table(
-        ["单位", "现任一把手", "反馈", "整改事项", "已销号", "逾期", "完成率", "整改评估"], out, "kit-targets"
-    )
 
 
 def pool_html(rows: list[dict[str, Any]]) -> Markup:
