@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import duckdb
 import pytest
 
-from kit import access, db, registry
+from kit import access, db, inspections, registry
 from kit.ui.forms import ERROR, OK
 from kit.ui.rounds import RoundsModel, RoundsView
 from tests.conftest import build_inspection
@@ -140,3 +141,19 @@ def test_the_pool_form_finds_a_person_by_unit_or_post_and_puts_them_in_the_pool(
     picker.search.value = ""
     assert OK in _submit(view.pool_form, person_id=office["people"]["a2"], pool="deputy")
     assert "李二" in view.pool.value
+
+
+@pytest.mark.embedded_only("the COMMIT is made to fail in this process; with a data service it is made there")
+def test_a_save_whose_commit_fails_leaves_the_screen_showing_what_is_stored(
+    view: RoundsView, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(raw: Any, request: str) -> None:
+        raise duckdb.IOException("磁盘已满（测试）")
+
+    monkeypatch.setattr(db, "_commit", refuse)
+    status = _submit(view.group_form, name="第九巡察组")
+    assert ERROR in status
+    assert "第九巡察组" not in view.groups.value  # was shown before the COMMIT, although never stored
+    monkeypatch.undo()
+    with db.read(view.model.db_path) as con:
+        assert "第九巡察组" not in {g["name"] for g in inspections.round_groups(con, round_id=view.model.round_id)}

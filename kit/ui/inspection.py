@@ -133,19 +133,17 @@ class InspectionModel(app.AppModel):
             else None
         )
 
-    def _renew_template(self) -> None:
-        """After a write that changed findings or items, rebuild the template in a read of its own.
+    def _after_save(self, round_id: int | None) -> None:
+        """Show what is stored, once a save is committed (never a change still being written).
 
-        The write has succeeded by then: if the file is busy now, the link is left out until
-        the next refresh rather than telling the user their save failed.
+        The save has succeeded by then: if the file cannot be read just now, the screen keeps
+        what it showed until the next refresh rather than telling the user their save failed.
         """
         try:
             with db.read(self.db_path) as con:
-                self._make_template(con)
+                self._refresh(con, round_id)
         except KitError:
-            log.warning("import template not rebuilt", exc_info=True)
-            self.templates["rectification"] = None
-        self.revision += 1
+            log.warning("not re-read after a save", exc_info=True)
 
     @property
     def round(self) -> dict[str, Any] | None:
@@ -191,8 +189,7 @@ class InspectionModel(app.AppModel):
                 source=values.get("source"),
                 found_on=values.get("found_on"),
             )
-            self._refresh(con, chosen["id"])
-        self._renew_template()
+        self._after_save(chosen["id"])
         return f"已保存：问题编号 {ident}（{unit['name'] if unit else ''}）"
 
     def transfer_clue(self, values: Mapping[str, Any]) -> str:
@@ -209,7 +206,7 @@ class InspectionModel(app.AppModel):
                 transferred_on=values.get("transferred_on"),
                 note=values.get("note"),
             )
-            self._refresh(con, self.round_id)
+        self._after_save(self.round_id)
         return f"已移交：线索编号 {ident}"
 
     def record_outcome(self, values: Mapping[str, Any]) -> str:
@@ -227,7 +224,7 @@ class InspectionModel(app.AppModel):
                 decided_on=values.get("decided_on"),
                 note=values.get("note"),
             )
-            self._refresh(con, self.round_id)
+        self._after_save(self.round_id)
         return "已登记处置结果"
 
     # -- Excel -------------------------------------------------------------------
@@ -289,8 +286,7 @@ class InspectionModel(app.AppModel):
                 deadline=values.get("deadline"),
             )
             self.item_id = ident
-            self._refresh(con, self.round_id)
-        self._renew_template()
+        self._after_save(self.round_id)
         return f"已建立整改事项（编号 {ident}）"
 
     def select_item(self, item_id: int | None) -> None:
@@ -322,7 +318,7 @@ class InspectionModel(app.AppModel):
             raise InvalidInput.one("item_id", "请先选择整改事项")
         with db.write(self.db_path, action=action) as con:
             call(con, self.item_id)
-            self._refresh(con, self.round_id)
+        self._after_save(self.round_id)
 
     def report_progress(self, values: Mapping[str, Any], files: Sequence[tuple[str, bytes]] = ()) -> str:
         """报送整改进展 with evidence files; returns the message.
@@ -378,7 +374,7 @@ class InspectionModel(app.AppModel):
                 rectification.review_close(con, item_id=item_id, approve=approve, note=values.get("note"))
             except InvalidInput as e:  # the item is chosen in this form's own field
                 raise InvalidInput({("review_item" if k == "item_id" else k): m for k, m in e.errors.items()}) from e
-            self._refresh(con, self.round_id)
+        self._after_save(self.round_id)
         return f"已同意销号（编号 {item_id}）" if approve else f"已退回（编号 {item_id}），该事项继续整改"
 
     # -- 更正与作废 ---------------------------------------------------------------
@@ -411,8 +407,7 @@ class InspectionModel(app.AppModel):
             changes["unit"] = unit["code"] if unit else ""
         with db.write(self.db_path, action="更正发现问题") as con:
             corrections.correct_finding(con, finding_id=found["id"], reason=values.get("reason"), **changes)
-            self._refresh(con, self.round_id)
-        self._renew_template()
+        self._after_save(self.round_id)
         return f"已更正问题 {found['id']}，更正记录见下方"
 
     def void_finding(self, values: Mapping[str, Any]) -> str:
@@ -426,8 +421,7 @@ class InspectionModel(app.AppModel):
             raise InvalidInput.one("reason", "请先在表中点击要作废的问题")
         with db.write(self.db_path, action="作废发现问题") as con:
             corrections.void_finding(con, finding_id=found["id"], reason=values.get("reason"))
-            self._refresh(con, self.round_id)
-        self._renew_template()
+        self._after_save(self.round_id)
         return f"已作废问题 {found['id']}，它不再计入统计和报告"
 
     def correct_item(self, values: Mapping[str, Any]) -> str:
@@ -443,7 +437,7 @@ class InspectionModel(app.AppModel):
         changes = {k: values.get(k) for k in stored if (values.get(k) or "") != (stored[k] or "")}
         with db.write(self.db_path, action="更正整改事项") as con:
             corrections.correct_item(con, item_id=item["id"], reason=values.get("reason"), **changes)
-            self._refresh(con, self.round_id)
+        self._after_save(self.round_id)
         if item["status"] == "closed":
             return "已提交更正申请，待另一位审核员同意后生效"
         return f"已更正整改事项 {item['id']}，更正记录见下方"
@@ -459,8 +453,7 @@ class InspectionModel(app.AppModel):
             raise InvalidInput.one("reason", "请先在台账中点击要作废的事项")
         with db.write(self.db_path, action="作废整改事项") as con:
             corrections.void_item(con, item_id=item["id"], reason=values.get("reason"))
-            self._refresh(con, self.round_id)
-        self._renew_template()
+        self._after_save(self.round_id)
         if item["status"] == "closed":
             return "已提交作废申请，待另一位审核员同意后生效"
         return f"已作废整改事项 {item['id']}，它不再计入台账统计"
@@ -477,7 +470,7 @@ class InspectionModel(app.AppModel):
                 corrections.review(con, correction_id=ident, approve=approve, note=values.get("note"))
             except InvalidInput as e:  # the request is chosen in this form's own field
                 raise InvalidInput({("request" if k == "correction_id" else k): m for k, m in e.errors.items()}) from e
-            self._refresh(con, self.round_id)
+        self._after_save(self.round_id)
         return f"已同意申请 {ident}，已生效" if approve else f"已不同意申请 {ident}，记录保持原样"
 
     # -- 抄告 ---------------------------------------------------------------------
@@ -502,8 +495,12 @@ class InspectionModel(app.AppModel):
             raise InvalidInput.one("copies", "没有未阅的抄告")
         with db.write(self.db_path, action="阅知抄告") as con:
             changed = rectification.mark_copies_read(con, copy_ids=unread)
-            self.leaders = rectification.leaders_in_charge(con)
-            self._load_copies(con, self.leader_id)
+        try:  # saved: only the copies change on screen
+            with db.read(self.db_path) as con:
+                self.leaders = rectification.leaders_in_charge(con)
+                self._load_copies(con, self.leader_id)
+        except KitError:
+            log.warning("copies not re-read after a save", exc_info=True)
         return f"已标记 {changed} 条为已阅"
 
     # -- 交接 ---------------------------------------------------------------------
@@ -518,7 +515,7 @@ class InspectionModel(app.AppModel):
             rectification.sign_handover(
                 con, handover_id=_required(values, "handover_id", "请选择交接记录"), side=side, on=values.get("on")
             )
-            self._refresh(con, self.round_id)
+        self._after_save(self.round_id)
         return f"{rectification.SIDE_LABELS.get(str(side), '')}已签字"
 
     # -- reports ------------------------------------------------------------------

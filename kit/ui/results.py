@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -12,7 +13,7 @@ import traitlets as t
 
 from kit import access, assessments, db, followups, rankings
 from kit.db import Connection
-from kit.errors import InvalidInput
+from kit.errors import InvalidInput, KitError
 from kit.formats import number
 from kit.markup import Markup, html, join, svg
 from kit.reports import assessment as report
@@ -20,6 +21,8 @@ from kit.ui import app
 from kit.ui.forms import FieldSpec, Form
 from kit.ui.table import TableView
 from kit.ui.widgets import Html
+
+log = logging.getLogger(__name__)
 
 TITLE = "考核结果"
 
@@ -87,7 +90,10 @@ class ResultsModel(app.AppModel):
         chosen = next((r for r in self.followups if r["id"] == followup_id), None)
         with db.write(self.db_path, action="办结后续措施") as con:
             followups.complete(con, followup_id=followup_id, note=values.get("note"))
-            self._select(con, self.year, self.scheme_id)
+        try:  # saved: the screen now shows what is stored
+            self.select(year=self.year, scheme_id=self.scheme_id)
+        except KitError:
+            log.warning("not re-read after a save", exc_info=True)
         return f"已办结：{chosen['description']}" if chosen else "已办结"
 
     def report_filename(self) -> str:

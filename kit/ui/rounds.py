@@ -8,6 +8,7 @@ fields they name.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,15 @@ import traitlets as t
 
 from kit import access, db, excel, inspections, rectification, registry
 from kit.db import Connection
-from kit.errors import InvalidInput
+from kit.errors import InvalidInput, KitError
 from kit.markup import Markup, html, join
 from kit.ui import app
 from kit.ui.forms import FieldSpec, Form
 from kit.ui.inspection_parts import when_allowed
 from kit.ui.table import TableView
 from kit.ui.widgets import Html
+
+log = logging.getLogger(__name__)
 
 TITLE = "巡察组织"
 
@@ -97,9 +100,17 @@ class RoundsModel(app.AppModel):
     # --- writes: each is one transaction through kit ------------------------------------------
 
     def _write(self, action: str, call: Any) -> Any:
+        """One save; the screen then shows what is stored (never a change still being written).
+
+        The save has succeeded once the block ends: if the file cannot be read just then, the
+        screen keeps what it showed rather than telling the user their save failed.
+        """
         with db.write(self.db_path, action=action) as con:
             result = call(con)
-            self._refresh(con, self.round_id)
+        try:
+            self.select(self.round_id)
+        except KitError:
+            log.warning("not re-read after a save", exc_info=True)
         return result
 
     def add_round(self, values: dict[str, Any]) -> str:
