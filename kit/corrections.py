@@ -26,7 +26,7 @@ from kit.errors import InvalidInput, NotFound
 
 KIND_LABELS = {"correct": "更正", "void": "作废"}
 STATUS_LABELS = {"applied": "已生效", "pending": "待审核", "rejected": "未同意"}
-RECORD_LABELS = {"findings": "发现问题", "rectification_items": "整改事项"}
+RECORD_LABELS = {"findings": "发现问题", "rectification_items": "整改事项", "inspection_rounds": "巡察轮次"}
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,13 @@ ITEM = Correctable(
     "整改事项",
     {k: rectification.ITEM.label_of(k) for k in ("measure", "leader", "responsible", "opened_on")},
 )
-CORRECTABLE = {c.table: c for c in (FINDING, ITEM)}
+# A round's own fields: its code names it for good (the trace, Excel and the command line know it by it).
+ROUND = Correctable(
+    "inspection_rounds",
+    "巡察轮次",
+    {k: inspections.ROUND.label_of(k) for k in ("name", "kind", "start", "end", "note")},
+)
+CORRECTABLE = {c.table: c for c in (FINDING, ITEM, ROUND)}
 
 STATE_SQL = {"record_corrections": "SELECT id::VARCHAR AS _key, * FROM record_corrections"}
 TABLE_LABELS = {"record_corrections": "更正与作废"}
@@ -69,7 +75,7 @@ def _log(
     *,
     table: str,
     record_id: int,
-    unit_id: int,
+    unit_id: int | None,
     kind: str,
     reason: str,
     changes: Mapping[str, Any],
@@ -104,9 +110,12 @@ def _log(
     return ident
 
 
-def _update(con: Connection, table: str, record_id: int, action: str, values: Mapping[str, Any]) -> None:
-    key = str(record_id)
-    states = inspections.STATE_SQL if table == "findings" else rectification.STATE_SQL
+def _update(
+    con: Connection, table: str, record_id: int, action: str, values: Mapping[str, Any], *, key: str | None = None
+) -> None:
+    """Change one record, traced under its key (its id, or what its table's trace names it by)."""
+    key = str(record_id) if key is None else key
+    states = rectification.STATE_SQL if table == "rectification_items" else inspections.STATE_SQL
     before = inspections.state(con, states, table, key)
     assignments = ", ".join(f"{name} = ?" for name in values)
     con.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", [*values.values(), record_id])
@@ -251,6 +260,117 @@ def void_finding(con: Connection, *, finding_id: Any, reason: Any) -> int:
         table="findings",
         record_id=row["id"],
         unit_id=row["unit_id"],
+        kind="void",
+        reason=text,
+        changes={},
+        status="applied",
+    )
+
+
+# --- rounds -----------------------------------------------------------------------------------
+
+
+def _live_round(con: Connection, round_id: Any) -> dict[str, Any]:
+    ident = validate.ident(round_id, field="round_id", label="轮次编号")
+    return inspections.get_round(con, ident)  # NotFound for a voided one too
+
+
+def _round_raw(row: Mapping[str, Any]) -> dict[str, Any]:
+    keys = {"start": "start_date", "end": "end_date"}
+    return {k: row[keys.get(k, k)] for k in ("code", "name", "kind", "start", "end", "note")}
+
+
+def _round_shown(parsed: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        "name": parsed["name"],
+        "kind": inspections.ROUND_KIND_LABELS[parsed["kind"]],
+        "start": _shown(parsed["start_date"]),
+        "end": _shown(parsed["end_date"]),
+        "note": parsed["note"] or "",
+    }
+
+
+@door.public
+def correct_round(con: Connection, *, round_id: Any, reason: Any, **changes: Any) -> int:
+    """更正 a round's name, kind, dates or note (its code stays), checked as at entry; returns the correction's id.
+
+    Raises:
+        InvalidInput: no reason, no change, a field breaks its rule, the code is asked to change,
+            or the start would fall after a problem the round already found.
+        NotFound: no such round (or it is voided).
+        PermissionDenied: not a 录入员 over all units.
+    """
+    access.require(con, access.ENTER, what="更正巡察轮次")
+    inspections._require_round_admin(con, "更正巡察轮次")
+    row = _live_round(con, round_id)
+    check = validate.Checker()
+    text = check(_reason, reason, "correct")
+    unknown = sorted(set(changes) - set(ROUND.fields))
+    if unknown:
+        label = inspections.ROUND.label_of(unknown[0]) if unknown[0] == "code" else unknown[0]
+        check.fail(unknown[0], f"“{label}”不能更正" if unknown[0] == "code" else f"“{label}”不是巡察轮次可以更正的字段")
+    check.done()
+    current = _round_raw(row)
+    before = inspections.check_round(current)
+    after = inspections.check_round({**current, **changes})
+    differ = {k: v for k, v in after.items() if before[k] != v}
+    if not differ:
+        raise InvalidInput.one("reason", "没有要更正的内容：各项与原记录相同")
+    earliest = con.scalar("SELECT min(found_on) FROM findings WHERE round_id = ? AND voided_at IS NULL", [row["id"]])
+    if earliest is not None and after["start_date"] > earliest:
+        label = inspections.ROUND.label_of("start")
+        raise InvalidInput.one("start", f"“{label}”不能晚于本轮已发现问题中最早的发现日期 {earliest.isoformat()}")
+    old, new = _round_shown(before), _round_shown(after)
+    shown = {ROUND.fields[k]: [old[k], new[k]] for k in ROUND.fields if old[k] != new[k]}
+    _update(con, "inspection_rounds", row["id"], "更正巡察轮次", differ, key=row["code"])
+    return _log(
+        con,
+        table="inspection_rounds",
+        record_id=row["id"],
+        unit_id=None,
+        kind="correct",
+        reason=text,
+        changes=shown,
+        status="applied",
+    )
+
+
+@door.public
+def void_round(con: Connection, *, round_id: Any, reason: Any) -> int:
+    """作废 a round set up in error, while nothing belongs to it yet; returns the void's id.
+
+    It leaves every list of rounds; its code stays taken.
+
+    Raises:
+        InvalidInput: no reason, or the round already has groups, targets or findings.
+        NotFound: no such round (or it is voided already).
+        PermissionDenied: not a 录入员 over all units.
+    """
+    access.require(con, access.ENTER, what="作废巡察轮次")
+    inspections._require_round_admin(con, "作废巡察轮次")
+    text = _reason(reason, "void")
+    row = _live_round(con, round_id)
+    held = {
+        "巡察组": "SELECT count(*) FROM inspection_groups WHERE round_id = ?",
+        "巡察对象": "SELECT count(*) FROM inspection_targets WHERE round_id = ?",
+        "发现问题": "SELECT count(*) FROM findings WHERE round_id = ?",
+    }
+    refs = [what for what, sql in held.items() if con.scalar(sql, [row["id"]])]
+    if refs:
+        raise InvalidInput.one("round_id", f"本轮已有{'、'.join(refs)}，不能作废；可以更正它的名称、方式和日期")
+    _update(
+        con,
+        "inspection_rounds",
+        row["id"],
+        "作废巡察轮次",
+        {"voided_at": con.now, "voided_by": con.actor},
+        key=row["code"],
+    )
+    return _log(
+        con,
+        table="inspection_rounds",
+        record_id=row["id"],
+        unit_id=None,
         kind="void",
         reason=text,
         changes={},
@@ -459,10 +579,11 @@ SELECT c.id, c.record_table, c.record_id, c.unit_id, un.name AS unit_name, c.kin
        c.status, c.requested_at, c.requested_by, coalesce(a.display_name, c.requested_by) AS requested_by_name,
        c.decided_at, c.decided_by, coalesce(d.display_name, c.decided_by) AS decided_by_name, c.note
 FROM record_corrections c
-JOIN units un ON un.id = c.unit_id
+LEFT JOIN units un ON un.id = c.unit_id
 LEFT JOIN users a ON a.name = c.requested_by
 LEFT JOIN users d ON d.name = c.decided_by
-WHERE (? IS NULL OR c.record_table = ?) AND (? IS NULL OR c.record_id = ?) AND (? IS NULL OR c.status = ?) AND {scope}
+WHERE (? IS NULL OR c.record_table = ?) AND (? IS NULL OR c.record_id = ?) AND (? IS NULL OR c.status = ?)
+  AND (c.unit_id IS NULL OR {scope})
 ORDER BY c.id
 """
 

@@ -74,7 +74,10 @@ TABLES: dict[str, str] = {
     "rectification_copies": f"SELECT * FROM rectification_copies WHERE update_id IN ({_UPDATES})",
     "rectification_evaluations": "SELECT * FROM rectification_evaluations WHERE list_contains($units, unit_id)",
     "rectification_handovers": "SELECT * FROM rectification_handovers WHERE list_contains($units, unit_id)",
-    "record_corrections": "SELECT * FROM record_corrections WHERE list_contains($units, unit_id)",
+    "record_corrections": (
+        "SELECT * FROM record_corrections WHERE list_contains($units, unit_id)"
+        f" OR (record_table = 'inspection_rounds' AND record_id IN ({_ROUNDS}))"
+    ),
     # The files' names, sizes and digests; their content stays in the office file.
     "evidence_files": (
         "SELECT id, update_id, item_id, filename, size, sha256, NULL::BLOB AS content"

@@ -65,6 +65,7 @@ class Record:
     fields: tuple[Field, ...]
     listing: Listing | None = None
     export: Mapping[str, str] = field(default_factory=dict)  # row key → column header of the Excel export
+    excel: bool = True  # whether Excel templates and imports carry this record type at all
 
     def __post_init__(self) -> None:
         keys = [f.key for f in self.fields]
@@ -91,7 +92,7 @@ class Record:
 
     @property
     def excel_fields(self) -> tuple[Field, ...]:
-        return tuple(f for f in self.fields if f.excel)
+        return tuple(f for f in self.fields if f.excel) if self.excel else ()
 
 
 def parse(check: validate.Checker, record: Record, key: str, raw: Mapping[str, Any]) -> Any:

@@ -212,6 +212,76 @@ def list_pool(con: Connection) -> list[dict[str, Any]]:
     return rows
 
 
+# A round: its fields (keys = add_round's arguments). The code names it for good (the trace,
+# Excel and the command line know it by its code): a correction changes the others only.
+ROUND = Record(
+    kind="rounds",
+    label="巡察轮次",
+    table="inspection_rounds",
+    fields=(
+        Field(
+            "code",
+            "轮次编号",
+            rule="如 2024-1，不超过 30 字，不能与已有轮次相同",
+            required=True,
+            max_length=30,
+            placeholder="如 2025-10",
+            width="10em",
+        ),
+        Field(
+            "name",
+            "轮次名称",
+            rule="如 十一届州委第八轮巡察",
+            required=True,
+            max_length=100,
+            placeholder="如 十一届州委第十轮巡察",
+        ),
+        Field("kind", "巡察方式", "choice", choices=ROUND_KIND_LABELS, rule="从下拉列表中选择", required=True),
+        Field(
+            "start",
+            "开始日期",
+            "date",
+            rule="日期，如 2025-03-01",
+            required=True,
+            placeholder="2025-03-01",
+            width="10em",
+        ),
+        Field(
+            "end",
+            "结束日期",
+            "date",
+            rule="日期；不能早于开始日期",
+            required=True,
+            placeholder="2025-05-31",
+            width="10em",
+        ),
+        Field("note", "备注", "textarea", rule="不超过 500 字", max_length=500),
+    ),
+    excel=False,
+)
+
+
+def check_round(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Parse a round (form or API) into the values stored: code, name, kind, start_date, end_date, note.
+
+    Raises:
+        InvalidInput: every field that breaks a rule, each with a Chinese message.
+    """
+    check = validate.Checker()
+    parsed = {key: fields.parse(check, ROUND, key, raw) for key in ("code", "name", "kind", "start", "end", "note")}
+    if parsed["start"] and parsed["end"] and parsed["end"] < parsed["start"]:
+        check.fail("end", f"“{ROUND.label_of('end')}”不能早于“{ROUND.label_of('start')}”")
+    check.done()
+    return {
+        "code": parsed["code"],
+        "name": parsed["name"],
+        "kind": parsed["kind"],
+        "start_date": parsed["start"],
+        "end_date": parsed["end"],
+        "note": parsed["note"] or None,
+    }
+
+
 @door.public
 def add_round(con: Connection, *, code: Any, name: Any, kind: Any, start: Any, end: Any, note: Any = None) -> int:
     """Set up a round (e.g. code 2024-1, name 十四届市委第一轮巡察); returns its id.
@@ -220,24 +290,18 @@ def add_round(con: Connection, *, code: Any, name: Any, kind: Any, start: Any, e
         InvalidInput: a field is missing or invalid, the code is taken, or the end is before the start.
         PermissionDenied: not a 录入员 over all units.
     """
-    check = validate.Checker()
-    code_text = check(validate.text, code, field="code", label="轮次编号", required=True, max_length=30)
-    name_text = check(validate.text, name, field="name", label="轮次名称", required=True, max_length=100)
-    kind_key = check(validate.choice, kind, field="kind", label="巡察方式", choices=ROUND_KIND_LABELS)
-    start_day = check(validate.day, start, field="start", label="开始日期")
-    end_day = check(validate.day, end, field="end", label="结束日期")
-    note_text = check(validate.text, note, field="note", label="备注", max_length=500)
-    if start_day and end_day and end_day < start_day:
-        check.fail("end", "“结束日期”不能早于“开始日期”")
-    check.done()
+    parsed = check_round({"code": code, "name": name, "kind": kind, "start": start, "end": end, "note": note})
+    code_text = parsed["code"]
     _require_round_admin(con, "设置巡察轮次")
-    if con.scalar("SELECT count(*) FROM inspection_rounds WHERE code = ?", [code_text]):
-        raise InvalidInput.one("code", f"轮次编号“{code_text}”已被使用")
+    taken = con.one("SELECT voided_at IS NOT NULL FROM inspection_rounds WHERE code = ?", [code_text])
+    if taken is not None:
+        voided = "（被一个已作废的轮次占用）" if taken[0] else ""
+        raise InvalidInput.one("code", f"轮次编号“{code_text}”已被使用{voided}")
     new_id = int(
         con.scalar(
             "INSERT INTO inspection_rounds (code, name, kind, start_date, end_date, note)"
             " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-            [code_text, name_text, kind_key, start_day, end_day, note_text or None],
+            [code_text, parsed["name"], parsed["kind"], parsed["start_date"], parsed["end_date"], parsed["note"]],
         )
     )
     _record(con, "设置巡察轮次", "inspection_rounds", code_text, None)
@@ -245,9 +309,9 @@ def add_round(con: Connection, *, code: Any, name: Any, kind: Any, start: Any, e
 
 
 def _round(con: Connection, round_id: int) -> dict[str, Any]:
-    rows = con.records("SELECT * FROM inspection_rounds WHERE id = ?", [round_id])
+    rows = con.records("SELECT * FROM inspection_rounds WHERE id = ? AND voided_at IS NULL", [round_id])
     if not rows:
-        raise NotFound(f"巡察轮次不存在（编号 {round_id}）")
+        raise NotFound(f"巡察轮次不存在或已作废（编号 {round_id}）")
     row = rows[0]
     row["kind_label"] = ROUND_KIND_LABELS[row["kind"]]
     return row
@@ -275,7 +339,7 @@ def round_id(con: Connection, code: Any) -> int:
     """
     access.require(con, access.READ)
     text = validate.text(code, field="round", label="轮次编号", required=True, max_length=30)
-    found = con.scalar("SELECT id FROM inspection_rounds WHERE code = ?", [text])
+    found = con.scalar("SELECT id FROM inspection_rounds WHERE code = ? AND voided_at IS NULL", [text])
     if found is None:
         raise NotFound(f"巡察轮次“{text}”不存在")
     return int(found)
@@ -287,7 +351,7 @@ def list_rounds(con: Connection) -> list[dict[str, Any]]:
     access.require(con, access.READ)
     rows = con.records(
         "SELECT r.*, (SELECT count(*) FROM inspection_targets t WHERE t.round_id = r.id) AS units"
-        " FROM inspection_rounds r ORDER BY r.start_date DESC, r.id DESC"
+        " FROM inspection_rounds r WHERE r.voided_at IS NULL ORDER BY r.start_date DESC, r.id DESC"
     )
     for row in rows:
         row["kind_label"] = ROUND_KIND_LABELS[row["kind"]]
@@ -577,7 +641,9 @@ def _finding_context(con: Connection, *, whole: bool) -> FindingContext:
         names[ident] = name
     categories = {name: ident for ident, name in con.all("SELECT id, name FROM finding_categories")}
     rounds: dict[str, tuple[int, date, date]] = {}
-    for ident, code, start, end in con.all("SELECT id, code, start_date, end_date FROM inspection_rounds"):
+    for ident, code, start, end in con.all(
+        "SELECT id, code, start_date, end_date FROM inspection_rounds WHERE voided_at IS NULL"
+    ):
         rounds[code] = (ident, start, end)
         rounds[str(ident)] = (ident, start, end)
     units_seen = access.visible_units(con)

@@ -114,6 +114,7 @@ EXEMPT = {
     "inspections.state": "reads one record for the trace inside checked functions",
     "inspections.check_finding": "validates values against a context read by a checked function",
     "rectification.check_item": "validates values against a context read by a checked function",
+    "inspections.check_round": "validates values only: reads nothing",
     "rectification.add_months": "date arithmetic",
     "rectification.deadline_flag": "date arithmetic",
     "rectification.grade_for": "arithmetic",
@@ -564,6 +565,13 @@ CASES: dict[str, Case] = {
     "corrections.void_finding": Case(
         lambda con, w: corrections.void_finding(con, finding_id=w.insp["extra_finding_b"], reason="重复录入"),
         writes=True,
+    ),
+    "corrections.correct_round": Case(
+        lambda con, w: corrections.correct_round(con, round_id=w.insp["round"], reason="录错", name="某轮（更正）"),
+        writes=True,
+    ),
+    "corrections.void_round": Case(
+        lambda con, w: corrections.void_round(con, round_id=w.insp["round"], reason="误建"), writes=True
     ),
     "corrections.correct_item": Case(
         lambda con, w: corrections.correct_item(con, item_id=w.insp["items"]["b"], reason="录错", responsible="乙办"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from kit import access, corrections, db, inspections, integrity, rectification
@@ -261,3 +262,125 @@ def test_a_voided_item_may_be_imported_again(office: dict[str, Any], insp: dict[
         live = [i for i in rectification.list_items(con) if i["finding_id"] == insp["findings"]["a"]]
     assert len(live) == 1
     assert live[0]["id"] != insp["items"]["a"]
+
+
+# --- rounds -------------------------------------------------------------------------------------
+
+
+def test_a_rounds_name_and_dates_are_corrected_with_before_after_and_reason_its_code_stays(
+    office: dict[str, Any], insp: dict[str, Any]
+) -> None:
+    path = office["db"]
+    with db.write(path, action="更正") as con:
+        corrections.correct_round(
+            con, round_id=insp["round"], reason="名称录错", name="第一轮巡察（更正）", end="2024-06-15"
+        )
+    with db.read(path) as con:
+        row = inspections.get_round(con, insp["round"])
+        log = corrections.corrections_of(con, table="inspection_rounds", record_id=insp["round"])
+    assert (row["code"], row["name"], row["end_date"].isoformat()) == ("2024-1", "第一轮巡察（更正）", "2024-06-15")
+    assert log[0]["changes"] == {
+        "轮次名称": ["第一轮巡察", "第一轮巡察（更正）"],
+        "结束日期": ["2024-05-31", "2024-06-15"],
+    }
+    assert log[0]["reason"] == "名称录错"
+    assert log[0]["unit_name"] is None
+    _clean(path)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"code": "2024-9"}, "code", "“轮次编号”不能更正"),
+        ({"end": "2024-01-01"}, "end", "“结束日期”不能早于“开始日期”"),
+        ({"start": "2024-04-15"}, "start", "“开始日期”不能晚于本轮已发现问题中最早的发现日期 2024-04-01"),
+        ({"name": "第一轮巡察"}, "reason", "没有要更正的内容：各项与原记录相同"),
+    ],
+)
+def test_a_round_correction_that_breaks_a_rule_names_it_and_writes_nothing(
+    office: dict[str, Any], insp: dict[str, Any], changes: dict[str, Any], field: str, message: str
+) -> None:
+    path = office["db"]
+    with db.read(path) as con:
+        before = inspections.get_round(con, insp["round"])
+    with pytest.raises(InvalidInput) as refused, db.write(path, action="更正") as con:
+        corrections.correct_round(con, round_id=insp["round"], reason="试", **changes)
+    assert refused.value.errors == {field: message}
+    with db.read(path) as con:
+        assert inspections.get_round(con, insp["round"]) == before
+        assert corrections.corrections_of(con, table="inspection_rounds", record_id=insp["round"]) == []
+
+
+def test_an_empty_round_is_voided_and_leaves_every_list_a_round_in_use_is_not(
+    office: dict[str, Any], insp: dict[str, Any]
+) -> None:
+    path = office["db"]
+    with db.write(path, action="建轮次") as con:
+        spare = inspections.add_round(
+            con, code="2024-9", name="误建的轮次", kind="special", start="2024-09-01", end="2024-10-31"
+        )
+    with pytest.raises(InvalidInput) as refused, db.write(path, action="作废") as con:
+        corrections.void_round(con, round_id=insp["round"], reason="试")
+    assert refused.value.errors == {
+        "round_id": "本轮已有巡察组、巡察对象、发现问题，不能作废；可以更正它的名称、方式和日期"
+    }
+    with db.write(path, action="作废") as con:
+        corrections.void_round(con, round_id=spare, reason="误建")
+    with db.read(path) as con:
+        assert spare not in {r["id"] for r in inspections.list_rounds(con)}
+        assert [
+            c["kind_label"] for c in corrections.corrections_of(con, table="inspection_rounds", record_id=spare)
+        ] == ["作废"]
+    with pytest.raises(InvalidInput) as taken, db.write(path, action="建轮次") as con:
+        inspections.add_round(con, code="2024-9", name="再建", kind="special", start="2024-09-01", end="2024-10-31")
+    assert taken.value.errors == {"code": "轮次编号“2024-9”已被使用（被一个已作废的轮次占用）"}
+    _clean(path)
+
+
+def test_a_clerk_of_one_county_cannot_correct_or_void_a_round(
+    office: dict[str, Any], insp: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = office["db"]
+    with db.write(path, action="准备") as con:
+        access.add_user(con, name="county", display_name="县录入", roles=["entry"])
+        access.grant_scope(con, name="county", kind="unit", unit_id=office["a"])
+    monkeypatch.setenv("KIT_OPERATOR", "county")
+    for call in (
+        lambda con: corrections.correct_round(con, round_id=insp["round"], reason="试", name="改"),
+        lambda con: corrections.void_round(con, round_id=insp["round"], reason="试"),
+    ):
+        with pytest.raises(PermissionDenied), db.write(path, action="试") as con:
+            call(con)
+    with db.read(path) as con:
+        assert inspections.get_round(con, insp["round"])["name"] == "第一轮巡察"
+
+
+@pytest.mark.embedded_only("the file is migrated by this process; a data service migrates the files it opens")
+def test_a_file_with_corrections_keeps_them_when_rounds_become_correctable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = db.migrations()
+    path = tmp_path / "aged.duckdb"
+    monkeypatch.setattr(db, "migrations", lambda: shipped[:5])  # the file as 0005 left it
+    db.init(path)
+    raw = duckdb.connect(str(path))  # today's kit cannot write a file of that age: its rows are put in as they were
+    raw.execute("INSERT INTO units (id, code, name, kind) VALUES (1, 'A', '甲县委', 'county')")
+    raw.execute(
+        "INSERT INTO record_corrections (record_table, record_id, unit_id, kind, reason, changes_json, status,"
+        " requested_at, requested_by) VALUES ('findings', 7, 1, 'correct', '描述录错', '{}', 'applied',"
+        " TIMESTAMP '2025-01-02 03:04:05', 'clerk')"
+    )
+    before = raw.execute("SELECT * FROM record_corrections").fetchall()
+    raw.close()
+    monkeypatch.setattr(db, "migrations", lambda: shipped)
+    with db.read(path) as con:  # opening it brings it up to date first
+        assert con.scalar("SELECT max(version) FROM schema_migrations") == len(shipped)
+        assert con.all("SELECT * FROM record_corrections") == before
+    raw = duckdb.connect(str(path))
+    assert raw.execute("SELECT nextval('corrections_id_seq')").fetchone() == (before[0][0] + 1,)
+    with pytest.raises(duckdb.ConstraintException):  # only a round's correction goes without a unit
+        raw.execute(
+            "INSERT INTO record_corrections (record_table, record_id, kind, reason, changes_json, status,"
+            " requested_at, requested_by) VALUES ('findings', 8, 'void', '试', '{}', 'applied', now(), 'clerk')"
+        )
+    raw.close()

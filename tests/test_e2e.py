@@ -252,14 +252,15 @@ def test_the_office_sets_up_a_round_and_recusal_stops_a_conflicted_group(page: P
     expect(page.get_by_label("巡察轮次")).to_contain_text("十一届州委第九轮巡察", timeout=60_000)
     expect(page.locator("table.kit-groups")).to_contain_text("第一巡察组")
 
-    page.get_by_label("轮次编号＊").fill("2026-10")
-    page.get_by_label("轮次名称＊").fill("十一届州委第十轮巡察")
-    page.get_by_label("巡察方式＊").select_option(label="专项巡察")
-    page.get_by_label("开始日期＊").fill("2026-09-01")
-    page.get_by_label("结束日期＊").fill("2026-08-01")
+    create = page.locator(".widget-vbox", has=page.get_by_role("button", name="新建轮次")).last
+    create.get_by_label("轮次编号＊").fill("2026-10")
+    create.get_by_label("轮次名称＊").fill("十一届州委第十轮巡察")
+    create.get_by_label("巡察方式＊").select_option(label="专项巡察")
+    create.get_by_label("开始日期＊").fill("2026-09-01")
+    create.get_by_label("结束日期＊").fill("2026-08-01")
     page.get_by_role("button", name="新建轮次").click()
     expect(page.get_by_role("alert").filter(has_text="“结束日期”不能早于“开始日期”")).to_be_visible()
-    page.get_by_label("结束日期＊").fill("2026-11-30")
+    create.get_by_label("结束日期＊").fill("2026-11-30")
     page.get_by_role("button", name="新建轮次").click()
     expect(page.get_by_label("巡察轮次")).to_have_value(
         page.get_by_label("巡察轮次").locator("option", has_text="十一届州委第十轮巡察").get_attribute("value") or "",
@@ -303,6 +304,20 @@ def test_the_office_sets_up_a_round_and_recusal_stops_a_conflicted_group(page: P
             " JOIN units u ON u.id = t.unit_id WHERE r.code = '2026-10'"
         )
     assert rows == [("州审计局",)]
+
+    # The round's name was entered short: corrected in its panel, with the reason, and shown in its history.
+    fix = page.locator(".kit-correction")
+    fix.get_by_label("轮次名称＊").fill("十一届州委第十轮巡察（专项）")
+    fix.get_by_label("更正或作废理由＊").fill("名称漏写“专项”")
+    fix.get_by_role("button", name="保存更正").click()
+    expect(page.get_by_label("巡察轮次")).to_contain_text("十一届州委第十轮巡察（专项）")
+    expect(page.locator("table.kit-corrections")).to_contain_text(
+        "轮次名称：十一届州委第十轮巡察 → 十一届州委第十轮巡察（专项）"
+    )
+    with db.read(path) as con:
+        assert (
+            inspections.get_round(con, inspections.round_id(con, "2026-10"))["name"] == "十一届州委第十轮巡察（专项）"
+        )
 
     # 人员入库 among the demo's 336 people: found by unit, picked, put in the 副组长库.
     with db.read(path) as con:

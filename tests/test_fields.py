@@ -56,18 +56,24 @@ CHECKS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "rectification": lambda raw: rectification.check_item(
         raw, rectification.ItemContext({1: (10, TODAY)}, {}, {10: "县委"}, {10: {}}, {}, None, TODAY)
     ),
+    "rounds": inspections.check_round,
 }
 # Values that get a check past its first look-ups (a ledger item's 责任领导 is looked up in its finding's unit).
-GIVEN: dict[str, dict[str, Any]] = {"findings": {}, "rectification": {"finding": "1"}}
+GIVEN: dict[str, dict[str, Any]] = {"findings": {}, "rectification": {"finding": "1"}, "rounds": {}}
 
 
-def test_the_importable_records_are_the_declared_ones_with_a_check_each() -> None:
-    assert [r.kind for r in all_records()] == sorted(excel.RECORDS)
-    assert sorted(CHECKS) == sorted(excel.RECORDS)
+def test_every_declared_record_has_a_check_and_the_importable_ones_are_excels() -> None:
+    assert [r.kind for r in all_records()] == sorted(CHECKS)
+    assert [r.kind for r in all_records() if r.excel] == sorted(excel.RECORDS)
+
+
+@pytest.fixture(params=sorted(CHECKS))
+def record(request: pytest.FixtureRequest) -> Record:
+    return next(r for r in all_records() if r.kind == request.param)
 
 
 @pytest.fixture(params=sorted(excel.RECORDS))
-def record(request: pytest.FixtureRequest) -> Record:
+def importable(request: pytest.FixtureRequest) -> Record:
     return excel.RECORDS[request.param]
 
 
@@ -87,11 +93,12 @@ def test_an_empty_entry_is_refused_on_every_required_field_and_only_on_declared_
         assert f"“{record.label_of(key)}”" in message
 
 
-def test_every_field_says_its_rule_for_the_excel_guide(record: Record) -> None:
-    assert [f.key for f in record.excel_fields if not f.rule] == []
+def test_every_field_says_its_rule_for_the_excel_guide_and_the_forms(record: Record) -> None:
+    assert [f.key for f in record.fields if not f.rule] == []
 
 
-def test_the_template_is_the_declaration(record: Record) -> None:
+def test_the_template_is_the_declaration(importable: Record) -> None:
+    record = importable
     book = load_workbook(io.BytesIO(excel.template(record.kind)))
     header = [c.value for c in book.worksheets[0][1]]
     assert header == [("＊" if f.required else "") + f.label for f in record.excel_fields]
@@ -115,7 +122,8 @@ def test_a_form_built_from_the_declaration_has_its_labels_marks_and_choices(reco
             assert [label for label, _value in widget.options] == list(spec.choices.values())
 
 
-def test_the_export_names_only_keys_its_list_rows_have(record: Record) -> None:
+def test_the_export_names_only_keys_its_list_rows_have(importable: Record) -> None:
+    record = importable
     assert record.listing is not None
     listed = {c.key for c in record.listing.columns} | {c.shown for c in record.listing.columns if c.shown}
     assert set(record.export) & listed, "the export shares no column with the list it exports"

@@ -157,3 +157,23 @@ def test_a_save_whose_commit_fails_leaves_the_screen_showing_what_is_stored(
     monkeypatch.undo()
     with db.read(view.model.db_path) as con:
         assert "第九巡察组" not in {g["name"] for g in inspections.round_groups(con, round_id=view.model.round_id)}
+
+
+def test_the_chosen_round_is_corrected_in_its_panel_and_an_empty_one_voided(view: RoundsView) -> None:
+    panel = view.round_fix
+    assert panel is not None
+    assert panel.form.values()["name"] == "第一轮巡察"  # filled with what is stored
+    assert OK in _submit(panel.form, name="第一轮巡察（更正）", reason="名称录错")
+    assert "第一轮巡察（更正）（2024-1，常规巡察）" in [label for label, _ in view.picker.options]
+    assert "轮次名称：第一轮巡察 → 第一轮巡察（更正）" in view.round_log.value
+    panel.form.inputs["reason"].value = "试"
+    panel.void_button.click()
+    assert "本轮已有巡察组、巡察对象、发现问题，不能作废" in panel.form.status.value
+    assert OK in _submit(
+        view.round_form, code="2024-9", name="误建的轮次", kind="special", start="2024-09-01", end="2024-10-31"
+    )
+    assert panel.form.values()["name"] == "误建的轮次"  # the new round is chosen, and its values shown
+    panel.form.inputs["reason"].value = "误建"
+    panel.void_button.click()
+    assert OK in panel.form.status.value
+    assert "误建的轮次" not in str(view.picker.options)

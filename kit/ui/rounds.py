@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
 import traitlets as t
 
-from kit import access, db, excel, inspections, rectification, registry
+from kit import access, corrections, db, excel, inspections, rectification, registry
 from kit.db import Connection
 from kit.errors import InvalidInput, KitError
 from kit.markup import Markup, html, join
 from kit.ui import app
-from kit.ui.forms import FieldSpec, Form
+from kit.ui.correction_panel import CorrectionPanel, corrections_html
+from kit.ui.forms import FieldSpec, Form, declared
 from kit.ui.inspection_parts import when_allowed
 from kit.ui.table import TableView
 from kit.ui.widgets import Html
@@ -51,6 +53,7 @@ class RoundsModel(app.AppModel):
     targets: t.List[Any] = t.List()
     pool: t.List[Any] = t.List()
     clues: t.List[Any] = t.List()
+    round_corrections: t.List[Any] = t.List()  # the chosen round's 更正 and 作废
     units: t.List[Any] = t.List()
     people: t.List[Any] = t.List()
     leaders: t.List[Any] = t.List()
@@ -78,11 +81,12 @@ class RoundsModel(app.AppModel):
         self.people = [(person_label(p), p["id"]) for p in registry.list_people(con)]
         self.leaders = self._leaders(con)
         if chosen is None:
-            self.groups, self.targets, self.clues = [], [], []
+            self.groups, self.targets, self.clues, self.round_corrections = [], [], [], []
         else:
             self.groups = inspections.round_groups(con, round_id=chosen)
             self.targets = rectification.overview(con, round_ids=[chosen])
             self.clues = inspections.list_clues(con, round_ids=[chosen])
+            self.round_corrections = corrections.corrections_of(con, table="inspection_rounds", record_id=chosen)
         self.revision += 1
 
     def _leaders(self, con: Connection) -> list[tuple[str, int]]:
@@ -123,6 +127,39 @@ class RoundsModel(app.AppModel):
         if self.round_id is None:
             raise InvalidInput.one("round", "请先新建或选择巡察轮次")
         return int(self.round_id)
+
+    def round_values(self) -> dict[str, Any]:
+        """The chosen round's fields as its correction form shows them (dates as text)."""
+        chosen = next((r for r in self.rounds if r["id"] == self.round_id), None)
+        if chosen is None:
+            return {}
+        return {
+            "name": chosen["name"],
+            "kind": chosen["kind"],
+            "start": chosen["start_date"].isoformat(),
+            "end": chosen["end_date"].isoformat(),
+            "note": chosen["note"] or "",
+        }
+
+    def correct_round(self, values: dict[str, Any]) -> str:
+        """更正 the chosen round (what differs from what is stored, with the reason); returns the message."""
+        round_id = self._need_round()
+        stored = self.round_values()
+        changes = {k: values.get(k) for k in stored if (values.get(k) or "") != (stored[k] or "")}
+        self._write(
+            "更正巡察轮次",
+            lambda con: corrections.correct_round(con, round_id=round_id, reason=values.get("reason"), **changes),
+        )
+        return "已更正本轮，更正记录见下方"
+
+    def void_round(self, values: dict[str, Any]) -> str:
+        """作废 the chosen round (only while nothing belongs to it); returns the message."""
+        round_id = self._need_round()
+        code = next((r["code"] for r in self.rounds if r["id"] == round_id), "")
+        self._write(
+            "作废巡察轮次", lambda con: corrections.void_round(con, round_id=round_id, reason=values.get("reason"))
+        )
+        return f"已作废轮次 {code}，它不再出现在轮次列表中"
 
     def add_group(self, values: dict[str, Any]) -> str:
         """新建巡察组; returns the message. Raises: InvalidInput, NotFound, PermissionDenied, Busy."""
@@ -219,13 +256,18 @@ class RoundsModel(app.AppModel):
         return "已登记处置结果"
 
 
-ROUND_FIELDS = [
-    FieldSpec("code", "轮次编号", required=True, placeholder="如 2025-10", width="10em"),
-    FieldSpec("name", "轮次名称", required=True, placeholder="如 十一届州委第十轮巡察"),
-    FieldSpec("kind", "巡察方式", "choice", required=True, options=_options(inspections.ROUND_KIND_LABELS)),
-    FieldSpec("start", "开始日期", required=True, placeholder="2025-03-01", width="10em", row="dates"),
-    FieldSpec("end", "结束日期", required=True, placeholder="2025-05-31", width="10em", row="dates", label_width="6em"),
-]
+def _dates_on_one_line(specs: list[FieldSpec]) -> list[FieldSpec]:
+    return [
+        replace(s, row="dates", label_width="6em" if s.key == "end" else s.label_width)
+        if s.key in ("start", "end")
+        else s
+        for s in specs
+    ]
+
+
+ROUND_FIELDS = _dates_on_one_line(declared(inspections.ROUND, ("code", "name", "kind", "start", "end")))
+# A round's correction: everything but its code, which names it for good.
+ROUND_FIX_FIELDS = _dates_on_one_line(declared(inspections.ROUND, ("name", "kind", "start", "end", "note")))
 GROUP_FIELDS = [FieldSpec("name", "巡察组名称", required=True, placeholder="如 第一巡察组", width="14em")]
 MEMBER_FIELDS = [
     FieldSpec("group", "巡察组", "choice", required=True, width="14em"),
@@ -298,6 +340,10 @@ class RoundsView:
         self.feedback_form: Form | None = None
         self.evaluation_form: Form | None = None
         self.outcome_form: Form | None = None
+        self.round_fix: CorrectionPanel | None = None
+        self._fixing: int | None = None  # the round the correction form was filled with
+        self.round_fix_box = w.VBox([])
+        self.round_log = Html("")
         self.groups = Html("")
         self.pool = Html("")
         self.targets = TableView(
@@ -325,7 +371,7 @@ class RoundsView:
         self.outcome_box = w.VBox([])
         self.tabs = w.Tab(
             children=[
-                w.VBox([self.groups, *self.entry_boxes]),
+                w.VBox([self.groups, *self.entry_boxes, self.round_fix_box, self.round_log]),
                 w.VBox([self.targets.box, self.feedback_box, self.evaluation_box]),
                 w.VBox([self.clues.box, self.outcome_box]),
                 w.VBox([self.pool, self.pool_box]),
@@ -362,6 +408,10 @@ class RoundsView:
         self.pool_box.children = self._section("人员入库", self.pool_form.box)
         self.feedback_box.children = self._section("登记反馈", self.feedback_form.box)
         self.outcome_box.children = self._section("登记线索处置结果", self.outcome_form.box)
+        self.round_fix = CorrectionPanel(
+            ROUND_FIX_FIELDS, correct=m.correct_round, void=m.void_round, void_label="作废本轮"
+        )
+        self.round_fix_box.children = self._section("更正或作废本轮", self.round_fix.box)
 
     def _build_review(self) -> None:
         self.evaluation_form = Form(
@@ -411,7 +461,11 @@ class RoundsView:
         self.targets.show(m.targets)
         self.clues.show(m.clues)
         self.pool.value = pool_html(m.pool)
-        for box in [*self.entry_boxes, self.pool_box, self.feedback_box, self.outcome_box]:
+        if self.round_fix is not None and (self._fixing != m.round_id or not self.round_fix.form.dirty):
+            self.round_fix.fill(m.round_values(), reviewed=False)  # what the user is typing stays
+            self._fixing = m.round_id
+        self.round_log.value = corrections_html(m.round_corrections, "本轮没有更正或作废记录。") if m.rounds else ""
+        for box in [*self.entry_boxes, self.round_fix_box, self.pool_box, self.feedback_box, self.outcome_box]:
             box.layout.display = None if m.can_enter else "none"
         self.evaluation_box.layout.display = None if m.can_review else "none"
 
