@@ -96,8 +96,11 @@ class InspectionModel(app.AppModel):
         self.categories = [c["name"] for c in inspections.list_categories(con)]
         self.templates["findings"] = excel.template("findings", con=con) if self.can_enter else None
 
-    def _refresh(self, con: Connection, round_id: int | None) -> None:
-        """Re-read the round's data, the review queue, the selected item, copies and handovers."""
+    def _refresh(self, con: Connection, round_id: int | None, *, template: bool = True) -> None:
+        """Re-read the round's data, the review queue, the selected item, copies and handovers.
+
+        `template`: rebuild the ledger's import template too (it lists the findings without an item).
+        """
         if round_id is not None and round_id not in {r["id"] for r in self.rounds}:
             round_id = None
         self.round_id = round_id
@@ -113,7 +116,7 @@ class InspectionModel(app.AppModel):
         today = con.now.date()
         units = {u["id"] for u in self.units} | {f["unit_id"] for f in self.findings}
         self.teams = {u: [x.name for x in registry.leadership_at(con, u, today)] for u in sorted(units)}
-        if not con.writable:  # building a workbook under the write lock would hold everyone else up
+        if template and not con.writable:  # building a workbook under the write lock would hold everyone up
             self._make_template(con)
         self.pending = rectification.list_items(con, statuses=["pending"])
         self.requests = corrections.pending_requests(con)
@@ -133,7 +136,7 @@ class InspectionModel(app.AppModel):
             else None
         )
 
-    def _after_save(self, round_id: int | None) -> None:
+    def _after_save(self, round_id: int | None, *, template: bool = False) -> None:
         """Show what is stored, once a save is committed (never a change still being written).
 
         The save has succeeded by then: if the file cannot be read just now, the screen keeps
@@ -141,7 +144,7 @@ class InspectionModel(app.AppModel):
         """
         try:
             with db.read(self.db_path) as con:
-                self._refresh(con, round_id)
+                self._refresh(con, round_id, template=template)
         except KitError:
             log.warning("not re-read after a save", exc_info=True)
 
@@ -189,7 +192,7 @@ class InspectionModel(app.AppModel):
                 source=values.get("source"),
                 found_on=values.get("found_on"),
             )
-        self._after_save(chosen["id"])
+        self._after_save(chosen["id"], template=True)
         return f"已保存：问题编号 {ident}（{unit['name'] if unit else ''}）"
 
     def transfer_clue(self, values: Mapping[str, Any]) -> str:
@@ -286,7 +289,7 @@ class InspectionModel(app.AppModel):
                 deadline=values.get("deadline"),
             )
             self.item_id = ident
-        self._after_save(self.round_id)
+        self._after_save(self.round_id, template=True)
         return f"已建立整改事项（编号 {ident}）"
 
     def select_item(self, item_id: int | None) -> None:
@@ -407,7 +410,7 @@ class InspectionModel(app.AppModel):
             changes["unit"] = unit["code"] if unit else ""
         with db.write(self.db_path, action="更正发现问题") as con:
             corrections.correct_finding(con, finding_id=found["id"], reason=values.get("reason"), **changes)
-        self._after_save(self.round_id)
+        self._after_save(self.round_id, template=True)
         return f"已更正问题 {found['id']}，更正记录见下方"
 
     def void_finding(self, values: Mapping[str, Any]) -> str:
@@ -421,7 +424,7 @@ class InspectionModel(app.AppModel):
             raise InvalidInput.one("reason", "请先在表中点击要作废的问题")
         with db.write(self.db_path, action="作废发现问题") as con:
             corrections.void_finding(con, finding_id=found["id"], reason=values.get("reason"))
-        self._after_save(self.round_id)
+        self._after_save(self.round_id, template=True)
         return f"已作废问题 {found['id']}，它不再计入统计和报告"
 
     def correct_item(self, values: Mapping[str, Any]) -> str:
@@ -453,7 +456,7 @@ class InspectionModel(app.AppModel):
             raise InvalidInput.one("reason", "请先在台账中点击要作废的事项")
         with db.write(self.db_path, action="作废整改事项") as con:
             corrections.void_item(con, item_id=item["id"], reason=values.get("reason"))
-        self._after_save(self.round_id)
+        self._after_save(self.round_id, template=True)
         if item["status"] == "closed":
             return "已提交作废申请，待另一位审核员同意后生效"
         return f"已作废整改事项 {item['id']}，它不再计入台账统计"
@@ -470,7 +473,7 @@ class InspectionModel(app.AppModel):
                 corrections.review(con, correction_id=ident, approve=approve, note=values.get("note"))
             except InvalidInput as e:  # the request is chosen in this form's own field
                 raise InvalidInput({("request" if k == "correction_id" else k): m for k, m in e.errors.items()}) from e
-        self._after_save(self.round_id)
+        self._after_save(self.round_id, template=True)
         return f"已同意申请 {ident}，已生效" if approve else f"已不同意申请 {ident}，记录保持原样"
 
     # -- 抄告 ---------------------------------------------------------------------
