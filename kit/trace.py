@@ -13,12 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 
-if TYPE_CHECKING:  # kit.db records through this module
-    from kit.db import Connection
+from kit.connection import Connection
 
 GENESIS = "0" * 64
 _BATCH = 5000

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kit import trace, validate
+from kit.connection import Connection
 from kit.errors import InvalidInput, PermissionDenied
-
-if TYPE_CHECKING:
-    from kit.db import Connection
 
 ROLE_LABELS = {"entry": "录入员", "review": "审核员", "analyst": "分析员", "admin": "管理员"}
 SCOPE_LABELS = {"all": "全部单位", "unit": "本单位", "subordinate": "所辖单位", "supervised": "派驻监督单位"}

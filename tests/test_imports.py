@@ -37,6 +37,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "kit.preheat",
             "kit.xlsx_guard",
             "kit.xlsx_parse",
+            "kit.connection",
             "kit.trace",
             "kit.users",
             "kit.migrations",
