@@ -1,7 +1,7 @@
 """The house's layering: kit's modules import one way only.
 
-Parses every module under kit/ (imports inside functions included, imports under
-`if TYPE_CHECKING:` left out, since they never run) and checks two things:
+Parses every module under kit/ (imports inside functions and under `if TYPE_CHECKING:`
+included) and checks two things:
 no module reaches a module of a higher layer, and no circle of imports exists at
 all, not even inside one layer. docs/architecture.md explains the layers.
 """
@@ -116,13 +116,6 @@ def layer_of(module: str) -> int | None:
     return None
 
 
-def _is_type_checking(node: ast.If) -> bool:
-    test = node.test
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
 def _targets(node: ast.Import | ast.ImportFrom, source: str, modules: dict[str, Path]) -> list[str]:
     """The kit modules an import statement loads (a `from pkg import name` may name a module)."""
     names: list[str] = []
@@ -154,10 +147,6 @@ def import_edges() -> list[Edge]:
 
     def visit(node: ast.AST, source: str, in_function: bool) -> None:
         for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.If) and _is_type_checking(child):
-                for other in child.orelse:
-                    visit(other, source, in_function)
-                continue
             if isinstance(child, ast.Import | ast.ImportFrom):
                 for target in _targets(child, source, modules):
                     edges.append(Edge(source, target, child.lineno, in_function))
