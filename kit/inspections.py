@@ -94,7 +94,7 @@ CLUE_LIST = Listing(
         Column("id", "编号", "number", width=4),
         Column("unit_name", "单位", width=8),
         Column("description", "问题", width=18, limit=40),
-        Column("involves_top", "涉及一把手", width=6, shown="involves_top_label"),
+        Column("involves_top", "涉及一把手", width=7.5, shown="involves_top_label"),
         Column("receiver", "移交对象", width=6, shown="receiver_label"),
         Column("transferred_on", "移交日期", "date", width=6.5),
         Column("steps", "处置经过", width=18),

@@ -66,14 +66,14 @@ ITEM_LIST = Listing(
 # The units of a round as the rounds app lists them (反馈与整改评估): the rows of `overview`.
 OVERVIEW_LIST = Listing(
     columns=(
-        Column("position", "序号", "number", width=3),
+        Column("position", "序号", "number", width=4),
         Column("unit_name", "单位", width=10),
-        Column("top_leader", "现任一把手", width=6),
+        Column("top_leader", "现任一把手", width=7.5),
         Column("feedback", "反馈", width=18),
-        Column("items", "整改事项", "number", width=5),
-        Column("closed", "已销号", "number", width=4.5),
+        Column("items", "整改事项", "number", width=6),
+        Column("closed", "已销号", "number", width=5),
         Column("overdue", "逾期", "number", width=4),
-        Column("rate", "完成率", "percent", width=5),
+        Column("rate", "完成率", "percent", width=5.5),
         Column("score", "整改评估", "number", width=7, shown="evaluation", css="grade_style"),
     ),
     sort="position",
