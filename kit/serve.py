@@ -28,6 +28,8 @@ from kit.service import client, tokens
 from kit.service.supervisor import Supervisor
 
 SHARE = Path(__file__).with_name("share")
+# How long Voilà waits for a cell's output after the kernel's reply (kit/share/voila/voila.py).
+IOPUB_TIMEOUT_S = 60
 SITE_TITLE = "监督台"
 SITE_LEAD = "对“一把手”和领导班子监督的工作台：考核评分、考核结果与报告、巡察组织、巡察整改。"
 FOLDER_TITLES = {"analysis": ("分析笔记本", "分析员的示例笔记本（只读查询，展示结果）")}

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from kit import assessments, db, inspections, rectification, registry
+from kit.ui.rounds import person_label
 from tests.conftest import copy_database
 
 from . import browser as b
@@ -329,8 +330,10 @@ def test_the_office_sets_up_a_round_and_recusal_stops_a_conflicted_group(page: P
     pool_form = page.locator(".widget-vbox", has=page.get_by_role("button", name="入库")).last
     pool_form.get_by_placeholder("输入关键字查找").fill("州审计局")
     narrowed = pool_form.get_by_label("人员＊").locator("option")
+    found = [p for p in people if "州审计局" in person_label(p)]
+    assert 0 < len(found) < 20
+    expect(narrowed).to_have_count(len(found))  # the browser holds only the people the search finds
     expect(narrowed.first).to_contain_text("州审计局")
-    assert 0 < narrowed.count() < 20
     pool_form.get_by_label("人员＊").select_option(
         label=f"{chosen['name']}（州审计局 {chosen['post']}，编号 {chosen['id']}）"
     )

@@ -92,3 +92,17 @@ def test_on_one_machine_kernels_act_as_the_operator_from_the_start(tmp_path: Pat
     secret = tokens.load_or_create_secret(config.secret_path(path))
     env = serve.server_env(path, "grpc+tcp://127.0.0.1:9")
     assert tokens.verify(secret, env["KIT_SESSION_TOKEN"]) == config.operator()
+
+
+def test_voila_waits_for_an_apps_output_as_long_as_a_loaded_machine_needs() -> None:
+    """Voilà's executor, configured as `kit serve` configures it, reads a cell's output for 60 s, not 4.
+
+    With nbclient's 4 s, a loaded machine rendered app pages without their widgets (title only).
+    """
+    from nbformat.v4 import new_notebook
+    from traitlets.config.loader import PyFileConfigLoader
+    from voila.execute import VoilaExecutor
+
+    config = PyFileConfigLoader("voila.py", path=str(serve.SHARE / "voila")).load_config()
+    assert VoilaExecutor(new_notebook(), config=config).iopub_timeout == serve.IOPUB_TIMEOUT_S == 60
+    assert VoilaExecutor(new_notebook()).iopub_timeout == 4  # what it would be without kit's configuration

@@ -1,7 +1,7 @@
 # Voilà configuration of 监督台, loaded by `kit serve` (see kit/serve.py for the options
 # given on the command line). Values that are Python objects or lists live here.
 from kit import voila_auth
-from kit.serve import CONTENT_SECURITY_POLICY, cull_timing, page_config_hook, pool_settings
+from kit.serve import CONTENT_SECURITY_POLICY, IOPUB_TIMEOUT_S, cull_timing, page_config_hook, pool_settings
 
 c = get_config()  # noqa: F821 - provided by traitlets when Voilà loads this file
 c.VoilaConfiguration.page_config_hook = page_config_hook
@@ -9,6 +9,12 @@ c.VoilaConfiguration.page_config_hook = page_config_hook
 # (kit.voila_auth also refuses ?template= and ?theme= outright).
 c.VoilaConfiguration.allow_template_override = "NO"
 c.VoilaConfiguration.allow_theme_override = "NO"
+# Voilà's executor reads a cell's output until the kernel says it is idle, but gives up 4 s
+# (nbclient's default) after the kernel's reply: on a loaded machine an app's cell, which opens
+# hundreds of widgets, can take longer, and the page was rendered without the cell's output,
+# showing only its title (seen in CI and in browser tests on a busy 2-core machine, with
+# "Timeout waiting for IOPub output" in the log). The wait ends as soon as the kernel is idle.
+c.VoilaExecutor.iopub_timeout = IOPUB_TIMEOUT_S
 # Serve no files from the notebooks folder, only the apps themselves.
 c.VoilaConfiguration.file_allowlist = []
 # Analysts' notebooks are opened rarely: no kernel waits for them.
