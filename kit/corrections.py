@@ -105,7 +105,7 @@ def _log(
         table="record_corrections",
         key=str(ident),
         before=None,
-        after=inspections.state(con, STATE_SQL, "record_corrections", str(ident)),
+        after=trace.state(con, STATE_SQL, "record_corrections", str(ident)),
     )
     return ident
 
@@ -116,12 +116,10 @@ def _update(
     """Change one record, traced under its key (its id, or what its table's trace names it by)."""
     key = str(record_id) if key is None else key
     states = rectification.STATE_SQL if table == "rectification_items" else inspections.STATE_SQL
-    before = inspections.state(con, states, table, key)
+    before = trace.state(con, states, table, key)
     assignments = ", ".join(f"{name} = ?" for name in values)
     con.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", [*values.values(), record_id])
-    trace.record(
-        con, action=action, table=table, key=key, before=before, after=inspections.state(con, states, table, key)
-    )
+    trace.record(con, action=action, table=table, key=key, before=before, after=trace.state(con, states, table, key))
 
 
 # --- findings ---------------------------------------------------------------------------------
@@ -204,7 +202,7 @@ def correct_finding(con: Connection, *, finding_id: Any, reason: Any, **changes:
         raise InvalidInput.one("finding_id", "该问题已作废，不能更正")
     current = _finding_raw(row)
     wanted = {**current, **{k: v for k, v in changes.items()}}
-    ctx = replace(inspections._finding_context(con, whole=True), visible=None)
+    ctx = replace(inspections.read_finding_context(con, whole=True), visible=None)
     before = inspections.check_finding(current, replace(ctx, today=max(ctx.today, row["found_on"])))
     after = inspections.check_finding(wanted, ctx)
     differ = {k: v for k, v in after.items() if before[k] != v}
@@ -301,7 +299,7 @@ def correct_round(con: Connection, *, round_id: Any, reason: Any, **changes: Any
         PermissionDenied: not a 录入员 over all units.
     """
     access.require(con, access.ENTER, what="更正巡察轮次")
-    inspections._require_round_admin(con, "更正巡察轮次")
+    inspections.require_round_admin(con, "更正巡察轮次")
     row = _live_round(con, round_id)
     check = validate.Checker()
     text = check(_reason, reason, "correct")
@@ -347,7 +345,7 @@ def void_round(con: Connection, *, round_id: Any, reason: Any) -> int:
         PermissionDenied: not a 录入员 over all units.
     """
     access.require(con, access.ENTER, what="作废巡察轮次")
-    inspections._require_round_admin(con, "作废巡察轮次")
+    inspections.require_round_admin(con, "作废巡察轮次")
     text = _reason(reason, "void")
     row = _live_round(con, round_id)
     held = {
@@ -555,7 +553,7 @@ def review(con: Connection, *, correction_id: Any, approve: Any, note: Any) -> N
             asked = {**asked, "shown": shown}
         _update(con, "rectification_items", item["id"], f"{KIND_LABELS[request['kind']]}整改事项（经审核）", values)
     key = str(ident)
-    before = inspections.state(con, STATE_SQL, "record_corrections", key)
+    before = trace.state(con, STATE_SQL, "record_corrections", key)
     con.execute(
         "UPDATE record_corrections SET status = ?, decided_at = ?, decided_by = ?, note = ?, changes_json = ?"
         " WHERE id = ?",
@@ -567,7 +565,7 @@ def review(con: Connection, *, correction_id: Any, approve: Any, note: Any) -> N
         table="record_corrections",
         key=key,
         before=before,
-        after=inspections.state(con, STATE_SQL, "record_corrections", key),
+        after=trace.state(con, STATE_SQL, "record_corrections", key),
     )
 
 

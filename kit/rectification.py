@@ -134,7 +134,7 @@ TABLE_LABELS = {
 
 
 def _state(con: Connection, table: str, key: str) -> dict[str, Any] | None:
-    return inspections.state(con, STATE_SQL, table, key)
+    return trace.state(con, STATE_SQL, table, key)
 
 
 def _record(con: Connection, action: str, table: str, key: str, before: dict[str, Any] | None) -> None:

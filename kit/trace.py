@@ -86,6 +86,15 @@ def _chain(
     return seqs, prevs, hashes
 
 
+def state(con: Connection, sql_by_table: Mapping[str, str], table: str, key: str) -> dict[str, Any] | None:
+    """One record as the trace keeps it: the row `_key = key` of the table's state query (None if none).
+
+    `sql_by_table` is an area's `STATE_SQL`: per table, a query giving every record with its `_key`.
+    """
+    rows = con.records(f"SELECT * EXCLUDE (_key) FROM ({sql_by_table[table]}) WHERE _key = ?", [key])
+    return rows[0] if rows else None
+
+
 def record(
     con: Connection,
     *,

@@ -7,8 +7,10 @@ function appears without an entry, so no function can ship without its check.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import os
+import pkgutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -49,6 +51,12 @@ from kit.reports import inspection as inspection_report
 from kit.service import server
 from tests.conftest import SMALL_BANDS, SMALL_INDICATORS, build_inspection, build_office, copy_database, save
 
+
+def _area(package: ModuleType) -> list[ModuleType]:
+    """The modules of an area package (a new module is in the table the moment it exists)."""
+    return [importlib.import_module(f"{package.__name__}.{m.name}") for m in pkgutil.iter_modules(package.__path__)]
+
+
 MODULES: list[ModuleType] = [
     access,
     appointments,
@@ -60,7 +68,7 @@ MODULES: list[ModuleType] = [
     excel,
     extract,
     followups,
-    inspections,
+    *_area(inspections),
     integrity,
     rankings,
     rectification,
@@ -93,8 +101,8 @@ EXEMPT = {
     "trace.reserve_ids": "takes ids from a sequence inside checked functions",
     "trace.batch": "prepares rows given to it, reads nothing",
     "trace.insert_batch": "inserts and traces a prepared batch inside checked functions",
-    "inspections.findings_batch": "prepares rows given to it, reads nothing",
-    "inspections.store_findings": "writes a batch kit prepared (checked per unit; never through the door)",
+    "inspections.findings.findings_batch": "prepares rows given to it, reads nothing",
+    "inspections.findings.store_findings": "writes a batch kit prepared (checked per unit; never through the door)",
     "rectification.items_batch": "prepares rows given to it, reads nothing",
     "rectification.store_items": "writes a batch kit prepared (checked per unit; never through the door)",
     "trace.row_hash": "hash arithmetic",
@@ -104,17 +112,23 @@ EXEMPT = {
     "users.record": "appends to the trace inside checked functions",
     "users.insert_scope": "inserts a scope row inside checked functions",
     "users.first_admin": "only in a file without users: run when a file is set up, and by access.bootstrap",
-    "assessment.band_text": "formats a scheme given to it",
-    "assessment.filename": "a file name",
+    "reports.assessment.band_text": "formats a scheme given to it",
+    "reports.assessment.filename": "a file name",
     "excel.read_workbook": "parses the bytes given to it, reads no database",
     "excel.export_rows": "formats rows given to it (read by checked functions)",
-    "inspection.cn_date": "formatting",
-    "inspection.round_filename": "a file name",
-    "inspection.notice_filename": "a file name",
-    "inspections.state": "reads one record for the trace inside checked functions",
-    "inspections.check_finding": "validates values against a context read by a checked function",
+    "reports.inspection.cn_date": "formatting",
+    "reports.inspection.round_filename": "a file name",
+    "reports.inspection.notice_filename": "a file name",
+    "trace.state": "reads one record for the trace inside checked functions",
+    "inspections.common.traced": "appends to the trace inside checked functions",
+    "inspections.common.require_round_admin": "the check itself (asks require_all_units)",
+    "inspections.common.person_name": "a person's name, read inside checked functions",
+    "inspections.rounds.live_round": "a round's row, read inside checked functions",
+    "inspections.findings.finding_unit": "a finding's unit, read inside checked functions (which check that unit)",
+    "inspections.findings.read_finding_context": "what a finding is checked against, read inside checked functions",
+    "inspections.findings.check_finding": "validates values against a context read by a checked function",
     "rectification.check_item": "validates values against a context read by a checked function",
-    "inspections.check_round": "validates values only: reads nothing",
+    "inspections.rounds.check_round": "validates values only: reads nothing",
     "rectification.add_months": "date arithmetic",
     "rectification.deadline_flag": "date arithmetic",
     "rectification.grade_for": "arithmetic",
@@ -337,18 +351,20 @@ CASES: dict[str, Case] = {
         by_path=True,
     ),
     # reports
-    "assessment.section": Case(
+    "reports.assessment.section": Case(
         lambda con, w: assessment_report.section(con, scheme_id=w.office["scheme"], year=2024),
         filtered=lambda s: [r["unit_code"] for r in s["ranking"]] == ["A"] and s["followups"] == [],
     ),
-    "assessment.build": Case(lambda con, w: assessment_report.build(con, year=2024), filtered=_no_b),
-    "assessment.page": Case(
+    "reports.assessment.build": Case(lambda con, w: assessment_report.build(con, year=2024), filtered=_no_b),
+    "reports.assessment.page": Case(
         lambda con, w: assessment_report.page(con, year=2024, sections=[], one_scheme=False), who="stranger"
     ),
-    "inspection.round_report": Case(
+    "reports.inspection.round_report": Case(
         lambda con, w: inspection_report.round_report(con, round_ids=[w.insp["round"]]), filtered=_no_b
     ),
-    "inspection.notice": Case(lambda con, w: inspection_report.notice(con, round_id=w.insp["round"]), filtered=_no_b),
+    "reports.inspection.notice": Case(
+        lambda con, w: inspection_report.notice(con, round_id=w.insp["round"]), filtered=_no_b
+    ),
     # Excel (row errors name units out of scope; the role is checked first)
     "excel.template": Case(
         lambda con, w: excel.template("rectification", con=con, round_id=w.insp["round"]), filtered=_xlsx_no_b
@@ -404,58 +420,58 @@ CASES: dict[str, Case] = {
     ),
     # integrity and backups
     # inspections (rounds, groups and pools belong to the 巡察办: 录入员 over all units)
-    "inspections.add_to_pool": Case(
+    "inspections.rounds.add_to_pool": Case(
         lambda con, w: inspections.add_to_pool(con, person_id=w.office["people"]["a2"], pool="liaison"), writes=True
     ),
-    "inspections.remove_from_pool": Case(
+    "inspections.rounds.remove_from_pool": Case(
         lambda con, w: inspections.remove_from_pool(con, person_id=w.insp["chief"], pool="leader"), writes=True
     ),
-    "inspections.list_pool": Case(lambda con, w: inspections.list_pool(con), who="stranger"),
-    "inspections.add_round": Case(
+    "inspections.rounds.list_pool": Case(lambda con, w: inspections.list_pool(con), who="stranger"),
+    "inspections.rounds.add_round": Case(
         lambda con, w: inspections.add_round(
             con, code="X", name="某轮", kind="regular", start="2024-01-01", end="2024-02-01"
         ),
         writes=True,
     ),
-    "inspections.get_round": Case(lambda con, w: inspections.get_round(con, w.insp["round"]), who="stranger"),
-    "inspections.round_id": Case(lambda con, w: inspections.round_id(con, "2024-1"), who="stranger"),
-    "inspections.list_rounds": Case(lambda con, w: inspections.list_rounds(con), who="stranger"),
-    "inspections.add_group": Case(
+    "inspections.rounds.get_round": Case(lambda con, w: inspections.get_round(con, w.insp["round"]), who="stranger"),
+    "inspections.rounds.round_id": Case(lambda con, w: inspections.round_id(con, "2024-1"), who="stranger"),
+    "inspections.rounds.list_rounds": Case(lambda con, w: inspections.list_rounds(con), who="stranger"),
+    "inspections.groups.add_group": Case(
         lambda con, w: inspections.add_group(con, round_id=w.insp["round"], name="第九巡察组"), writes=True
     ),
-    "inspections.recusal_conflicts": Case(
+    "inspections.groups.recusal_conflicts": Case(
         lambda con, w: inspections.recusal_conflicts(con, person_ids=[w.insp["chief"]], unit_ids=[w.office["b"]])
     ),
-    "inspections.add_member": Case(
+    "inspections.groups.add_member": Case(
         lambda con, w: inspections.add_member(
             con, group_id=w.insp["group"], person_id=w.office["people"]["a2"], role="member"
         ),
         writes=True,
     ),
-    "inspections.assign_unit": Case(
+    "inspections.groups.assign_unit": Case(
         lambda con, w: inspections.assign_unit(con, group_id=w.insp["group"], unit_id=w.office["root"]), writes=True
     ),
-    "inspections.round_groups": Case(
+    "inspections.groups.round_groups": Case(
         lambda con, w: inspections.round_groups(con, round_id=w.insp["round"]), filtered=_no_b
     ),
-    "inspections.grant_group_scope": Case(
+    "inspections.groups.grant_group_scope": Case(
         lambda con, w: inspections.grant_group_scope(con, group_id=w.insp["group"], user_name="clerk"),
         who="clerk",
         writes=True,
     ),
-    "inspections.add_category": Case(
+    "inspections.categories.add_category": Case(
         lambda con, w: inspections.add_category(con, name="新类别", area="politics"), who="clerk", writes=True
     ),
-    "inspections.list_categories": Case(lambda con, w: inspections.list_categories(con), who="stranger"),
-    "inspections.finding_context": Case(lambda con, w: inspections.finding_context(con), who="stranger"),
-    "inspections.add_findings": Case(
+    "inspections.categories.list_categories": Case(lambda con, w: inspections.list_categories(con), who="stranger"),
+    "inspections.findings.finding_context": Case(lambda con, w: inspections.finding_context(con), who="stranger"),
+    "inspections.findings.add_findings": Case(
         lambda con, w: inspections.add_findings(
             con,
             [{**FINDING_B, "unit_id": w.office["b"], "category_id": w.insp["category"], "found_on": date(2024, 4, 2)}],
         ),
         writes=True,
     ),
-    "inspections.add_finding": Case(
+    "inspections.findings.add_finding": Case(
         lambda con, w: inspections.add_finding(
             con,
             round="2024-1",
@@ -469,24 +485,24 @@ CASES: dict[str, Case] = {
         ),
         writes=True,
     ),
-    "inspections.list_findings": Case(lambda con, w: inspections.list_findings(con), filtered=_no_b),
-    "inspections.top_leader_when_found": Case(
+    "inspections.findings.list_findings": Case(lambda con, w: inspections.list_findings(con), filtered=_no_b),
+    "inspections.findings.top_leader_when_found": Case(
         lambda con, w: inspections.top_leader_when_found(con, finding_id=w.insp["findings"]["b"])
     ),
-    "inspections.transfer_clue": Case(
+    "inspections.clues.transfer_clue": Case(
         lambda con, w: inspections.transfer_clue(
             con, finding_id=w.insp["extra_finding_b"], receiver="commission", transferred_on="2024-05-01"
         ),
         writes=True,
     ),
-    "inspections.record_outcome": Case(
+    "inspections.clues.record_outcome": Case(
         lambda con, w: inspections.record_outcome(
             con, clue_id=w.insp["clue_b"], outcome="初核", decided_on="2024-06-01"
         ),
         writes=True,
     ),
-    "inspections.list_clues": Case(lambda con, w: inspections.list_clues(con), filtered=_no_b),
-    "inspections.record_feedback": Case(
+    "inspections.clues.list_clues": Case(lambda con, w: inspections.list_clues(con), filtered=_no_b),
+    "inspections.feedback.record_feedback": Case(
         lambda con, w: inspections.record_feedback(
             con,
             round_id=w.insp["round"],
@@ -497,16 +513,16 @@ CASES: dict[str, Case] = {
         ),
         writes=True,
     ),
-    "inspections.list_feedbacks": Case(
+    "inspections.feedback.list_feedbacks": Case(
         lambda con, w: inspections.list_feedbacks(con, round_id=w.insp["round"]), filtered=_no_b
     ),
-    "inspections.stats": Case(
+    "inspections.stats.stats": Case(
         lambda con, w: inspections.stats(con, round_ids=[w.insp["round"]]), filtered=lambda s: s["units"] == 1
     ),
-    "inspections.common_problems": Case(
+    "inspections.stats.common_problems": Case(
         lambda con, w: inspections.common_problems(con, round_ids=[w.insp["round"]], min_units=1), filtered=_no_b
     ),
-    "inspections.assignment_sheets": Case(
+    "inspections.stats.assignment_sheets": Case(
         lambda con, w: inspections.assignment_sheets(con, round_ids=[w.insp["round"]], min_units=1), filtered=_no_b
     ),
     # rectification
@@ -631,7 +647,7 @@ CASES: dict[str, Case] = {
 
 def _public_functions() -> Iterator[str]:
     for module in MODULES:
-        short = module.__name__.rsplit(".", 1)[-1]
+        short = module.__name__.removeprefix("kit.")
         for name, obj in vars(module).items():
             if name.startswith("_") or not inspect.isfunction(obj) or obj.__module__ != module.__name__:
                 continue
@@ -662,7 +678,7 @@ def test_the_data_service_runs_every_checked_function_and_nothing_else() -> None
     # kit.demo builds a new file before any service serves it; kit.trace and kit.users hold
     # only helpers that run inside checked functions.
     assert sorted(server.SERVED) == sorted(m.__name__ for m in MODULES if m not in (demo, trace, users))
-    exposed = {name.rsplit(".", 2)[-2] + "." + name.rsplit(".", 1)[-1] for name in [*door.FUNCTIONS, *door.ACTIONS]}
+    exposed = {name.removeprefix("kit.") for name in [*door.FUNCTIONS, *door.ACTIONS]}
     assert exposed == (set(CASES) - set(NOT_THROUGH_THE_DOOR)) | CHECKS
     assert not exposed & (set(EXEMPT) - CHECKS), "a helper that trusts its arguments must not be callable from outside"
 

@@ -60,6 +60,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "kit.assessments",
             "kit.rankings",
             "kit.inspections",
+            "kit.inspections.",
             "kit.rectification",
             "kit.corrections",
             "kit.appointments",

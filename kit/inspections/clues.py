@@ -1,0 +1,149 @@
+"""问题线索: a finding transferred to 纪委监委 or 组织部, and its outcome step by step."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kit import access, door, validate
+from kit.db import Connection
+from kit.errors import InvalidInput, NotFound
+from kit.inspections.common import HANDLED, OUTCOME_LABELS, RECEIVER_LABELS, YES_NO, traced
+from kit.inspections.findings import finding_unit
+from kit.listing import Column, Filter, Listing
+
+CLUE_LIST = Listing(
+    columns=(
+        Column("id", "编号", "number", width=4),
+        Column("unit_name", "单位", width=8),
+        Column("description", "问题", width=18, limit=40),
+        Column("involves_top", "涉及一把手", width=7.5, shown="involves_top_label"),
+        Column("receiver", "移交对象", width=6, shown="receiver_label"),
+        Column("transferred_on", "移交日期", "date", width=6.5),
+        Column("steps", "处置经过", width=18),
+        Column("latest", "最新处置", width=7),
+    ),
+    sort="transferred_on",
+    filters=(
+        Filter("unit_id", "单位", shown="unit_name"),
+        Filter("receiver", "移交对象", shown="receiver_label"),
+        Filter("latest", "最新处置"),
+        Filter("involves_top", "涉及一把手", shown="involves_top_label"),
+    ),
+    search=("unit_name", "description", "steps"),
+    empty="本轮尚无移交的问题线索。",
+)
+
+
+@door.public
+def transfer_clue(con: Connection, *, finding_id: Any, receiver: Any, transferred_on: Any, note: Any = None) -> int:
+    """移交: a finding becomes a clue handed to 纪委监委 or 组织部; returns the clue id.
+
+    Raises:
+        InvalidInput: bad fields, transfer before the finding, or already transferred.
+        NotFound: no such finding.
+        PermissionDenied: the unit is outside the user's scope or the user is not a 录入员.
+    """
+    check = validate.Checker()
+    finding = check(validate.ident, finding_id, field="finding_id", label="问题编号")
+    to = check(validate.choice, receiver, field="receiver", label="移交对象", choices=RECEIVER_LABELS)
+    day = check(validate.day, transferred_on, field="transferred_on", label="移交日期")
+    note_text = check(validate.text, note, field="note", label="备注", max_length=500)
+    check.done()
+    unit = finding_unit(con, finding)
+    access.require(con, access.ENTER, unit_id=unit, what="移交问题线索")
+    found_on, voided = con.one("SELECT found_on, voided_at FROM findings WHERE id = ?", [finding]) or (None, None)
+    if voided is not None:
+        raise InvalidInput.one("finding_id", "该问题已作废，不能移交线索")
+    if day < found_on:
+        raise InvalidInput.one("transferred_on", f"“移交日期”不能早于发现日期 {found_on.isoformat()}")
+    if day > con.now.date():
+        raise InvalidInput.one("transferred_on", "“移交日期”不能晚于今天")
+    if con.scalar("SELECT count(*) FROM clues WHERE finding_id = ?", [finding]):
+        raise InvalidInput.one("finding_id", "该问题已作为线索移交")
+    new_id = int(
+        con.scalar(
+            "INSERT INTO clues (finding_id, receiver, transferred_on, note, created_at, created_by)"
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            [finding, to, day, note_text or None, con.now, con.actor],
+        )
+    )
+    traced(con, "移交问题线索", "clues", str(new_id), None)
+    return new_id
+
+
+@door.public
+def record_outcome(
+    con: Connection, *, clue_id: Any, outcome: Any, people: Any = 0, decided_on: Any, note: Any = None
+) -> int:
+    """A step in handling a clue (初核, 立案, 党纪政务处分 …) and the 人次 it concerned; returns its id.
+
+    After 了结 nothing more can be recorded; 处分, 组织处理 and 移送司法 need at least one person.
+
+    Raises:
+        InvalidInput: bad fields, a date before the transfer, or the clue is already closed.
+        NotFound: no such clue.
+        PermissionDenied: the unit is outside the user's scope or the user is not a 录入员.
+    """
+    check = validate.Checker()
+    clue = check(validate.ident, clue_id, field="clue_id", label="线索编号")
+    kind = check(validate.choice, outcome, field="outcome", label="处置结果", choices=OUTCOME_LABELS)
+    count = check(validate.integer, people, field="people", label="涉及人次", minimum=0, maximum=10000)
+    day = check(validate.day, decided_on, field="decided_on", label="处置日期")
+    note_text = check(validate.text, note, field="note", label="备注", max_length=500)
+    if kind in HANDLED and count == 0:
+        check.fail("people", f"“{OUTCOME_LABELS[kind]}”须填写涉及人次（至少 1）")
+    check.done()
+    row = con.one(
+        "SELECT f.unit_id, c.transferred_on FROM clues c JOIN findings f ON f.id = c.finding_id WHERE c.id = ?", [clue]
+    )
+    if row is None:
+        raise NotFound(f"问题线索不存在（编号 {clue}）")
+    access.require(con, access.ENTER, unit_id=int(row[0]), what="登记线索处置结果")
+    if day < row[1]:
+        raise InvalidInput.one("decided_on", f"“处置日期”不能早于移交日期 {row[1].isoformat()}")
+    if day > con.now.date():
+        raise InvalidInput.one("decided_on", "“处置日期”不能晚于今天")
+    if con.scalar("SELECT count(*) FROM clue_outcomes WHERE clue_id = ? AND outcome = 'closed'", [clue]):
+        raise InvalidInput.one("outcome", "该线索已了结，不能再登记处置结果")
+    new_id = int(
+        con.scalar(
+            "INSERT INTO clue_outcomes (clue_id, outcome, people, decided_on, note, created_at, created_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [clue, kind, count, day, note_text or None, con.now, con.actor],
+        )
+    )
+    traced(con, "登记线索处置结果", "clue_outcomes", str(new_id), None)
+    return new_id
+
+
+def _step(outcome: Mapping[str, Any]) -> str:
+    """One outcome as the clue lists write it: 立案审查（2人次） 2025-08-01."""
+    people = f"（{outcome['people']}人次）" if outcome["people"] else ""
+    return f"{outcome['outcome_label']}{people} {outcome['decided_on'].isoformat()}"
+
+
+@door.public
+def list_clues(con: Connection, *, round_ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
+    """Clues in the user's scope with their finding, receiver and every outcome so far."""
+    access.require(con, access.READ)
+    rounds = None if round_ids is None else [validate.ident(r, field="round_id", label="轮次编号") for r in round_ids]
+    scope, params = access.scope_sql(con, "f.unit_id")
+    rows = con.records(
+        "SELECT c.id, c.finding_id, c.receiver, c.transferred_on, f.unit_id, u.name AS unit_name,"
+        " f.description, f.involves_top, r.code AS round_code FROM clues c JOIN findings f ON f.id = c.finding_id"
+        " JOIN units u ON u.id = f.unit_id LEFT JOIN inspection_rounds r ON r.id = f.round_id"
+        f" WHERE (? IS NULL OR list_contains(?::INTEGER[], f.round_id)) AND {scope} ORDER BY c.transferred_on, c.id",
+        [rounds, rounds, *params],
+    )
+    outcomes: dict[int, list[dict[str, Any]]] = {}
+    for item in con.records("SELECT * FROM clue_outcomes ORDER BY decided_on, id"):
+        item["outcome_label"] = OUTCOME_LABELS[item["outcome"]]
+        outcomes.setdefault(item["clue_id"], []).append(item)
+    for row in rows:
+        row["receiver_label"] = RECEIVER_LABELS[row["receiver"]]
+        row["involves_top_label"] = YES_NO["yes" if row["involves_top"] else "no"]
+        row["outcomes"] = outcomes.get(row["id"], [])
+        row["latest"] = row["outcomes"][-1]["outcome_label"] if row["outcomes"] else "待处置"
+        row["steps"] = "；".join(_step(o) for o in row["outcomes"]) or "待处置"
+    return rows
