@@ -401,7 +401,7 @@ def _item_changes(
             unknown[0], f"“{unknown[0]}”不是整改事项可以更正的字段（时限请用“延期”，进度请报送进展）"
         )
     current = _item_raw(con, item)
-    ctx = rectification._item_context(con, [item["finding_id"]], whole=True)
+    ctx = rectification.read_item_context(con, [item["finding_id"]], whole=True)
     # The leader may have left the team since: a correction is checked against today's team only when it names one.
     ctx = replace(ctx, visible=None, today=max(ctx.today, item["opened_on"]))
     wanted = {**current, **changes}
@@ -426,7 +426,7 @@ def _item_changes(
 
 
 def _live_item(con: Connection, item_id: Any) -> dict[str, Any]:
-    item = rectification._item(con, item_id)
+    item = rectification.live_item(con, item_id)
     if item["voided_at"] is not None:
         raise InvalidInput.one("item_id", "该事项已作废")
     return item
@@ -455,7 +455,7 @@ def correct_item(con: Connection, *, item_id: Any, reason: Any, **changes: Any) 
         PermissionDenied: the unit is outside the user's scope or the user is not a 录入员.
     """
     access.require(con, access.ENTER, what="更正整改事项")
-    item = rectification._item(con, item_id)
+    item = rectification.live_item(con, item_id)
     access.require(con, access.ENTER, unit_id=item["unit_id"], what="更正整改事项")
     text = _reason(reason, "correct")
     item = _live_item(con, item["id"])
@@ -497,7 +497,7 @@ def void_item(con: Connection, *, item_id: Any, reason: Any) -> int:
         PermissionDenied: the unit is outside the user's scope or the user is not a 录入员.
     """
     access.require(con, access.ENTER, what="作废整改事项")
-    item = rectification._item(con, item_id)
+    item = rectification.live_item(con, item_id)
     access.require(con, access.ENTER, unit_id=item["unit_id"], what="作废整改事项")
     text = _reason(reason, "void")
     item = _live_item(con, item["id"])

@@ -71,7 +71,7 @@ MODULES: list[ModuleType] = [
     *_area(inspections),
     integrity,
     rankings,
-    rectification,
+    *_area(rectification),
     registry,
     schemes,
     trace,
@@ -103,8 +103,8 @@ EXEMPT = {
     "trace.insert_batch": "inserts and traces a prepared batch inside checked functions",
     "inspections.findings.findings_batch": "prepares rows given to it, reads nothing",
     "inspections.findings.store_findings": "writes a batch kit prepared (checked per unit; never through the door)",
-    "rectification.items_batch": "prepares rows given to it, reads nothing",
-    "rectification.store_items": "writes a batch kit prepared (checked per unit; never through the door)",
+    "rectification.items.items_batch": "prepares rows given to it, reads nothing",
+    "rectification.items.store_items": "writes a batch kit prepared (checked per unit; never through the door)",
     "trace.row_hash": "hash arithmetic",
     "trace.to_json": "formatting",
     "users.state": "a user's row, read inside checked functions",
@@ -127,11 +127,18 @@ EXEMPT = {
     "inspections.findings.finding_unit": "a finding's unit, read inside checked functions (which check that unit)",
     "inspections.findings.read_finding_context": "what a finding is checked against, read inside checked functions",
     "inspections.findings.check_finding": "validates values against a context read by a checked function",
-    "rectification.check_item": "validates values against a context read by a checked function",
+    "rectification.common.traced": "appends to the trace inside checked functions",
+    "rectification.common.traced_state": "reads one record for the trace inside checked functions",
+    "rectification.items.live_item": "an item's row, read inside checked functions (which check its unit)",
+    "rectification.items.refuse_voided": "checks a row given to it, reads nothing",
+    "rectification.items.read_item_context": "what an item is checked against, read inside checked functions",
+    "rectification.progress.add_update": "writes an update inside checked functions",
+    "rectification.progress.set_item": "changes an item inside checked functions",
+    "rectification.items.check_item": "validates values against a context read by a checked function",
     "inspections.rounds.check_round": "validates values only: reads nothing",
-    "rectification.add_months": "date arithmetic",
-    "rectification.deadline_flag": "date arithmetic",
-    "rectification.grade_for": "arithmetic",
+    "rectification.deadlines.add_months": "date arithmetic",
+    "rectification.deadlines.deadline_flag": "date arithmetic",
+    "rectification.evaluation.grade_for": "arithmetic",
 }
 
 
@@ -526,12 +533,14 @@ CASES: dict[str, Case] = {
         lambda con, w: inspections.assignment_sheets(con, round_ids=[w.insp["round"]], min_units=1), filtered=_no_b
     ),
     # rectification
-    "rectification.reminder_offsets": Case(lambda con, w: rectification.reminder_offsets(con), who="stranger"),
-    "rectification.set_reminder_offsets": Case(
+    "rectification.deadlines.reminder_offsets": Case(
+        lambda con, w: rectification.reminder_offsets(con), who="stranger"
+    ),
+    "rectification.deadlines.set_reminder_offsets": Case(
         lambda con, w: rectification.set_reminder_offsets(con, offsets="-3,0,3"), who="clerk", writes=True
     ),
-    "rectification.item_context": Case(lambda con, w: rectification.item_context(con), who="stranger"),
-    "rectification.add_items": Case(
+    "rectification.items.item_context": Case(lambda con, w: rectification.item_context(con), who="stranger"),
+    "rectification.items.add_items": Case(
         lambda con, w: rectification.add_items(
             con,
             [
@@ -547,28 +556,28 @@ CASES: dict[str, Case] = {
         ),
         writes=True,
     ),
-    "rectification.add_item": Case(
+    "rectification.items.add_item": Case(
         lambda con, w: rectification.add_item(
             con, finding=w.insp["findings"]["b"], measure="某措施", responsible="某人", deadline="2024-12-31"
         ),
         writes=True,
     ),
-    "rectification.update_progress": Case(
+    "rectification.progress.update_progress": Case(
         lambda con, w: rectification.update_progress(con, item_id=w.insp["items"]["b"], body="进展"), writes=True
     ),
-    "rectification.extend_deadline": Case(
+    "rectification.progress.extend_deadline": Case(
         lambda con, w: rectification.extend_deadline(
             con, item_id=w.insp["items"]["b"], deadline="2025-12-31", reason="理由"
         ),
         writes=True,
     ),
-    "rectification.request_close": Case(
+    "rectification.progress.request_close": Case(
         lambda con, w: rectification.request_close(
             con, item_id=w.insp["items"]["b"], body="完成", files=[("a.pdf", b"x")]
         ),
         writes=True,
     ),
-    "rectification.review_close": Case(
+    "rectification.progress.review_close": Case(
         lambda con, w: rectification.review_close(con, item_id=w.insp["items"]["b"], approve=True, note="同意"),
         writes=True,
     ),
@@ -605,37 +614,39 @@ CASES: dict[str, Case] = {
         filtered=_no_b,
     ),
     "corrections.pending_requests": Case(lambda con, w: corrections.pending_requests(con), filtered=_no_b),
-    "rectification.list_items": Case(lambda con, w: rectification.list_items(con), filtered=_no_b),
-    "rectification.item_history": Case(lambda con, w: rectification.item_history(con, item_id=w.insp["items"]["b"])),
-    "rectification.evidence": Case(lambda con, w: rectification.evidence(con, evidence_id=w.insp["evidence_b"])),
-    "rectification.leaders_in_charge": Case(
+    "rectification.ledger.list_items": Case(lambda con, w: rectification.list_items(con), filtered=_no_b),
+    "rectification.ledger.item_history": Case(
+        lambda con, w: rectification.item_history(con, item_id=w.insp["items"]["b"])
+    ),
+    "rectification.ledger.evidence": Case(lambda con, w: rectification.evidence(con, evidence_id=w.insp["evidence_b"])),
+    "rectification.copies.leaders_in_charge": Case(
         lambda con, w: rectification.leaders_in_charge(con), filtered=lambda rows: [r["units"] for r in rows] == [1]
     ),
-    "rectification.copies_for": Case(
+    "rectification.copies.copies_for": Case(
         lambda con, w: rectification.copies_for(con, person_id=w.insp["in_charge"]), filtered=_no_b
     ),
-    "rectification.mark_copies_read": Case(
+    "rectification.copies.mark_copies_read": Case(
         lambda con, w: rectification.mark_copies_read(con, copy_ids=[w.insp["copy_b"]]), writes=True
     ),
-    "rectification.evaluate": Case(
+    "rectification.evaluation.evaluate": Case(
         lambda con, w: rectification.evaluate(con, round_id=w.insp["round"], unit_id=w.office["b"], score=90),
         writes=True,
     ),
-    "rectification.overview": Case(
+    "rectification.evaluation.overview": Case(
         lambda con, w: rectification.overview(con, round_ids=[w.insp["round"]]), filtered=_no_b
     ),
-    "rectification.poor_units": Case(
+    "rectification.evaluation.poor_units": Case(
         lambda con, w: rectification.poor_units(con, round_id=w.insp["round"]), filtered=lambda rows: rows == []
     ),
-    "rectification.handover_for_change": Case(
+    "rectification.handovers.handover_for_change": Case(
         lambda con, w: rectification.handover_for_change(con, unit_id=w.office["b"], on="2024-08-01"), writes=True
     ),
-    "rectification.sign_handover": Case(
+    "rectification.handovers.sign_handover": Case(
         lambda con, w: rectification.sign_handover(con, handover_id=w.insp["handover_b"], side="incoming"),
         writes=True,
     ),
-    "rectification.list_handovers": Case(lambda con, w: rectification.list_handovers(con), filtered=_no_b),
-    "rectification.paper_flags": Case(lambda con, w: rectification.paper_flags(con), filtered=_no_b),
+    "rectification.handovers.list_handovers": Case(lambda con, w: rectification.list_handovers(con), filtered=_no_b),
+    "rectification.paper.paper_flags": Case(lambda con, w: rectification.paper_flags(con), filtered=_no_b),
     "integrity.check": Case(lambda path, w: integrity.check(path), by_path=True),
     "integrity.compare": Case(lambda con, w: integrity.compare(con)),
     "backup.backup": Case(lambda path, w: backup.backup(path, path.parent / "more-backups"), by_path=True),

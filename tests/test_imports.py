@@ -62,6 +62,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "kit.inspections",
             "kit.inspections.",
             "kit.rectification",
+            "kit.rectification.",
             "kit.corrections",
             "kit.appointments",
             "kit.audit",
