@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import IO, Any
 
@@ -33,6 +34,11 @@ IOPUB_TIMEOUT_S = 60
 SITE_TITLE = "监督台"
 SITE_LEAD = "对“一把手”和领导班子监督的工作台：考核评分、考核结果与报告、巡察组织、巡察整改。"
 FOLDER_TITLES = {"analysis": ("分析笔记本", "分析员的示例笔记本（只读查询，展示结果）")}
+# Folders of the index listed only to users holding a role (every app's bar links them alike).
+FOLDER_ROLES = {"analysis": "analyst"}
+# The roles of the user whose index page is being built: set by kit.voila_auth for that
+# request only (each request runs in its own task, with its own copy of this variable).
+PAGE_ROLES: ContextVar[frozenset[str]] = ContextVar("kit_page_roles", default=frozenset())
 # The header by which the serving layer hands a page's verified user to its kernel (kit.voila_auth).
 SESSION_HEADER = "X-Kit-Session"
 # Where an access token could be handed to a process: never passed on to Voilà or its kernels.
@@ -125,8 +131,15 @@ def _describe(path: Path) -> tuple[str, str, int]:
     return str(meta.get("title") or path.stem), lead, int(meta.get("kit_order", 100))
 
 
-def listing(root: Path, folder: str = "") -> list[dict[str, str]]:
-    """The entries of one folder of apps for the page at "/": apps in their order, then folders."""
+def shown_to(folder: str, roles: frozenset[str]) -> bool:
+    """Whether a folder of apps (and what is inside it) is listed to a user holding `roles`."""
+    needed = FOLDER_ROLES.get(folder.strip("/").split("/", 1)[0])
+    return needed is None or needed in roles
+
+
+def listing(root: Path, folder: str = "", roles: frozenset[str] = frozenset()) -> list[dict[str, str]]:
+    """The entries of one folder of apps for the page at "/": apps in their order, then the folders
+    this user's `roles` may see."""
     here = root / folder.strip("/")
     apps, folders = [], []
     for path in sorted(here.iterdir()):
@@ -134,7 +147,7 @@ def listing(root: Path, folder: str = "") -> list[dict[str, str]]:
         if path.suffix == ".ipynb":
             title, lead, order = _describe(path)
             apps.append((order, title, {"type": "notebook", "path": rel, "title": title, "lead": lead}))
-        elif path.is_dir() and not path.name.startswith((".", "_")):
+        elif path.is_dir() and not path.name.startswith((".", "_")) and shown_to(rel, roles):
             title, lead = FOLDER_TITLES.get(rel, (path.name, ""))
             folders.append({"type": "directory", "path": rel, "title": title, "lead": lead})
     return [entry for _order, _title, entry in sorted(apps, key=lambda a: (a[0], a[1]))] + folders
@@ -149,10 +162,14 @@ def page_config_hook(
     notebook_path: str,
     **_: Any,
 ) -> dict[str, Any]:
-    """Give the page at "/" Chinese titles (Voilà ignores the return value: change in place)."""
+    """Give the page at "/" Chinese titles and the entries its user may see (`PAGE_ROLES`).
+
+    Voilà ignores the return value: the page's configuration is changed in place.
+    """
     root = Path(settings["contents_manager"].root_dir)
     folder = (notebook_path or "").strip("/")
-    entries = listing(root, folder) if (root / folder).is_dir() else []
+    roles = PAGE_ROLES.get()
+    entries = listing(root, folder, roles) if (root / folder).is_dir() and shown_to(folder, roles) else []
     page_config["kit"] = {"site_title": SITE_TITLE, "site_lead": SITE_LEAD, "entries": entries}
     return page_config
 

@@ -7,6 +7,7 @@
   (`KitKernelManager`, `OWNERS`): every request about a kernel from anyone else is 403.
 - `/voila/query/<kernel id>` answering only the kernel itself (`guard_request_info`).
 - No template or theme chosen by the address.
+- The index lists to each user only the folders their roles open (`page_roles`).
 
 For every authenticated request the server mints a token for the user the page
 belongs to (the operator on one machine; the proxy's user header behind a proxy),
@@ -20,6 +21,7 @@ Loaded only inside the Voilà server (see kit/share/voila/voila.py).
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -32,12 +34,13 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 from tornado import web
 from traitlets import default
 from voila.request_info_handler import RequestInfoSocketHandler
+from voila.treehandler import VoilaTreeHandler
 from voila.voila_identity_provider import VoilaIdentityProvider, VoilaLoginHandler
 
-from kit import config, identity, preheat
+from kit import access, config, db, identity, preheat, serve
 from kit.errors import KitError
 from kit.serve import SESSION_HEADER
-from kit.service import tokens
+from kit.service import client, tokens
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +154,23 @@ def _forget_token(request: Any) -> None:
     request.arguments.pop("token", None)
 
 
+def page_roles(page_user: str | None) -> frozenset[str]:
+    """The roles of the user an index page is built for, as the data service knows them.
+
+    None under JupyterHub (the server is that user's: the Hub token proves who). A user
+    the service refuses (unregistered, disabled), or a service that cannot answer now,
+    gets no role: the index then lists the apps, which say why in Chinese, and no folder
+    kept for a role.
+    """
+    path = config.db_path()
+    try:
+        with client.session(path, kind="read", action="查看首页", actor=page_user, wait_s=5.0) as remote:
+            return access.user(db.RemoteConnection(remote)).roles
+    except KitError as e:
+        log.info("index for %r without roles: %s", page_user, e)
+        return frozenset()
+
+
 class KitLoginHandler(VoilaLoginHandler):  # type: ignore[misc]
     """Renders `login.html` from Voilà's template path, where the kit template comes first."""
 
@@ -189,6 +209,8 @@ class KitIdentityProvider(VoilaIdentityProvider):  # type: ignore[misc]
                 self._secret = tokens.read_secret(config.secret_path(config.db_path()))
             if self._secret is not None:
                 headers[SESSION_HEADER] = tokens.mint(self._secret, page_user)
+        if user is not None and isinstance(handler, VoilaTreeHandler):
+            serve.PAGE_ROLES.set(await asyncio.to_thread(page_roles, page_user))
         return user
 
     @staticmethod

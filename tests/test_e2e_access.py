@@ -138,6 +138,13 @@ def test_every_app_links_home_and_the_other_apps_and_only_an_analyst_the_noteboo
     expect(page.locator(".kit-user")).to_have_text("当前用户：张敏（录入员）", timeout=60_000)
     page.get_by_role("navigation", name="应用").get_by_role("link", name="首页").click()
     expect(page).to_have_title("监督台")
+    # The index lists the apps, and the analysis notebooks only to an analyst.
+    expect(page.get_by_role("link", name="巡察整改")).to_be_visible()
+    expect(page.get_by_role("link", name="分析笔记本")).to_have_count(0)
+    page.goto(proxied.url("/voila/tree/analysis"))
+    expect(page).to_have_title("监督台")
+    expect(page.get_by_role("link", name="首页").or_(page.get_by_text("监督台").first)).to_be_visible()
+    expect(page.get_by_role("link", name="考核结果分析（示例）")).to_have_count(0)
     page.context.close()
 
     analyst = as_user(chromium, guard, "fenxi01")
@@ -146,5 +153,7 @@ def test_every_app_links_home_and_the_other_apps_and_only_an_analyst_the_noteboo
     expect(bar.get_by_role("link", name="分析笔记本")).to_be_visible()
     bar.get_by_role("link", name="分析笔记本").click()
     expect(analyst.get_by_role("link", name="考核结果分析（示例）")).to_be_visible()
+    analyst.goto(proxied.url("/"))
+    expect(analyst.get_by_role("link", name="分析笔记本")).to_be_visible()
     analyst.context.close()
     assert guard.outside == []

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_index_lists_apps_in_their_order_with_chinese_titles_then_folders() -> None:
-    entries = serve.listing(ROOT / "notebooks")
+    entries = serve.listing(ROOT / "notebooks", roles=frozenset({"analyst"}))
     assert [(e["type"], e["title"]) for e in entries] == [
         ("notebook", "年度考核评分"),
         ("notebook", "考核结果"),
@@ -21,6 +21,30 @@ def test_index_lists_apps_in_their_order_with_chinese_titles_then_folders() -> N
         ("directory", "分析笔记本"),
     ]
     assert entries[0]["lead"].startswith("录入各单位")
+
+
+class _Contents:
+    root_dir = str(ROOT / "notebooks")
+
+
+def _index(folder: str = "") -> list[tuple[str, str]]:
+    config: dict[str, object] = {}
+    serve.page_config_hook(config, "/", {"contents_manager": _Contents()}, None, None, folder)
+    return [(e["type"], e["path"]) for e in config["kit"]["entries"]]  # type: ignore[index]
+
+
+def test_the_analysis_notebooks_are_listed_only_to_an_analyst() -> None:
+    apps = [("notebook", f"{name}.ipynb") for name in ("score_entry", "results", "rounds", "inspection")]
+    analysis = [("notebook", "analysis/inspection_overview.ipynb"), ("notebook", "analysis/assessment_overview.ipynb")]
+    assert _index() == apps  # nobody known: the page's roles were not set
+    assert _index("analysis") == []
+    for roles, folder_shown in ((frozenset({"entry", "review"}), False), (frozenset({"analyst"}), True)):
+        token = serve.PAGE_ROLES.set(roles)
+        try:
+            assert _index() == apps + ([("directory", "analysis")] if folder_shown else [])
+            assert _index("analysis") == (analysis if folder_shown else [])
+        finally:
+            serve.PAGE_ROLES.reset(token)
 
 
 def test_voila_listens_on_loopback_only_with_our_template_and_a_token_from_a_file(
