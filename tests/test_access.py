@@ -63,7 +63,7 @@ MODULES: list[ModuleType] = [
     analysis,
     assessments,
     backup,
-    corrections,
+    *_area(corrections),
     demo,
     excel,
     extract,
@@ -127,6 +127,10 @@ EXEMPT = {
     "inspections.findings.finding_unit": "a finding's unit, read inside checked functions (which check that unit)",
     "inspections.findings.read_finding_context": "what a finding is checked against, read inside checked functions",
     "inspections.findings.check_finding": "validates values against a context read by a checked function",
+    "corrections.common.reason_text": "validates a reason given to it, reads nothing",
+    "corrections.common.shown_value": "formatting",
+    "corrections.common.log_correction": "writes a correction's row inside checked functions",
+    "corrections.common.update_record": "changes a record inside checked functions",
     "rectification.common.traced": "appends to the trace inside checked functions",
     "rectification.common.traced_state": "reads one record for the trace inside checked functions",
     "rectification.items.live_item": "an item's row, read inside checked functions (which check its unit)",
@@ -581,39 +585,39 @@ CASES: dict[str, Case] = {
         lambda con, w: rectification.review_close(con, item_id=w.insp["items"]["b"], approve=True, note="同意"),
         writes=True,
     ),
-    "corrections.correct_finding": Case(
+    "corrections.findings.correct_finding": Case(
         lambda con, w: corrections.correct_finding(
             con, finding_id=w.insp["extra_finding_b"], reason="录错", description="乙县另一问题（更正）"
         ),
         writes=True,
     ),
-    "corrections.void_finding": Case(
+    "corrections.findings.void_finding": Case(
         lambda con, w: corrections.void_finding(con, finding_id=w.insp["extra_finding_b"], reason="重复录入"),
         writes=True,
     ),
-    "corrections.correct_round": Case(
+    "corrections.rounds.correct_round": Case(
         lambda con, w: corrections.correct_round(con, round_id=w.insp["round"], reason="录错", name="某轮（更正）"),
         writes=True,
     ),
-    "corrections.void_round": Case(
+    "corrections.rounds.void_round": Case(
         lambda con, w: corrections.void_round(con, round_id=w.insp["round"], reason="误建"), writes=True
     ),
-    "corrections.correct_item": Case(
+    "corrections.items.correct_item": Case(
         lambda con, w: corrections.correct_item(con, item_id=w.insp["items"]["b"], reason="录错", responsible="乙办"),
         writes=True,
     ),
-    "corrections.void_item": Case(
+    "corrections.items.void_item": Case(
         lambda con, w: corrections.void_item(con, item_id=w.insp["items"]["b"], reason="重复录入"), writes=True
     ),
-    "corrections.review": Case(
+    "corrections.items.review": Case(
         lambda con, w: corrections.review(con, correction_id=w.insp["correction_b"], approve=True, note="同意"),
         writes=True,
     ),
-    "corrections.corrections_of": Case(
+    "corrections.history.corrections_of": Case(
         lambda con, w: corrections.corrections_of(con, table="rectification_items", record_id=w.insp["item_b2"]),
         filtered=_no_b,
     ),
-    "corrections.pending_requests": Case(lambda con, w: corrections.pending_requests(con), filtered=_no_b),
+    "corrections.history.pending_requests": Case(lambda con, w: corrections.pending_requests(con), filtered=_no_b),
     "rectification.ledger.list_items": Case(lambda con, w: rectification.list_items(con), filtered=_no_b),
     "rectification.ledger.item_history": Case(
         lambda con, w: rectification.item_history(con, item_id=w.insp["items"]["b"])

@@ -64,6 +64,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "kit.rectification",
             "kit.rectification.",
             "kit.corrections",
+            "kit.corrections.",
             "kit.appointments",
             "kit.audit",
             "kit.backup",

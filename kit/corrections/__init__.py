@@ -1,0 +1,67 @@
+"""更正 and 作废: what a clerk entered wrongly is corrected or voided, with a reason, never erased.
+
+A correction runs the record's own checks (`inspections.check_finding`,
+`rectification.check_item`) over its current values with the changed ones put in, so
+it obeys the same rules as the entry did. A void marks the record (`voided_at`,
+`voided_by`): it stays in its table, its history and the trace, and leaves lists,
+statistics and reports. Each correction or void is a row of `record_corrections` with
+its reason and every changed field before and after, shown in the record's history.
+
+A reviewed record, a ledger item already 销号, is not changed by the clerk: the
+correction or void waits as a request until a 审核员 other than the requester
+approves it (then it is applied, checked again) or rejects it.
+
+The area is a package, one module per kind of record corrected, each importing only
+those above it in this list: `common` (what can be corrected, labels, logging and
+applying a correction), `findings`, `rounds`, `items` (with the review of a request),
+`history`. Callers use the names re-exported here (`corrections.correct_finding`).
+"""
+
+from __future__ import annotations
+
+from kit.corrections.common import (
+    CORRECTABLE,
+    FINDING,
+    ITEM,
+    KIND_LABELS,
+    RECORD_LABELS,
+    ROUND,
+    STATE_SQL,
+    STATUS_LABELS,
+    TABLE_LABELS,
+    Correctable,
+    log_correction,
+    reason_text,
+    shown_value,
+    update_record,
+)
+from kit.corrections.findings import correct_finding, void_finding
+from kit.corrections.history import corrections_of, pending_requests
+from kit.corrections.items import correct_item, review, void_item
+from kit.corrections.rounds import correct_round, void_round
+
+__all__ = [
+    "CORRECTABLE",
+    "FINDING",
+    "ITEM",
+    "KIND_LABELS",
+    "RECORD_LABELS",
+    "ROUND",
+    "STATE_SQL",
+    "STATUS_LABELS",
+    "TABLE_LABELS",
+    "Correctable",
+    "correct_finding",
+    "correct_item",
+    "correct_round",
+    "corrections_of",
+    "log_correction",
+    "pending_requests",
+    "reason_text",
+    "review",
+    "shown_value",
+    "update_record",
+    "void_finding",
+    "void_item",
+    "void_round",
+]

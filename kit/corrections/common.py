@@ -1,0 +1,109 @@
+"""What can be corrected, the labels, and how a correction is logged and applied."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from kit import inspections, rectification, trace, validate
+from kit.db import Connection
+
+KIND_LABELS = {"correct": "更正", "void": "作废"}
+STATUS_LABELS = {"applied": "已生效", "pending": "待审核", "rejected": "未同意"}
+RECORD_LABELS = {"findings": "发现问题", "rectification_items": "整改事项", "inspection_rounds": "巡察轮次"}
+
+
+@dataclass(frozen=True)
+class Correctable:
+    """What may be corrected in one record type: its fields (key → label) and how each is shown."""
+
+    table: str
+    label: str
+    fields: Mapping[str, str]
+
+
+# Every field a clerk entered for a finding; its unit and round only while nothing refers to it.
+FINDING = Correctable("findings", "发现问题", inspections.FINDING.labels)
+# An item's own fields; its deadline moves by 延期 and its progress by 报送进展, each with their own record.
+ITEM = Correctable(
+    "rectification_items",
+    "整改事项",
+    {k: rectification.ITEM.label_of(k) for k in ("measure", "leader", "responsible", "opened_on")},
+)
+# A round's own fields: its code names it for good (the trace, Excel and the command line know it by it).
+ROUND = Correctable(
+    "inspection_rounds",
+    "巡察轮次",
+    {k: inspections.ROUND.label_of(k) for k in ("name", "kind", "start", "end", "note")},
+)
+CORRECTABLE = {c.table: c for c in (FINDING, ITEM, ROUND)}
+
+STATE_SQL = {"record_corrections": "SELECT id::VARCHAR AS _key, * FROM record_corrections"}
+TABLE_LABELS = {"record_corrections": "更正与作废"}
+
+
+def reason_text(raw: Any, kind: str) -> str:
+    return validate.text(raw, field="reason", label=f"{KIND_LABELS[kind]}理由", required=True, max_length=500)
+
+
+def shown_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def log_correction(
+    con: Connection,
+    *,
+    table: str,
+    record_id: int,
+    unit_id: int | None,
+    kind: str,
+    reason: str,
+    changes: Mapping[str, Any],
+    status: str,
+) -> int:
+    ident = int(
+        con.scalar(
+            "INSERT INTO record_corrections (record_table, record_id, unit_id, kind, reason, changes_json, status,"
+            " requested_at, requested_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [
+                table,
+                record_id,
+                unit_id,
+                kind,
+                reason,
+                json.dumps(changes, ensure_ascii=False),
+                status,
+                con.now,
+                con.actor,
+            ],
+        )
+    )
+    action = f"{KIND_LABELS[kind]}{RECORD_LABELS[table]}" + ("申请" if status == "pending" else "")
+    trace.record(
+        con,
+        action=action,
+        table="record_corrections",
+        key=str(ident),
+        before=None,
+        after=trace.state(con, STATE_SQL, "record_corrections", str(ident)),
+    )
+    return ident
+
+
+def update_record(
+    con: Connection, table: str, record_id: int, action: str, values: Mapping[str, Any], *, key: str | None = None
+) -> None:
+    """Change one record, traced under its key (its id, or what its table's trace names it by)."""
+    key = str(record_id) if key is None else key
+    states = rectification.STATE_SQL if table == "rectification_items" else inspections.STATE_SQL
+    before = trace.state(con, states, table, key)
+    assignments = ", ".join(f"{name} = ?" for name in values)
+    con.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", [*values.values(), record_id])
+    trace.record(con, action=action, table=table, key=key, before=before, after=trace.state(con, states, table, key))

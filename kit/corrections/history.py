@@ -1,0 +1,69 @@
+"""The corrections of a record, and the requests waiting for review."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from kit import access, door, validate
+from kit.corrections.common import KIND_LABELS, RECORD_LABELS, STATUS_LABELS
+from kit.db import Connection
+
+_SQL = """
+SELECT c.id, c.record_table, c.record_id, c.unit_id, un.name AS unit_name, c.kind, c.reason, c.changes_json,
+       c.status, c.requested_at, c.requested_by, coalesce(a.display_name, c.requested_by) AS requested_by_name,
+       c.decided_at, c.decided_by, coalesce(d.display_name, c.decided_by) AS decided_by_name, c.note
+FROM record_corrections c
+LEFT JOIN units un ON un.id = c.unit_id
+LEFT JOIN users a ON a.name = c.requested_by
+LEFT JOIN users d ON d.name = c.decided_by
+WHERE (? IS NULL OR c.record_table = ?) AND (? IS NULL OR c.record_id = ?) AND (? IS NULL OR c.status = ?)
+  AND (c.unit_id IS NULL OR {scope})
+ORDER BY c.id
+"""
+
+
+def _rows(con: Connection, table: str | None, record_id: int | None, status: str | None) -> list[dict[str, Any]]:
+    scope, params = access.scope_sql(con, "c.unit_id")
+    rows = con.records(_SQL.format(scope=scope), [table, table, record_id, record_id, status, status, *params])
+    for row in rows:
+        changes = json.loads(row.pop("changes_json"))
+        shown = changes.get("shown", changes) if "values" in changes else changes
+        row["changes"] = shown
+        row["kind_label"] = KIND_LABELS[row["kind"]]
+        row["status_label"] = STATUS_LABELS[row["status"]]
+        row["record_label"] = RECORD_LABELS[row["record_table"]]
+        row["summary"] = _summary(row)
+    return rows
+
+
+def _summary(row: Mapping[str, Any]) -> str:
+    """One line: what was changed (or that the record was voided) and why."""
+    if row["kind"] == "void":
+        what = f"作废。理由：{row['reason']}"
+    else:
+        parts = [f"{label}：{old or '（空）'} → {new or '（空）'}" for label, (old, new) in row["changes"].items()]
+        what = "更正 " + "；".join(parts) + f"。理由：{row['reason']}"
+    if row["status"] == "pending":
+        return what + "（待审核员同意）"
+    if row["decided_by"]:
+        verdict = "同意" if row["status"] == "applied" else "不同意"
+        return what + f"（审核员{row['decided_by_name']}{verdict}：{row['note']}）"
+    return what
+
+
+@door.public
+def corrections_of(con: Connection, *, table: Any, record_id: Any) -> list[dict[str, Any]]:
+    """Every correction and void of one record (and request), oldest first, with who and why."""
+    access.require(con, access.READ)
+    name = validate.choice(table, field="table", label="记录类型", choices=RECORD_LABELS)
+    ident = validate.ident(record_id, field="record_id", label="记录编号")
+    return _rows(con, name, ident, None)
+
+
+@door.public
+def pending_requests(con: Connection) -> list[dict[str, Any]]:
+    """Requests waiting for a 审核员, in the user's scope."""
+    access.require(con, access.READ)
+    return _rows(con, None, None, "pending")
