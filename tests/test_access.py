@@ -65,7 +65,7 @@ MODULES: list[ModuleType] = [
     backup,
     *_area(corrections),
     demo,
-    excel,
+    *_area(excel),
     extract,
     followups,
     *_area(inspections),
@@ -114,8 +114,8 @@ EXEMPT = {
     "users.first_admin": "only in a file without users: run when a file is set up, and by access.bootstrap",
     "reports.assessment.band_text": "formats a scheme given to it",
     "reports.assessment.filename": "a file name",
-    "excel.read_workbook": "parses the bytes given to it, reads no database",
-    "excel.export_rows": "formats rows given to it (read by checked functions)",
+    "excel.reading.read_workbook": "parses the bytes given to it, reads no database",
+    "excel.exporting.export_rows": "formats rows given to it (read by checked functions)",
     "reports.inspection.cn_date": "formatting",
     "reports.inspection.round_filename": "a file name",
     "reports.inspection.notice_filename": "a file name",
@@ -131,6 +131,13 @@ EXEMPT = {
     "corrections.common.shown_value": "formatting",
     "corrections.common.log_correction": "writes a correction's row inside checked functions",
     "corrections.common.update_record": "changes a record inside checked functions",
+    "excel.common.read_labels": "a declaration's labels",
+    "excel.common.reference_labels": "a declaration's labels",
+    "excel.common.required_keys": "a declaration's required keys",
+    "excel.common.fields_of": "a declaration's labels (refuses an unknown kind)",
+    "excel.exporting.formula_like": "a test on a value given to it",
+    "excel.templates.template_columns": "a declaration's column headers",
+    "excel.templates.column_label": "a declaration's column header",
     "rectification.common.traced": "appends to the trace inside checked functions",
     "rectification.common.traced_state": "reads one record for the trace inside checked functions",
     "rectification.items.live_item": "an item's row, read inside checked functions (which check its unit)",
@@ -377,16 +384,16 @@ CASES: dict[str, Case] = {
         lambda con, w: inspection_report.notice(con, round_id=w.insp["round"]), filtered=_no_b
     ),
     # Excel (row errors name units out of scope; the role is checked first)
-    "excel.template": Case(
+    "excel.templates.template": Case(
         lambda con, w: excel.template("rectification", con=con, round_id=w.insp["round"]), filtered=_xlsx_no_b
     ),
-    "excel.import_rows": Case(
+    "excel.importing.import_rows": Case(
         lambda con, w: excel.import_rows(con, "findings", [FINDING_ROW_B]), who="reader", writes=True
     ),
-    "excel.import_parsed": Case(
+    "excel.importing.import_parsed": Case(
         lambda path, w: excel.import_parsed([FINDING_ROW_B], "findings", path=path), who="reader", by_path=True
     ),
-    "excel.import_file": Case(
+    "excel.importing.import_file": Case(
         lambda path, w: excel.import_file(
             excel.export_rows([FINDING_ROW_B], inspections.FINDING.labels),
             "findings",
@@ -395,7 +402,7 @@ CASES: dict[str, Case] = {
         who="reader",
         by_path=True,
     ),
-    "excel.export": Case(
+    "excel.exporting.export": Case(
         lambda con, w: excel.export(con, "rectification", round_ids=[w.insp["round"]]), filtered=_xlsx_no_b
     ),
     # trace
@@ -680,7 +687,7 @@ def test_every_public_function_is_in_the_table() -> None:
 # Checked functions that are not run by the data service, and why.
 NOT_THROUGH_THE_DOOR = {
     "extract.extract": "writes the extract where it is run; its reads and its trace entry go through the door",
-    "excel.import_file": "reads the workbook where it was uploaded; the rows go through excel.import_rows",
+    "excel.importing.import_file": "reads the workbook where it was uploaded; the rows go through excel.import_rows",
     "backup.verify": "reads a backup file and its manifest, not the database",
     "backup.restore": "replaces the file: refused while a data service holds it",
 }
@@ -860,7 +867,13 @@ def _text_of(result: Any) -> str:
 
 READS = sorted(name for name, case in CASES.items() if not case.writes)
 # Not marked `writes` (they take a path), but an administrator's call changes files: not run as one here.
-CHANGES_FILES = {"backup.backup", "backup.restore", "excel.import_file", "excel.import_parsed", "extract.extract"}
+CHANGES_FILES = {
+    "backup.backup",
+    "backup.restore",
+    "excel.importing.import_file",
+    "excel.importing.import_parsed",
+    "extract.extract",
+}
 
 
 @pytest.mark.parametrize("name", READS)

@@ -17,6 +17,7 @@ import pytest
 
 from kit import access, cli, db, excel, inspections, integrity, rectification, xlsx_parse
 from kit.errors import InvalidInput, PermissionDenied
+from kit.excel import importing
 from tests.conftest import build_inspection, build_office, copy_database
 
 FINDING_HEADER = ["巡察轮次", "＊被巡察单位", "发现环节", "＊问题类别", "＊问题描述", "＊严重程度", "＊是否涉及一把手"]
@@ -761,17 +762,17 @@ def test_cli_export_writes_the_chosen_rounds(ledger: dict[str, Any], tmp_path: P
 def test_a_record_saved_while_the_import_was_checked_becomes_a_row_error(
     ledger: dict[str, Any], monkeypatch: pytest.MonkeyPatch, good_only: bool
 ) -> None:
-    checked = excel._check_rows
+    checked = importing._check_rows
 
     def check_then_someone_saves(*args: Any, **kwargs: Any) -> Any:
         found = checked(*args, **kwargs)
-        monkeypatch.setattr(excel, "_check_rows", checked)  # once
+        monkeypatch.setattr(importing, "_check_rows", checked)  # once
         other = excel.read_workbook(xlsx(FINDING_HEADER, [finding_row("乙")]), "findings")
         with db.write(ledger["db"], action="录入发现问题") as con:  # another clerk, while no turn is held
             excel.import_rows(con, "findings", other)
         return found
 
-    monkeypatch.setattr(excel, "_check_rows", check_then_someone_saves)
+    monkeypatch.setattr(importing, "_check_rows", check_then_someone_saves)
     data = xlsx(FINDING_HEADER, [finding_row("甲"), finding_row("乙")])
     result = excel.import_file(data, "findings", path=ledger["db"], good_only=good_only)
     with db.read(ledger["db"]) as con:

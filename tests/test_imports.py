@@ -78,6 +78,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "kit.charts",
             "kit.excel",
+            "kit.excel.",
             "kit.reports",
             "kit.reports.",
             "kit.demo",
@@ -286,3 +287,27 @@ def test_the_circle_finder_sees_a_circle_hidden_in_a_function(
     edges = _fake_package(tmp_path, files)
     nodes = sorted({e.source for e in edges} | {e.target for e in edges} | {"kit.c"})
     assert cycles(edges, nodes) == expected
+
+
+# One concept per module: about 400 lines at most. The modules still longer, each with the
+# reason it has not been split yet; the test fails when another grows past the limit, and
+# when one of these has become short (take it off the list).
+MAX_LINES = 450
+LONG_MODULES = {
+    "kit.db": "connections, migrations, locks and write outcomes: to be split along those lines",
+    "kit.demo": "the demo office in one piece: to become kit/demo/, one module per area",
+    "kit.service.server": "the data service's request loop and its sessions: to be split in two",
+    "kit.ui.inspection": "the 巡察整改 app's model: to become a folder with its model and views",
+    "kit.ui.rectification_view": "the 巡察整改 app's ledger views: to become a folder with the app",
+    "kit.ui.rounds": "the 巡察组织 app, model and views together: to be separated",
+    "kit.cli": "every command: to become kit/cli/, one module per area",
+    "kit.access": "users, roles and scopes with their checks: the user administration to move out",
+}
+
+
+def test_each_module_holds_one_concept_of_about_400_lines() -> None:
+    lengths = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in module_names().items()}
+    too_long = sorted(f"{name} ({n})" for name, n in lengths.items() if n > MAX_LINES and name not in LONG_MODULES)
+    assert too_long == [], "split these modules, one concept each (docs/architecture.md)"
+    short_now = sorted(name for name in LONG_MODULES if lengths.get(name, 0) <= MAX_LINES)
+    assert short_now == [], "these are short now: take them off LONG_MODULES"
