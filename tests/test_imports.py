@@ -84,6 +84,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "kit.demo",
             "kit.demo.",
             "kit.cli",
+            "kit.cli.",
             "kit.serve",
             "kit.voila_auth",
             "kit.service.server",
@@ -239,7 +240,9 @@ def test_imports_inside_functions_only_put_off_loading_heavy_modules() -> None:
     The circle test above already counts late imports; this one keeps their list short
     and known, so a new one is a decision someone wrote down.
     """
-    allowed_sources = {"kit.cli", "kit.ui.app", "kit.ui.inspection", "kit.ui.results"}
+    # Every command module of kit.cli loads what its commands need when they run.
+    allowed_sources = {"kit.cli.office", "kit.cli.reports", "kit.cli.ledgers", "kit.cli.users", "kit.ui.app"}
+    allowed_sources |= {"kit.ui.inspection", "kit.ui.results"}
     allowed_targets = {"kit.charts"}
     late = sorted(
         {
@@ -300,7 +303,6 @@ LONG_MODULES = {
     "kit.ui.inspection": "the 巡察整改 app's model: to become a folder with its model and views",
     "kit.ui.rectification_view": "the 巡察整改 app's ledger views: to become a folder with the app",
     "kit.ui.rounds": "the 巡察组织 app, model and views together: to be separated",
-    "kit.cli": "every command: to become kit/cli/, one module per area",
     "kit.access": "users, roles and scopes with their checks: the user administration to move out",
 }
 
