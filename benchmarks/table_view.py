@@ -32,8 +32,7 @@ from benchmarks._results import write_section
 from kit import rectification
 from kit.markup import join
 from kit.ui import table as table_view
-from kit.ui.inspection import InspectionModel
-from kit.ui.inspection_view import InspectionView
+from kit.ui.inspection import InspectionModel, InspectionView
 from tests import big_round
 
 TARGET_MS = 300.0

@@ -24,7 +24,7 @@ from kit.markup import Markup, html, join, svg, text
 from kit.reports import assessment as assessment_report
 from kit.reports import inspection as inspection_report
 from kit.ui import app, inspection, results, rounds, score_entry
-from kit.ui.inspection_view import InspectionView
+from kit.ui.inspection import InspectionView
 from kit.ui.widgets import Html
 from tests import hostile
 from tests.hostile import HOSTILE, MARK

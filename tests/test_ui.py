@@ -20,8 +20,7 @@ from ipywidgets.widgets.widget import _instances
 from kit import access, db, validate
 from kit.errors import Busy, InvalidInput, PermissionDenied
 from kit.ui import app, forms, results, rounds, score_entry, table
-from kit.ui.inspection import InspectionModel
-from kit.ui.inspection_view import InspectionView
+from kit.ui.inspection import InspectionModel, InspectionView
 from tests import service_host
 
 
@@ -396,7 +395,7 @@ print(json.dumps({{"loaded": loaded, "failed": failed, "chart": chart[:200]}}))
 
 
 @pytest.mark.service_only("through the data service, reports and their charts are made there")
-@pytest.mark.parametrize("name", ["score_entry", "results", "inspection_view", "rounds"])  # as the notebooks show them
+@pytest.mark.parametrize("name", ["score_entry", "results", "inspection", "rounds"])  # as the notebooks show them
 def test_an_apps_kernel_loads_neither_pandas_nor_the_chart_renderer(name: str, demo_db: Path) -> None:
     service_host.ensure(demo_db)
     done = subprocess.run(

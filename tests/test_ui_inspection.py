@@ -12,8 +12,7 @@ import pytest
 
 from kit import access, appointments, db, excel, inspections, rectification, registry
 from kit.errors import InvalidInput
-from kit.ui.inspection import InspectionModel, uploaded
-from kit.ui.inspection_view import InspectionView
+from kit.ui.inspection import InspectionModel, InspectionView, uploaded
 from tests.conftest import copy_database
 
 from .conftest import build_office
@@ -654,7 +653,7 @@ def test_an_office_without_rounds_says_so(db_path: Path) -> None:
 
 
 def test_large_evidence_is_offered_one_file_at_a_time(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("kit.ui.inspection.EMBED_LIMIT", len(PDF) + 10)
+    monkeypatch.setattr("kit.ui.inspection.model.EMBED_LIMIT", len(PDF) + 10)
     monkeypatch.setenv("KIT_OPERATOR", "luru")
     view = InspectionView(InspectionModel(ward["db"]))
     view.load()

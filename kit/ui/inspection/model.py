@@ -1,9 +1,4 @@
-"""巡察整改: findings of a round, the rectification ledger, copies to the 分管领导, handovers.
-
-`InspectionModel` holds the state and talks to kit (no widgets, testable without a
-browser); `kit.ui.inspection_view` only draws it. Every action opens the database
-for itself (`db.read` / `db.write`) and never keeps it.
-"""
+"""The 巡察整改 app's model: its state and every call to kit (no widgets; the views draw it)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Widgets of the 巡察整改 app's 整改台账, 抄告 and 交接 tabs."""
+"""The 巡察整改 app's 整改台账 tab: the ledger table, an item's detail, progress, 销号, corrections."""
 
 from __future__ import annotations
 
@@ -8,27 +8,14 @@ from typing import Any
 import ipywidgets as w
 
 from kit import rectification
-from kit.errors import describe
 from kit.formats import moment
 from kit.markup import Markup, html, join, text
 from kit.ui import app
 from kit.ui.correction_panel import CorrectionPanel, corrections_html
-from kit.ui.forms import ERROR, OK, FieldSpec, Form, declared, status_html
-from kit.ui.inspection import InspectionModel, item_values
-from kit.ui.inspection_parts import (
-    ImportArea,
-    chosen_files_html,
-    day,
-    keep,
-    labelled,
-    nowrap,
-    section,
-    short,
-    show_if,
-    upload_widget,
-    when_allowed,
-    with_files,
-)
+from kit.ui.forms import OK, FieldSpec, Form, declared, status_html
+from kit.ui.inspection.model import InspectionModel, item_values
+from kit.ui.inspection.parts import ImportArea, with_files
+from kit.ui.parts import chosen_files_html, day, keep, nowrap, section, short, show_if, upload_widget, when_allowed
 from kit.ui.table import TableView
 from kit.ui.widgets import Html, file_link, table
 
@@ -404,122 +391,3 @@ def pending_html(rows: list[dict[str, Any]]) -> Markup:
     ]
     headers = ["编号", "轮次", "单位", "整改措施", "申请人", "佐证"]
     return table("kit-pending", headers, cells, "没有待审核的销号申请。")
-
-
-# --- 抄告 ----------------------------------------------------------------------------------------
-
-
-class CopiesTab:
-    """A 分管领导's copies of every step of the units they attended the feedback of."""
-
-    def __init__(self, model: InspectionModel) -> None:
-        self.model = model
-        self.picker = Form(
-            [FieldSpec("leader", "分管领导", "choice", width="20em", label_width="5em")], submit_label=None
-        )
-        self.picker.observe(lambda v: self._call(lambda: model.select_leader(v["leader"])))
-        self.table = TableView(
-            rectification.COPY_LIST,
-            css="kit-copies",
-            on_open=lambda copy_id: self._mark([copy_id]),
-            open_label="标记已阅",
-            can_open=lambda row: row["read_at"] is None,
-            export_name=self._export_name,
-            sheet="抄告",
-        )
-        self.none = Html("")
-        self.mark = w.Button(description="全部标记已阅", tooltip="把抄告给该领导、尚未阅知的全部事项标记为已阅")
-        self.status = Html("")
-        self.mark.on_click(lambda _b: self._mark(None))
-        model.observe(self.draw, names="copies_revision")
-        self.box = w.VBox(
-            [
-                self.picker.box,
-                self.none,
-                w.HBox([self.mark, self.status], layout=w.Layout(align_items="center")),
-                self.table.box,
-            ]
-        )
-
-    def draw(self, _change: Any = None) -> None:
-        m = self.model
-        leaders = [(f"{p['name']}（未阅 {p['unread']}）", p["person_id"]) for p in m.leaders]
-        self.picker.set_choices({"leader": (leaders, m.leader_id)})
-        self.none.value = "" if m.leaders else html('<div class="kit-info">尚无分管领导出席巡察反馈。</div>')
-        self.table.show(m.copies)
-        show_if(self.table.box, bool(m.leaders))
-        show_if(self.mark, any(c["read_at"] is None for c in m.copies))
-
-    def _call(self, action: Any) -> None:
-        with app.errors_shown_in(self.status):
-            action()
-
-    def _export_name(self) -> str:
-        leader = next((p["name"] for p in self.model.leaders if p["person_id"] == self.model.leader_id), "")
-        return f"抄告-{leader}.xlsx"
-
-    def _mark(self, copy_ids: list[int] | None) -> None:
-        try:
-            message = self.model.mark_read(copy_ids)
-        except Exception as e:
-            self.status.value = status_html(ERROR, *describe(e))
-        else:
-            self.status.value = status_html(OK, message)
-
-
-# --- 交接 ----------------------------------------------------------------------------------------
-
-SIGN_FIELDS = [
-    FieldSpec("handover_id", "交接记录", "choice", required=True, width="36em"),
-    FieldSpec("side", "签字方", "choice", required=True, width="8em", options=labelled(rectification.SIDE_LABELS)),
-    FieldSpec("on", "签字日期", width="10em", placeholder="不填即为今天"),
-]
-
-
-class HandoverTab:
-    """整改交接: when a 一把手 changed with items open; both sides sign (a 录入员's form, built only for one)."""
-
-    def __init__(self, model: InspectionModel) -> None:
-        self.model = model
-        self.table = Html("")
-        self.form: Form | None = None
-        self.sign_box = w.VBox([])
-        self.box = w.VBox([self.table, self.sign_box])
-        when_allowed(model, "can_enter", self._build_entry)
-
-    def _build_entry(self) -> None:
-        self.form = Form(SIGN_FIELDS, submit_label="签字", on_submit=self.model.sign_handover)
-        self.sign_box.children = [section("交接签字"), self.form.box]
-
-    def draw(self) -> None:
-        m = self.model
-        self.table.value = handovers_html(m.handovers)
-        open_ones = [(_handover_label(h), h["id"]) for h in m.handovers if not h["complete"]]
-        if self.form is not None:
-            self.form.set_choices({"handover_id": (open_ones, keep(open_ones, self.form.values()["handover_id"]))})
-        show_if(self.sign_box, m.can_enter and bool(open_ones))
-
-
-def _handover_label(h: dict[str, Any]) -> str:
-    return f"{h['id']}｜{h['unit_name']}：{h['from_name'] or '（空缺）'} → {h['to_name']}（{day(h['changed_on'])}）"
-
-
-def handovers_html(rows: list[dict[str, Any]]) -> Markup:
-    cells = [
-        (
-            "",
-            [
-                text(h["id"]),
-                text(h["unit_name"]),
-                nowrap(day(h["changed_on"])),
-                text(h["from_name"] or "（空缺）"),
-                text(h["to_name"]),
-                text(h["items"]),
-                nowrap(day(h["outgoing_signed"]) or "未签"),
-                nowrap(day(h["incoming_signed"]) or "未签"),
-            ],
-        )
-        for h in rows
-    ]
-    headers = ["编号", "单位", "调整日期", "交出方", "接收方", "事项数", "交出方签字", "接收方签字"]
-    return table("kit-handovers", headers, cells, "没有整改交接记录。")

@@ -1,0 +1,184 @@
+"""The 年度考核评分 app's model: the chosen year, scheme, unit and sheet, and every call to kit (no widgets)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import traitlets as t
+
+from kit import access, assessments, db, followups, rankings, registry, validate
+from kit.db import Connection
+from kit.errors import InvalidInput
+from kit.formats import number
+from kit.ui import app
+
+TITLE = "年度考核评分"
+
+
+class ScoreEntryModel(app.AppModel):
+    """The sheet being entered: selection, scheme, saved sheet, leaders and history."""
+
+    revision = t.Int(0)
+    year = t.Int(0)
+    scheme_id = t.Int(None, allow_none=True)
+    unit_id = t.Int(None, allow_none=True)
+    year_options: t.List[Any] = t.List()
+    scheme_options: t.List[Any] = t.List()
+    unit_options: t.List[Any] = t.List()
+    scheme = t.Any(None)
+    sheet = t.Any(None)
+    leaders = t.Unicode("")
+    history: t.List[Any] = t.List()
+    can_enter = t.Bool(False)
+
+    # -- reading -----------------------------------------------------------------
+    def load(self) -> None:
+        """First load: offer years and schemes, select the latest year's first scheme."""
+        with db.read(self.db_path) as con:
+            self.can_enter = self.identify(con).has(access.ENTER)
+            years = _years(con)
+            schemes = assessments.list_schemes(con)
+            self.year_options = [(f"{y}年度", y) for y in years]
+            self.scheme_options = [(s["name"], s["id"]) for s in schemes]
+            year = rankings.latest_year(con) or years[0]
+            self._select(con, year, schemes[0]["id"] if schemes else None, None)
+
+    def select(self, *, year: int, scheme_id: int | None, unit_id: int | None) -> None:
+        with db.read(self.db_path) as con:
+            self._select(con, year, scheme_id, unit_id)
+
+    def _select(self, con: Connection, year: int, scheme_id: int | None, unit_id: int | None) -> None:
+        scheme = assessments.get_scheme(con, scheme_id) if scheme_id is not None else None
+        units = registry.list_units(con, kinds=scheme.unit_kinds) if scheme else []
+        scored = rankings.scored_units(con, scheme_id=scheme_id, year=year) if scheme_id is not None else set()
+        options = [(u["name"] + ("（已评分）" if u["id"] in scored else ""), u["id"]) for u in units]
+        if unit_id not in {u["id"] for u in units}:
+            unit_id = None
+        sheet = None
+        if scheme and unit_id is not None:
+            sheet = assessments.load_sheet(con, scheme_id=scheme.id, unit_id=unit_id, year=year)
+        self.year, self.scheme = year, scheme
+        self.scheme_id = scheme.id if scheme else None
+        self.unit_options = options
+        self.unit_id = unit_id
+        self.sheet = sheet
+        self.leaders = _leaders_text(con, unit_id, year) if unit_id is not None else ""
+        self.history = (
+            describe_history(assessments.sheet_history(con, scheme_id=scheme.id, unit_id=unit_id, year=year))
+            if scheme and unit_id is not None
+            else []
+        )
+        self.revision += 1  # the view redraws once per change, not once per trait
+
+    def schemes(self) -> list[assessments.Scheme]:
+        """Every scheme with its indicators (read once, for building forms ahead).
+
+        Also learns who is acting: whether the forms built ahead may save depends on it.
+        """
+        with db.read(self.db_path) as con:
+            self.can_enter = self.identify(con).has(access.ENTER)
+            return [assessments.get_scheme(con, s["id"]) for s in assessments.list_schemes(con)]
+
+    # -- computing and writing ---------------------------------------------------
+    def preview(self, values: dict[str, Any]) -> str:
+        """The running total and grade of what is typed so far (invalid entries left out)."""
+        scheme: assessments.Scheme | None = self.scheme
+        if scheme is None:
+            return ""
+        scores: dict[int, Decimal] = {}
+        for ind in scheme.indicators:
+            try:
+                value = validate.number(values.get(f"score_{ind.id}"), field="", label="", maximum=ind.maximum)
+            except InvalidInput:
+                continue
+            if value is not None:
+                scores[ind.id] = value
+        if len(scores) < len(scheme.indicators):
+            partial_sum = sum(scores.values(), Decimal(0))
+            return f"已填 {len(scores)}/{len(scheme.indicators)} 项，已填得分合计 {number(partial_sum)} 分"
+        total = scheme.total(scores)
+        return f"合计 {number(total)} 分（满分 {number(scheme.full_marks)}），等次：{scheme.grade(total).label}"
+
+    def save(self, values: dict[str, Any]) -> str:
+        """Save the typed sheet as one transaction; returns the message for the user.
+
+        Raises:
+            InvalidInput, Conflict, NotFound, Busy: nothing was written.
+        """
+        scheme: assessments.Scheme | None = self.scheme
+        if scheme is None or self.unit_id is None:
+            raise InvalidInput.one("unit", "请先选择考核方案和被考核单位")
+        scores = {i.id: values.get(f"score_{i.id}") for i in scheme.indicators}
+        notes = {i.id: values.get(f"note_{i.id}") for i in scheme.indicators}
+        version: int = self.sheet.version if self.sheet else 0
+        with db.write(self.db_path, action="保存评分表") as con:
+            sheet = assessments.save_sheet(
+                con,
+                scheme_id=scheme.id,
+                unit_id=self.unit_id,
+                year=self.year,
+                scores=scores,
+                notes=notes,
+                note=values.get("note"),
+                expected_version=version,
+            )
+            opened = sum(
+                f["unit_id"] == self.unit_id for f in followups.list_followups(con, year=self.year, scheme_id=scheme.id)
+            )
+            self._select(con, self.year, scheme.id, self.unit_id)
+        if sheet.version == version:
+            return f"内容没有变化，无需保存（仍为第 {version} 版）"
+        message = f"已保存：合计 {number(sheet.total)} 分，等次“{sheet.grade}”（第 {sheet.version} 版）"
+        if opened:
+            message += f"；该等次须跟进，现有待办后续措施 {opened} 项"
+        return message
+
+
+def _years(con: Connection) -> list[int]:
+    return rankings.years(con, today=con.now.date())
+
+
+def _leaders_text(con: Connection, unit_id: int, year: int) -> str:
+    """Who answers for the year (its last day), changes within it, and who leads the unit today."""
+    today = con.now.date()
+    day = assessments.assessment_day(year, today)
+    leaders = registry.principal_leaders_at(con, unit_id, day)
+    when = "年末" if day.month == 12 and day.day == 31 else f"{day:%m月%d日}"
+    parts = [f"{registry.ROLE_LABELS[x.role]}（{year}年{when}）：{x.label()}" for x in leaders]
+    if not leaders:
+        parts.append(f"{year}年{when}无在任一把手记录")
+    for change in registry.principal_changes(con, unit_id, day.replace(month=1, day=1), day):
+        parts.append(f"{change.start:%Y年%m月%d日}起由{change.name}接任{change.post}")
+    current = registry.top_leader_at(con, unit_id, today)
+    if day < today and current is not None and current.person_id not in {x.person_id for x in leaders}:
+        parts.append(f"现任一把手：{current.label()}（{current.start:%Y年%m月%d日}起）")
+    return "；".join(parts)
+
+
+def describe_history(entries: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Trace entries of a sheet as lines for people: when, who, what changed."""
+    lines = []
+    for entry in entries:
+        before, after = entry["before"] or {}, entry["after"] or {}
+        changed = []
+        for name, score in (after.get("scores") or {}).items():
+            old = (before.get("scores") or {}).get(name)
+            if old is not None and Decimal(old) != Decimal(score):
+                changed.append(f"{name} {number(Decimal(old))}→{number(Decimal(score))}")
+        total = number(Decimal(after["total"])) if "total" in after else "—"
+        if before.get("total") is not None:
+            total = f"{number(Decimal(before['total']))} → {total}"
+        lines.append(
+            {
+                "time": f"{entry['logged_at']:%Y-%m-%d %H:%M:%S}",
+                "actor": entry.get("actor_name") or entry["actor"],
+                "action": entry["action"],
+                "total": total,
+                "grade": f"{before['grade']} → {after.get('grade', '')}"
+                if before.get("grade")
+                else after.get("grade", ""),
+                "changes": "；".join(changed),
+            }
+        )
+    return lines
