@@ -170,7 +170,7 @@ def main() -> None:
         print(json.dumps(measure(args.measure, args.file, args.db)))
         return
     from benchmarks._results import write_section
-    from kit import db
+    from kit import anchor
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -190,7 +190,7 @@ def main() -> None:
                 copy = folder / f"run{attempt}.duckdb"
                 if what == "import":
                     shutil.copyfile(master, copy)
-                    shutil.copyfile(db.anchor_path(master), db.anchor_path(copy))
+                    shutil.copyfile(anchor.path_of(master), anchor.path_of(copy))
                 runs[what].append(run_once(what, ledger, copy))
                 print(
                     f"{what:>9} #{attempt + 1}: {runs[what][-1]['seconds']:.2f} s, "

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kit import access, audit, config, db, door, trace
+from kit import access, anchor, audit, config, db, door, schema, trace
 from kit.db import Connection
 from kit.errors import DatabaseError, InvalidInput, NotFound
 
@@ -122,7 +122,7 @@ def backup(path: str | Path | None, folder: str | Path, *, keep: int | None = No
             "created_at": con.now.isoformat(),
             "created_by": con.actor,
             "source": source.name,
-            "schema_version": db.latest_version(),
+            "schema_version": schema.latest_version(),
             "size": aside.stat().st_size,
             "sha256": _sha256(aside),
             "trace": _tail(con),
@@ -223,7 +223,7 @@ def _restore(file: str | Path, target: Path) -> BackupInfo:
         target.with_name(target.name + ".wal").unlink(missing_ok=True)
         os.replace(aside, target)
         tail = info.manifest["trace"]
-        db.write_anchor(target, (int(tail["seq"]), str(tail["hash"])))
+        anchor.write(target, (int(tail["seq"]), str(tail["hash"])))
     with db.read(target) as con:
         if table_digests(con) != info.manifest["tables"]:
             raise DatabaseError("恢复后的数据库与备份清单不符，请立即联系管理员。")

@@ -17,27 +17,22 @@ This module is also the only one that sees DuckDB's exceptions: it turns them in
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import logging
 import os
-import re
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
 import pyarrow as pa
 
-from kit import config, identity, trace, users
+from kit import anchor, config, identity, schema, trace, users
 from kit.connection import Connection as Connection
 from kit.connection import Params as Params
 from kit.connection import first_line as first_line
@@ -68,36 +63,6 @@ DUCKDB_SETTINGS: dict[str, str | bool | int | float | list[str]] = {
 # by the data service's own schedule there), so a failed merge is never reported as a
 # failed save of something that was in fact kept.
 _EMBEDDED_SETTINGS = {**DUCKDB_SETTINGS, "checkpoint_threshold": "1000GB"}
-_MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-
-
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
-
-    @property
-    def checksum(self) -> str:
-        return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
-
-
-def migrations() -> list[Migration]:
-    """The migrations shipped with this program, in order."""
-    found = []
-    for entry in resources.files("kit.migrations").iterdir():
-        match = _MIGRATION_NAME.match(entry.name)
-        if match:
-            sql = entry.read_text(encoding="utf-8")
-            found.append(Migration(int(match.group(1)), match.group(2), sql))
-    found.sort(key=lambda m: m.version)
-    if [m.version for m in found] != list(range(1, len(found) + 1)):
-        raise RuntimeError("kit/migrations must be numbered 0001, 0002, … without gaps")
-    return found
-
-
-def latest_version() -> int:
-    return len(migrations())
 
 
 class RemoteConnection(Connection):
@@ -376,48 +341,6 @@ def _attached(path: Path, *, read_only: bool, deadline: float) -> Iterator[duckd
             raw.close()
 
 
-def _schema_version(raw: duckdb.DuckDBPyConnection) -> int:
-    # Asking the table directly is much faster than information_schema on every open.
-    try:
-        row = raw.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
-    except duckdb.CatalogException:
-        return 0
-    return int(row[0]) if row else 0
-
-
-def _check_not_newer(version: int, path: Path) -> None:
-    latest = latest_version()
-    if version > latest:
-        raise SchemaError(
-            f"数据库文件 {path.name} 的结构版本为 {version}，高于本程序支持的版本 {latest}："
-            "它由更新的监督台写入，已拒绝打开，以免损坏数据。请升级程序后再使用。"
-        )
-
-
-def _migrate(raw: duckdb.DuckDBPyConnection, path: Path) -> int:
-    """Apply pending migrations, each with its record in one transaction."""
-    current = _schema_version(raw)
-    _check_not_newer(current, path)
-    raw.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
-        " checksum VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
-    )
-    for migration in migrations()[current:]:
-        raw.execute("BEGIN TRANSACTION")
-        try:
-            raw.execute(migration.sql)
-            raw.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?, ?, ?)",
-                [migration.version, migration.name, migration.checksum, config.now()],
-            )
-            raw.execute("COMMIT")
-        except duckdb.Error as e:
-            raw.execute("ROLLBACK")
-            raise DatabaseError(f"数据库升级到版本 {migration.version}（{migration.name}）失败：{first_line(e)}") from e
-    return latest_version()
-
-
 def init(path: str | Path | None = None, *, admin: str | None = None, wait_s: float | None = None) -> int:
     """Create the database file if needed and bring its schema up to date.
 
@@ -439,7 +362,7 @@ def init(path: str | Path | None = None, *, admin: str | None = None, wait_s: fl
         FileLock(db, exclusive=True, wait_s=wait, actor=config.operator(), action="初始化数据库"),
         _attached(db, read_only=False, deadline=deadline) as raw,
     ):
-        version = _migrate(raw, db)
+        version = schema.migrate(raw, db)
         _bootstrap(raw, admin or config.operator(), db)
         return version
 
@@ -450,7 +373,7 @@ def prepare_held(raw: duckdb.DuckDBPyConnection, db: Path) -> int:
     Raises:
         SchemaError: the file was written by a newer program.
     """
-    version = _migrate(raw, db)
+    version = schema.migrate(raw, db)
     _bootstrap(raw, config.operator(), db)
     return version
 
@@ -466,7 +389,7 @@ def _bootstrap(raw: duckdb.DuckDBPyConnection, name: str, db: Path) -> None:
     except BaseException:
         rollback(raw)
         raise
-    write_anchor_after_commit(db, con.trace_tail)
+    anchor.write_after_commit(db, con.trace_tail)
 
 
 def _require_file(db: Path) -> None:
@@ -509,9 +432,9 @@ def read(path: str | Path | None = None, *, wait_s: float | None = None) -> Iter
                 FileLock(db, exclusive=False, wait_s=wait),
                 _attached(db, read_only=True, deadline=deadline) as raw,
             ):
-                version = _schema_version(raw)
-                _check_not_newer(version, db)
-                if version == latest_version():
+                version = schema.version(raw)
+                schema.check_not_newer(version, db)
+                if version == schema.latest_version():
                     yield Connection(raw, actor=who, writable=False)
                     return
             # An older file is upgraded once, under the write lock, then read.
@@ -564,8 +487,8 @@ def write(
             try:
                 with _attached(db, read_only=False, deadline=deadline) as raw:
                     try:
-                        if _schema_version(raw) != latest_version():
-                            _migrate(raw, db)
+                        if schema.version(raw) != schema.latest_version():
+                            schema.migrate(raw, db)
                             _bootstrap(raw, config.operator(), db)
                         raw.execute("BEGIN TRANSACTION")
                         con = Connection(raw, actor=who, writable=True)
@@ -581,7 +504,7 @@ def write(
             except _InDoubt as doubt:
                 _settle_embedded(db, doubt, deadline)
             # Still under the exclusive lock, so anchors are written in commit order.
-            write_anchor_after_commit(db, con.trace_tail)
+            anchor.write_after_commit(db, con.trace_tail)
     except PermissionDenied as e:
         _record_refusal(db, who, e)
         raise
@@ -720,46 +643,6 @@ def open_private(path: Path) -> Iterator[Connection]:
     finally:
         with contextlib.suppress(duckdb.Error):
             raw.close()
-
-
-def anchor_path(db: Path) -> Path:
-    """The file that keeps the trace's last (seq, hash), outside the database (`KIT_ANCHOR_DIR`)."""
-    folder = os.environ.get("KIT_ANCHOR_DIR", "").strip()
-    return (Path(folder) if folder else db.parent) / (db.name + ".anchor")
-
-
-def read_anchor(db: Path) -> tuple[int, str] | None:
-    """The last (seq, hash) written by a commit, or None if no anchor was kept."""
-    try:
-        data = json.loads(anchor_path(db).read_text(encoding="utf-8"))
-        return int(data["seq"]), str(data["hash"])
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise DatabaseError(f"留痕锚点文件 {anchor_path(db).name} 已损坏，无法读取。") from e
-
-
-def write_anchor(db: Path, tail: tuple[int, str] | None) -> None:
-    """Replace the anchor atomically (write aside, flush to disk, rename over)."""
-    if tail is None:
-        return
-    target = anchor_path(db)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    aside = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    with open(aside, "w", encoding="utf-8") as f:
-        json.dump({"seq": tail[0], "hash": tail[1]}, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(aside, target)
-
-
-def write_anchor_after_commit(db: Path, tail: tuple[int, str] | None) -> None:
-    # The commit has happened: a failure here must not turn it into an error.
-    # A lagging anchor only weakens the truncation check until the next write.
-    try:
-        write_anchor(db, tail)
-    except OSError:
-        log.warning("could not update the trace anchor", exc_info=True)
 
 
 def rollback(raw: duckdb.DuckDBPyConnection) -> None:

@@ -4,7 +4,7 @@ Three questions, each answered by comparing with something the tamperer must als
 
 1. Every trace row links to the one before (kit.audit.verify).
 2. The trace still reaches the anchor: the last (seq, hash) kept outside the database
-   at each commit (kit.db.write_anchor), so cutting the last rows off is seen.
+   at each commit (kit.anchor.write), so cutting the last rows off is seen.
 3. Every traced record is in the state its latest trace entry says: a row edited,
    added or deleted behind the trace's back no longer matches.
 """
@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from kit import access, audit, config, corrections, db, door, inspections, rectification, trace
+from kit import access, anchor, audit, config, corrections, db, door, inspections, rectification, trace
 from kit.db import Connection
 
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
@@ -99,7 +99,7 @@ def check(path: str | Path | None = None) -> IntegrityReport:
     with db.read(file) as con:
         access.require_all_units(con, access.ADMIN, what="检查数据完整性")
         report = IntegrityReport(chain=audit.verify(con))
-        report.anchor, report.anchor_missing = _check_anchor(con, db.read_anchor(file))
+        report.anchor, report.anchor_missing = _check_anchor(con, anchor.read(file))
         report.records, report.findings = compare(con)
     return report
 

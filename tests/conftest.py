@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from kit import anchor as trace_anchor
 from kit import assessments, db, demo, inspections, rectification, registry
 from tests import service_host
 
@@ -176,8 +177,8 @@ def copy_database(source: Path, target: Path, *, anchor: bool = True) -> None:
     if host is not None:
         host.stop(source)
     shutil.copyfile(source, target)
-    if anchor and db.anchor_path(source).exists():
-        shutil.copyfile(db.anchor_path(source), db.anchor_path(target))
+    if anchor and trace_anchor.path_of(source).exists():
+        shutil.copyfile(trace_anchor.path_of(source), trace_anchor.path_of(target))
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kit import cli, db
+from kit import cli, db, schema
 from tests import service_host
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +37,7 @@ def test_init_then_check(tmp_path: Path) -> None:
     assert cli.main(["init", "--db", str(path)]) == 0
     assert cli.main(["check", "--db", str(path)]) == 0
     with db.read(path) as con:
-        assert con.scalar("SELECT max(version) FROM schema_migrations") == db.latest_version()
+        assert con.scalar("SELECT max(version) FROM schema_migrations") == schema.latest_version()
 
 
 def test_db_option_is_accepted_before_and_after_the_command(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from kit import access, corrections, db, inspections, integrity, rectification
+from kit import access, corrections, db, inspections, integrity, rectification, schema
 from kit.errors import InvalidInput, PermissionDenied
 from tests.conftest import as_operator, build_inspection
 
@@ -359,9 +359,9 @@ def test_a_clerk_of_one_county_cannot_correct_or_void_a_round(
 def test_a_file_with_corrections_keeps_them_when_rounds_become_correctable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shipped = db.migrations()
+    shipped = schema.migrations()
     path = tmp_path / "aged.duckdb"
-    monkeypatch.setattr(db, "migrations", lambda: shipped[:5])  # the file as 0005 left it
+    monkeypatch.setattr(schema, "migrations", lambda: shipped[:5])  # the file as 0005 left it
     db.init(path)
     raw = duckdb.connect(str(path))  # today's kit cannot write a file of that age: its rows are put in as they were
     raw.execute("INSERT INTO units (id, code, name, kind) VALUES (1, 'A', '甲县委', 'county')")
@@ -372,7 +372,7 @@ def test_a_file_with_corrections_keeps_them_when_rounds_become_correctable(
     )
     before = raw.execute("SELECT * FROM record_corrections").fetchall()
     raw.close()
-    monkeypatch.setattr(db, "migrations", lambda: shipped)
+    monkeypatch.setattr(schema, "migrations", lambda: shipped)
     with db.read(path) as con:  # opening it brings it up to date first
         assert con.scalar("SELECT max(version) FROM schema_migrations") == len(shipped)
         assert con.all("SELECT * FROM record_corrections") == before

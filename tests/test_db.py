@@ -8,25 +8,25 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kit import db, registry
+from kit import db, registry, schema
 from kit.errors import Busy, DatabaseError, NotFound, SchemaError
 from kit.lock import FileLock
 
 
 def test_init_from_empty_applies_every_migration_with_its_record(tmp_path: Path) -> None:
     path = tmp_path / "new.duckdb"
-    assert db.init(path) == db.latest_version()
+    assert db.init(path) == schema.latest_version()
     with db.read(path) as con:
         recorded = con.all("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
         tables = {r[0] for r in con.all("SELECT table_name FROM information_schema.tables")}
-    assert [(v, n, c) for v, n, c in recorded] == [(m.version, m.name, m.checksum) for m in db.migrations()]
+    assert [(v, n, c) for v, n, c in recorded] == [(m.version, m.name, m.checksum) for m in schema.migrations()]
     assert {"units", "people", "tenures", "score_sheets", "scores", "followups", "trace_log"} <= tables
 
 
 def test_init_twice_changes_nothing(db_path: Path) -> None:
-    assert db.init(db_path) == db.latest_version()
+    assert db.init(db_path) == schema.latest_version()
     with db.read(db_path) as con:
-        assert con.scalar("SELECT count(*) FROM schema_migrations") == db.latest_version()
+        assert con.scalar("SELECT count(*) FROM schema_migrations") == schema.latest_version()
 
 
 def test_read_of_missing_file_says_how_to_create_it(tmp_path: Path) -> None:
@@ -52,7 +52,9 @@ def test_a_query_after_a_half_read_result_gets_its_own_rows(db_path: Path) -> No
 
 def _make_newer(path: Path) -> None:
     raw = duckdb.connect(str(path))
-    raw.execute("INSERT INTO schema_migrations VALUES (?, 'from_the_future', 'x', now())", [db.latest_version() + 1])
+    raw.execute(
+        "INSERT INTO schema_migrations VALUES (?, 'from_the_future', 'x', now())", [schema.latest_version() + 1]
+    )
     raw.close()
 
 
@@ -179,28 +181,28 @@ def test_a_program_outside_kit_holding_the_file_gives_busy(db_path: Path) -> Non
 
 
 def test_failed_migration_leaves_no_trace_of_itself(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    broken = db.Migration(
-        db.latest_version() + 1, "broken", "CREATE TABLE half_done (x INTEGER); SELECT * FROM nowhere;"
+    broken = schema.Migration(
+        schema.latest_version() + 1, "broken", "CREATE TABLE half_done (x INTEGER); SELECT * FROM nowhere;"
     )
-    shipped = db.migrations()
-    monkeypatch.setattr(db, "migrations", lambda: [*shipped, broken])
+    shipped = schema.migrations()
+    monkeypatch.setattr(schema, "migrations", lambda: [*shipped, broken])
     with pytest.raises(DatabaseError, match="broken"):
         db.init(db_path)
-    monkeypatch.setattr(db, "migrations", lambda: shipped)
+    monkeypatch.setattr(schema, "migrations", lambda: shipped)
     with db.read(db_path) as con:
         assert con.scalar("SELECT max(version) FROM schema_migrations") == len(shipped)
         assert not con.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'half_done'")
 
 
 def test_reading_an_older_file_upgrades_it_first(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    shipped = db.migrations()
-    extra = db.Migration(len(shipped) + 1, "extra", "CREATE TABLE extra_table (x INTEGER);")
-    monkeypatch.setattr(db, "migrations", lambda: [*shipped, extra])
+    shipped = schema.migrations()
+    extra = schema.Migration(len(shipped) + 1, "extra", "CREATE TABLE extra_table (x INTEGER);")
+    monkeypatch.setattr(schema, "migrations", lambda: [*shipped, extra])
     with db.read(db_path) as con:
         assert con.scalar("SELECT max(version) FROM schema_migrations") == len(shipped) + 1
         assert con.scalar("SELECT count(*) FROM extra_table") == 0
 
 
 def test_migration_files_are_numbered_without_gaps() -> None:
-    versions = [m.version for m in db.migrations()]
+    versions = [m.version for m in schema.migrations()]
     assert versions == list(range(1, len(versions) + 1))

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from kit import config, db
+from kit import anchor, config, db
 from kit.errors import Busy, DatabaseError, OutcomeUnknown, PermissionDenied
 from kit.service import faults
 
@@ -401,7 +401,7 @@ class WriteSession:
                 return
             raise DatabaseError(f"未保存，未写入任何数据：{db.first_line(e)}") from e
         try:  # still holding the turn, so anchors are written in commit order
-            db.write_anchor_after_commit(self.held.path, self.con.trace_tail)
+            anchor.write_after_commit(self.held.path, self.con.trace_tail)
         finally:
             self._end()
         faults.reached("after-commit")

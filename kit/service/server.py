@@ -32,7 +32,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.flight as fl
 
-from kit import access, config, db, door
+from kit import access, config, db, door, schema
 from kit.errors import Busy, DatabaseError, KitError, OutcomeUnknown, PermissionDenied
 from kit.service import client, codec, faults, tokens
 from kit.service.owner import EXPIRED, Held, WriteSession, acting
@@ -197,7 +197,7 @@ class Service(fl.FlightServerBase):  # type: ignore[misc]
         if action.type == "ping":
             answer = {
                 "file": self.held.path.name,
-                "schema_version": db.latest_version(),
+                "schema_version": schema.latest_version(),
                 "pid": os.getpid(),
                 "user": user,
                 "uptime_s": time.time() - self.started,
