@@ -291,7 +291,7 @@ def build_inspection(office: dict[str, Any]) -> dict[str, Any]:
         for unit in ("a", "b"):
             inspections.assign_unit(con, group_id=group, unit_id=office[unit])
         category = inspections.add_category(con, name="三资管理不规范", area="discipline", department_id=office["root"])
-        findings, items = {}, {}
+        findings, items, feedbacks = {}, {}, {}
         for unit, code in (("a", "A"), ("b", "B")):
             findings[unit] = inspections.add_finding(
                 con,
@@ -304,7 +304,7 @@ def build_inspection(office: dict[str, Any]) -> dict[str, Any]:
                 source="巡察",
                 found_on="2024-04-01",
             )
-            inspections.record_feedback(
+            feedbacks[unit] = inspections.record_feedback(
                 con,
                 round_id=round_id,
                 unit_id=office[unit],
@@ -328,6 +328,7 @@ def build_inspection(office: dict[str, Any]) -> dict[str, Any]:
         "category": category,
         "findings": findings,
         "items": items,
+        "feedbacks": feedbacks,
     }
 
 

@@ -126,6 +126,8 @@ EXEMPT = {
     "inspections.rounds.live_round": "a round's row, read inside checked functions",
     "inspections.findings.finding_unit": "a finding's unit, read inside checked functions (which check that unit)",
     "inspections.findings.read_finding_context": "what a finding is checked against, read inside checked functions",
+    "inspections.feedback.check_feedback": "validates values only: reads nothing",
+    "inspections.feedback.check_feedback_in_round": "reads the round's rules inside checked functions",
     "inspections.findings.check_finding": "validates values against a context read by a checked function",
     "corrections.common.reason_text": "validates a reason given to it, reads nothing",
     "corrections.common.shown_value": "formatting",
@@ -608,6 +610,16 @@ CASES: dict[str, Case] = {
     ),
     "corrections.rounds.void_round": Case(
         lambda con, w: corrections.void_round(con, round_id=w.insp["round"], reason="误建"), writes=True
+    ),
+    "corrections.feedback.correct_feedback": Case(
+        lambda con, w: corrections.correct_feedback(
+            con, feedback_id=w.insp["feedbacks"]["b"], reason="录错", held_on="2024-06-12"
+        ),
+        writes=True,
+    ),
+    "corrections.feedback.void_feedback": Case(
+        lambda con, w: corrections.void_feedback(con, feedback_id=w.insp["feedbacks"]["b"], reason="误登"),
+        writes=True,
     ),
     "corrections.items.correct_item": Case(
         lambda con, w: corrections.correct_item(con, item_id=w.insp["items"]["b"], reason="录错", responsible="乙办"),

@@ -8,8 +8,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from kit import access, corrections, db, inspections, integrity, rectification, schema
-from kit.errors import InvalidInput, PermissionDenied
+from kit import access, corrections, db, inspections, integrity, rectification, registry, schema
+from kit.errors import InvalidInput, NotFound, PermissionDenied
 from tests.conftest import as_operator, build_inspection
 
 
@@ -356,7 +356,7 @@ def test_a_clerk_of_one_county_cannot_correct_or_void_a_round(
 
 
 @pytest.mark.embedded_only("the file is migrated by this process; a data service migrates the files it opens")
-def test_a_file_with_corrections_keeps_them_when_rounds_become_correctable(
+def test_a_file_with_corrections_and_feedback_keeps_them_as_more_records_become_correctable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shipped = schema.migrations()
@@ -370,6 +370,16 @@ def test_a_file_with_corrections_keeps_them_when_rounds_become_correctable(
         " requested_at, requested_by) VALUES ('findings', 7, 1, 'correct', '描述录错', '{}', 'applied',"
         " TIMESTAMP '2025-01-02 03:04:05', 'clerk')"
     )
+    raw.execute("INSERT INTO people (id, name) VALUES (1, '周市长')")
+    raw.execute(
+        "INSERT INTO inspection_rounds (id, code, name, kind, start_date, end_date)"
+        " VALUES (1, '2024-1', '第一轮巡察', 'regular', DATE '2024-03-01', DATE '2024-05-31')"
+    )
+    raw.execute(
+        "INSERT INTO feedbacks (round_id, unit_id, mode, held_on, leader_id, created_at, created_by)"
+        " VALUES (1, 1, 'collective', DATE '2024-06-10', 1, TIMESTAMP '2024-06-10 09:00:00', 'clerk')"
+    )
+    feedback = raw.execute("SELECT * FROM feedbacks").fetchall()
     before = raw.execute("SELECT * FROM record_corrections").fetchall()
     raw.close()
     monkeypatch.setattr(schema, "migrations", lambda: shipped)
@@ -378,9 +388,117 @@ def test_a_file_with_corrections_keeps_them_when_rounds_become_correctable(
         assert con.all("SELECT * FROM record_corrections") == before
     raw = duckdb.connect(str(path))
     assert raw.execute("SELECT nextval('corrections_id_seq')").fetchone() == (before[0][0] + 1,)
-    with pytest.raises(duckdb.ConstraintException):  # only a round's correction goes without a unit
-        raw.execute(
-            "INSERT INTO record_corrections (record_table, record_id, kind, reason, changes_json, status,"
-            " requested_at, requested_by) VALUES ('findings', 8, 'void', '试', '{}', 'applied', now(), 'clerk')"
-        )
+    assert raw.execute("SELECT * EXCLUDE (voided_at, voided_by) FROM feedbacks").fetchall() == feedback
+    assert raw.execute("SELECT voided_at, voided_by FROM feedbacks").fetchall() == [(None, None)]
+    assert raw.execute("SELECT nextval('feedbacks_id_seq')").fetchone() == (feedback[0][0] + 1,)
     raw.close()
+    # Which records may be corrected, and which go without a unit, is kit's rule now.
+    with db.write(path, action="试") as con, pytest.raises(ValueError, match="no correction of findings"):
+        corrections.log_correction(
+            con, table="findings", record_id=8, unit_id=None, kind="void", reason="试", changes={}, status="applied"
+        )
+
+
+# --- 巡察反馈 ------------------------------------------------------------------------------------
+
+
+def _feedback(path: Path, round_id: int, feedback_id: int) -> dict[str, Any] | None:
+    with db.read(path) as con:
+        rows = [f for f in inspections.list_feedbacks(con, round_id=round_id) if f["id"] == feedback_id]
+    return rows[0] if rows else None
+
+
+def test_a_feedbacks_date_and_attending_leader_are_corrected_and_later_copies_follow(
+    office: dict[str, Any], insp: dict[str, Any]
+) -> None:
+    path = office["db"]
+    with db.write(path, action="准备") as con:
+        deputy_mayor = registry.add_person(con, name="吴副市长")
+        corrections.correct_feedback(
+            con,
+            feedback_id=insp["feedbacks"]["a"],
+            reason="出席领导录错",
+            held_on="2024-06-12",
+            leader_id=str(deputy_mayor),
+        )
+    with db.read(path) as con:
+        row = next(f for f in inspections.list_feedbacks(con, round_id=insp["round"]) if f["unit_id"] == office["a"])
+        log = corrections.corrections_of(con, table="feedbacks", record_id=insp["feedbacks"]["a"])
+        shown = next(u for u in rectification.overview(con, round_ids=[insp["round"]]) if u["unit_id"] == office["a"])
+    assert (row["held_on"].isoformat(), row["leader_name"]) == ("2024-06-12", "吴副市长")
+    assert log[0]["changes"] == {"反馈日期": ["2024-06-10", "2024-06-12"], "出席的分管领导": ["周市长", "吴副市长"]}
+    assert log[0]["unit_name"] == "甲县委"
+    assert shown["feedback"] == "集中反馈 2024-06-12（吴副市长出席）"
+    with db.write(path, action="报送进展") as con:
+        rectification.update_progress(con, item_id=insp["items"]["a"], body="已完成清查")
+    with db.read(path) as con:
+        copied = {
+            p: [c["body"] for c in rectification.copies_for(con, person_id=p)]
+            for p in (insp["in_charge"], deputy_mayor)
+        }
+    assert copied == {insp["in_charge"]: [], deputy_mayor: ["已完成清查"]}
+    _clean(path)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"unit_id": "2"}, "unit_id", "“被巡察单位”不能更正：登记错了单位的反馈请作废后重新登记"),
+        ({"held_on": "2024-02-01"}, "held_on", "“反馈日期”不能早于本轮巡察开始日期 2024-03-01"),
+        ({"held_on": "2024-02-30"}, "held_on", "“反馈日期”不是真实存在的日期：2024-02-30"),
+        ({"mode": "one_on_one"}, "mode", "该单位本轮已登记一对一反馈"),
+        ({"held_on": "2024-06-10"}, "reason", "没有要更正的内容：各项与原记录相同"),
+    ],
+)
+def test_a_feedback_correction_that_breaks_a_rule_names_it_and_writes_nothing(
+    office: dict[str, Any], insp: dict[str, Any], changes: dict[str, Any], field: str, message: str
+) -> None:
+    path = office["db"]
+    with db.write(path, action="准备") as con:
+        inspections.record_feedback(
+            con,
+            round_id=insp["round"],
+            unit_id=office["a"],
+            mode="one_on_one",
+            held_on="2024-06-11",
+            leader_id=insp["in_charge"],
+        )
+    before = _feedback(path, insp["round"], insp["feedbacks"]["a"])
+    with pytest.raises(InvalidInput) as refused, db.write(path, action="更正") as con:
+        corrections.correct_feedback(con, feedback_id=insp["feedbacks"]["a"], reason="试", **changes)
+    assert refused.value.errors == {field: message}
+    assert _feedback(path, insp["round"], insp["feedbacks"]["a"]) == before
+    with db.read(path) as con:
+        assert corrections.corrections_of(con, table="feedbacks", record_id=insp["feedbacks"]["a"]) == []
+
+
+def test_a_voided_feedback_leaves_the_lists_and_the_same_feedback_can_be_recorded_again(
+    office: dict[str, Any], insp: dict[str, Any]
+) -> None:
+    path = office["db"]
+    with db.write(path, action="报送进展") as con:  # a copy reaches 周市长 before the void
+        rectification.update_progress(con, item_id=insp["items"]["a"], body="已开始清查")
+    with db.write(path, action="作废") as con:
+        corrections.void_feedback(con, feedback_id=insp["feedbacks"]["a"], reason="登记重复")
+    with db.read(path) as con:
+        listed = {f["unit_id"] for f in inspections.list_feedbacks(con, round_id=insp["round"])}
+        shown = next(u for u in rectification.overview(con, round_ids=[insp["round"]]) if u["unit_id"] == office["a"])
+        leaders = [r["name"] for r in rectification.leaders_in_charge(con)]
+        log = corrections.corrections_of(con, table="feedbacks", record_id=insp["feedbacks"]["a"])
+    assert listed == {office["b"]}
+    assert (shown["feedback"], shown["fed_back"]) == ("未反馈", "未反馈")
+    assert leaders == ["周市长"]  # unit B's feedback, and the copy of unit A still to read
+    assert [(c["kind_label"], c["reason"]) for c in log] == [("作废", "登记重复")]
+    with pytest.raises(NotFound, match="不存在或已作废"), db.write(path, action="作废") as con:
+        corrections.void_feedback(con, feedback_id=insp["feedbacks"]["a"], reason="再次")
+    with db.write(path, action="重新登记") as con:
+        again = inspections.record_feedback(
+            con,
+            round_id=insp["round"],
+            unit_id=office["a"],
+            mode="collective",
+            held_on="2024-06-10",
+            leader_id=insp["in_charge"],
+        )
+    assert _feedback(path, insp["round"], again) is not None
+    _clean(path)

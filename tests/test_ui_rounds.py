@@ -177,3 +177,29 @@ def test_the_chosen_round_is_corrected_in_its_panel_and_an_empty_one_voided(view
     panel.void_button.click()
     assert OK in panel.form.status.value
     assert "误建的轮次" not in str(view.picker.options)
+
+
+def test_a_feedback_is_opened_from_its_row_corrected_voided_and_recorded_again(view: RoundsView) -> None:
+    assert "周市长" in view.feedbacks.page_html()
+    assert view.feedback_fix_box.layout.display == "none"  # nothing opened yet
+    row = next(n for n, r in enumerate(view.feedbacks.shown.rows) if r["unit_name"] == "甲县委")
+    opener = view.feedbacks.lines[row][0]
+    assert opener.description == "更正或作废"
+    opener.click()
+    panel = view.feedback_fix
+    assert panel is not None
+    assert view.feedback_fix_box.layout.display is None
+    assert panel.form.values()["held_on"] == "2024-06-10"  # filled with what is stored
+    assert OK in _submit(panel.form, held_on="2024-06-12", reason="日期录错")
+    assert "2024-06-12" in view.feedbacks.page_html()
+    assert "反馈日期：2024-06-10 → 2024-06-12" in view.feedback_log.value
+    assert "集中反馈 2024-06-12（周市长出席）" in view.targets.page_html()
+    unit_a, leader = view.model.feedback()["unit_id"], view.model.feedback()["leader_id"]  # type: ignore[index]
+    panel.form.inputs["reason"].value = "登记错了"
+    panel.void_button.click()
+    assert OK in panel.form.status.value
+    assert [f["unit_name"] for f in view.model.feedbacks] == ["乙县委"]
+    assert view.feedback_fix_box.layout.display == "none"
+    assert view.feedback_form is not None
+    assert OK in _submit(view.feedback_form, unit_id=unit_a, mode="collective", held_on="2024-06-11", leader_id=leader)
+    assert sorted(f["unit_name"] for f in view.model.feedbacks) == ["乙县委", "甲县委"]

@@ -13,14 +13,15 @@ approves it (then it is applied, checked again) or rejects it.
 
 The area is a package, one module per kind of record corrected, each importing only
 those above it in this list: `common` (what can be corrected, labels, logging and
-applying a correction), `findings`, `rounds`, `items` (with the review of a request),
-`history`. Callers use the names re-exported here (`corrections.correct_finding`).
+applying a correction), `findings`, `rounds`, `feedback`, `items` (with the review of a
+request), `history`. Callers use the names re-exported here (`corrections.correct_finding`).
 """
 
 from __future__ import annotations
 
 from kit.corrections.common import (
     CORRECTABLE,
+    FEEDBACK,
     FINDING,
     ITEM,
     KIND_LABELS,
@@ -29,12 +30,14 @@ from kit.corrections.common import (
     STATE_SQL,
     STATUS_LABELS,
     TABLE_LABELS,
+    UNITLESS,
     Correctable,
     log_correction,
     reason_text,
     shown_value,
     update_record,
 )
+from kit.corrections.feedback import correct_feedback, void_feedback
 from kit.corrections.findings import correct_finding, void_finding
 from kit.corrections.history import corrections_of, pending_requests
 from kit.corrections.items import correct_item, review, void_item
@@ -42,6 +45,7 @@ from kit.corrections.rounds import correct_round, void_round
 
 __all__ = [
     "CORRECTABLE",
+    "FEEDBACK",
     "FINDING",
     "ITEM",
     "KIND_LABELS",
@@ -50,7 +54,9 @@ __all__ = [
     "STATE_SQL",
     "STATUS_LABELS",
     "TABLE_LABELS",
+    "UNITLESS",
     "Correctable",
+    "correct_feedback",
     "correct_finding",
     "correct_item",
     "correct_round",
@@ -61,6 +67,7 @@ __all__ = [
     "review",
     "shown_value",
     "update_record",
+    "void_feedback",
     "void_finding",
     "void_item",
     "void_round",

@@ -40,7 +40,14 @@ from kit.inspections.common import (
     require_round_admin,
     traced,
 )
-from kit.inspections.feedback import list_feedbacks, record_feedback
+from kit.inspections.feedback import (
+    FEEDBACK,
+    FEEDBACK_LIST,
+    check_feedback,
+    check_feedback_in_round,
+    list_feedbacks,
+    record_feedback,
+)
 from kit.inspections.findings import (
     FINDING,
     FINDING_LIST,
@@ -84,6 +91,8 @@ from kit.inspections.stats import STAT_LABELS, assignment_sheets, common_problem
 __all__ = [
     "AREA_LABELS",
     "CLUE_LIST",
+    "FEEDBACK",
+    "FEEDBACK_LIST",
     "FEEDBACK_MODE_LABELS",
     "FINDING",
     "FINDINGS_SEQUENCE",
@@ -115,6 +124,8 @@ __all__ = [
     "add_to_pool",
     "assign_unit",
     "assignment_sheets",
+    "check_feedback",
+    "check_feedback_in_round",
     "check_finding",
     "check_round",
     "common_problems",

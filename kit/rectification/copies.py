@@ -44,7 +44,11 @@ def leaders_in_charge(con: Connection) -> list[dict[str, Any]]:
     return con.records(
         "SELECT p.id AS person_id, p.name, count(DISTINCT fb.unit_id) AS units,"
         " (SELECT count(*) FROM rectification_copies c WHERE c.person_id = p.id AND c.read_at IS NULL) AS unread"
-        f" FROM feedbacks fb JOIN people p ON p.id = fb.leader_id WHERE {scope} GROUP BY p.id, p.name ORDER BY p.id",
+        " FROM feedbacks fb JOIN people p ON p.id = fb.leader_id"
+        # A voided feedback's 分管领导 stays listed while copies sent to them remain to be read.
+        f" WHERE {scope} AND (fb.voided_at IS NULL OR EXISTS"
+        " (SELECT 1 FROM rectification_copies c WHERE c.person_id = p.id))"
+        " GROUP BY p.id, p.name ORDER BY p.id",
         params,
     )
 

@@ -88,7 +88,7 @@ def overview(con: Connection, *, round_ids: Sequence[Any], today: date | None = 
     feedback: dict[tuple[int, int], list[str]] = {}
     for round_id, unit_id, mode, held_on, leader in con.all(
         "SELECT fb.round_id, fb.unit_id, fb.mode, fb.held_on, p.name FROM feedbacks fb"
-        " JOIN people p ON p.id = fb.leader_id WHERE list_contains(?::INTEGER[], fb.round_id)"
+        " JOIN people p ON p.id = fb.leader_id WHERE list_contains(?::INTEGER[], fb.round_id) AND fb.voided_at IS NULL"
         " ORDER BY fb.held_on, fb.mode",
         [rounds],
     ):

@@ -69,7 +69,8 @@ def add_update(
         )
         traced(con, "上传佐证材料", "evidence_files", str(file_id), None)
     for (leader,) in con.all(
-        "SELECT DISTINCT leader_id FROM feedbacks WHERE round_id = ? AND unit_id = ? ORDER BY leader_id",
+        "SELECT DISTINCT leader_id FROM feedbacks WHERE round_id = ? AND unit_id = ? AND voided_at IS NULL"
+        " ORDER BY leader_id",
         [item["round_id"], item["unit_id"]],
     ):
         copy_id = int(

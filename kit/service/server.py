@@ -47,6 +47,7 @@ SERVED = (
     "kit.assessments",
     "kit.backup",
     "kit.corrections.common",
+    "kit.corrections.feedback",
     "kit.corrections.findings",
     "kit.corrections.history",
     "kit.corrections.items",

@@ -34,6 +34,9 @@ class RoundsModel(app.AppModel):
     pool: t.List[Any] = t.List()
     clues: t.List[Any] = t.List()
     round_corrections: t.List[Any] = t.List()  # the chosen round's 更正 and 作废
+    feedbacks: t.List[Any] = t.List()  # the chosen round's feedback meetings (voided ones left out)
+    feedback_id = t.Int(None, allow_none=True)  # the feedback opened for 更正或作废
+    feedback_corrections: t.List[Any] = t.List()  # its 更正 and 作废
     units: t.List[Any] = t.List()
     people: t.List[Any] = t.List()
     leaders: t.List[Any] = t.List()
@@ -61,12 +64,17 @@ class RoundsModel(app.AppModel):
         self.people = [(person_label(p), p["id"]) for p in registry.list_people(con)]
         self.leaders = self._leaders(con)
         if chosen is None:
-            self.groups, self.targets, self.clues, self.round_corrections = [], [], [], []
+            self.groups, self.targets, self.clues, self.round_corrections, self.feedbacks = [], [], [], [], []
         else:
             self.groups = inspections.round_groups(con, round_id=chosen)
             self.targets = rectification.overview(con, round_ids=[chosen])
             self.clues = inspections.list_clues(con, round_ids=[chosen])
             self.round_corrections = corrections.corrections_of(con, table="inspection_rounds", record_id=chosen)
+            self.feedbacks = inspections.list_feedbacks(con, round_id=chosen)
+        if self.feedback_id is not None:
+            self.feedback_corrections = corrections.corrections_of(con, table="feedbacks", record_id=self.feedback_id)
+        if self.feedback_id not in {f["id"] for f in self.feedbacks}:
+            self.feedback_id = None  # voided, or another round chosen: its history stays readable until then
         self.revision += 1
 
     def _leaders(self, con: Connection) -> list[tuple[str, int]]:
@@ -140,6 +148,55 @@ class RoundsModel(app.AppModel):
             "作废巡察轮次", lambda con: corrections.void_round(con, round_id=round_id, reason=values.get("reason"))
         )
         return f"已作废轮次 {code}，它不再出现在轮次列表中"
+
+    def open_feedback(self, feedback_id: int | None) -> None:
+        """Open one feedback of the round for 更正或作废, with its corrections so far."""
+        self.feedback_id = feedback_id
+        with db.read(self.db_path) as con:
+            self._refresh(con, self.round_id)
+
+    def feedback(self) -> dict[str, Any] | None:
+        return next((f for f in self.feedbacks if f["id"] == self.feedback_id), None)
+
+    def feedback_values(self) -> dict[str, Any]:
+        """The opened feedback's fields as its correction form shows them (dates as text)."""
+        found = self.feedback()
+        if found is None:
+            return {}
+        return {
+            "mode": found["mode"],
+            "held_on": found["held_on"].isoformat(),
+            "leader_id": found["leader_id"],
+            "note": found["note"] or "",
+        }
+
+    def _need_feedback(self) -> dict[str, Any]:
+        found = self.feedback()
+        if found is None:
+            raise InvalidInput.one("feedback_id", "请先在上方的反馈列表中选择要更正或作废的反馈")
+        return found
+
+    def correct_feedback(self, values: dict[str, Any]) -> str:
+        """更正 the opened feedback (what differs from what is stored, with the reason); returns the message."""
+        found = self._need_feedback()
+        stored = self.feedback_values()
+        changes = {k: values.get(k) for k in stored if (values.get(k) or "") != (stored[k] or "")}
+        self._write(
+            "更正巡察反馈",
+            lambda con: corrections.correct_feedback(
+                con, feedback_id=found["id"], reason=values.get("reason"), **changes
+            ),
+        )
+        return f"已更正{found['unit_name']}的{found['mode_label']}，更正记录见下方"
+
+    def void_feedback(self, values: dict[str, Any]) -> str:
+        """作废 the opened feedback; returns the message."""
+        found = self._need_feedback()
+        self._write(
+            "作废巡察反馈",
+            lambda con: corrections.void_feedback(con, feedback_id=found["id"], reason=values.get("reason")),
+        )
+        return f"已作废{found['unit_name']}的{found['mode_label']}，可以重新登记"
 
     def add_group(self, values: dict[str, Any]) -> str:
         """新建巡察组; returns the message. Raises: InvalidInput, NotFound, PermissionDenied, Busy."""

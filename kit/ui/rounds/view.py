@@ -14,7 +14,7 @@ from kit.markup import Markup, html, join
 from kit.ui import app
 from kit.ui.correction_panel import CorrectionPanel, corrections_html
 from kit.ui.forms import FieldSpec, Form, declared
-from kit.ui.parts import labelled, when_allowed
+from kit.ui.parts import labelled, show_if, when_allowed
 from kit.ui.rounds.model import TITLE, RoundsModel
 from kit.ui.table import TableView
 from kit.ui.widgets import Html
@@ -48,13 +48,9 @@ POOL_FIELDS = [
     FieldSpec("person_id", "人员", "search", required=True, width="26em"),
     FieldSpec("pool", "人员库", "choice", required=True, options=labelled(inspections.POOL_LABELS), width="10em"),
 ]
-FEEDBACK_FIELDS = [
-    FieldSpec("unit_id", "被巡察单位", "choice", required=True, width="22em"),
-    FieldSpec("mode", "反馈方式", "choice", required=True, options=labelled(inspections.FEEDBACK_MODE_LABELS)),
-    FieldSpec("held_on", "反馈日期", required=True, placeholder="2025-07-15", width="10em"),
-    FieldSpec("leader_id", "出席的分管领导", "choice", required=True, width="22em"),
-    FieldSpec("note", "备注", "textarea"),
-]
+FEEDBACK_FIELDS = declared(inspections.FEEDBACK, ("unit_id", "mode", "held_on", "leader_id", "note"))
+# A feedback's correction: its round and unit name it (one recorded for the wrong unit is voided).
+FEEDBACK_FIX_FIELDS = declared(inspections.FEEDBACK, ("mode", "held_on", "leader_id", "note"))
 EVALUATION_FIELDS = [
     FieldSpec("unit_id", "被评估单位", "choice", required=True, width="22em"),
     FieldSpec(
@@ -108,6 +104,19 @@ class RoundsView:
         self._fixing: int | None = None  # the round the correction form was filled with
         self.round_fix_box = w.VBox([])
         self.round_log = Html("")
+        self.feedback_fix: CorrectionPanel | None = None
+        self._fixing_feedback: int | None = None  # the feedback the correction form was filled with
+        self.feedback_fix_box = w.VBox([])
+        self.feedback_log = Html("")
+        self.feedbacks = TableView(
+            inspections.FEEDBACK_LIST,
+            css="kit-feedbacks",
+            on_open=model.open_feedback,
+            open_label="更正或作废",
+            can_open=lambda _row: self.feedback_fix is not None,
+            export_name=lambda: f"巡察反馈（{self._round_code()}）.xlsx",
+            sheet="巡察反馈",
+        )
         self.groups = Html("")
         self.pool = Html("")
         self.targets = TableView(
@@ -136,7 +145,16 @@ class RoundsView:
         self.tabs = w.Tab(
             children=[
                 w.VBox([self.groups, *self.entry_boxes, self.round_fix_box, self.round_log]),
-                w.VBox([self.targets.box, self.feedback_box, self.evaluation_box]),
+                w.VBox(
+                    [
+                        self.targets.box,
+                        *self._section("巡察反馈", self.feedbacks.box),
+                        self.feedback_fix_box,
+                        self.feedback_log,
+                        self.feedback_box,
+                        self.evaluation_box,
+                    ]
+                ),
                 w.VBox([self.clues.box, self.outcome_box]),
                 w.VBox([self.pool, self.pool_box]),
             ]
@@ -176,6 +194,10 @@ class RoundsView:
             ROUND_FIX_FIELDS, correct=m.correct_round, void=m.void_round, void_label="作废本轮"
         )
         self.round_fix_box.children = self._section("更正或作废本轮", self.round_fix.box)
+        self.feedback_fix = CorrectionPanel(
+            FEEDBACK_FIX_FIELDS, correct=m.correct_feedback, void=m.void_feedback, void_label="作废此反馈"
+        )
+        self.feedback_fix_box.children = self._section("更正或作废所选反馈", self.feedback_fix.box)
 
     def _build_review(self) -> None:
         self.evaluation_form = Form(
@@ -229,9 +251,29 @@ class RoundsView:
             self.round_fix.fill(m.round_values(), reviewed=False)  # what the user is typing stays
             self._fixing = m.round_id
         self.round_log.value = corrections_html(m.round_corrections, "本轮没有更正或作废记录。") if m.rounds else ""
+        self._draw_feedback()
         for box in [*self.entry_boxes, self.round_fix_box, self.pool_box, self.feedback_box, self.outcome_box]:
             box.layout.display = None if m.can_enter else "none"
         self.evaluation_box.layout.display = None if m.can_review else "none"
+
+    def _draw_feedback(self) -> None:
+        """The round's feedback list; the one opened, in the correction form, with its history."""
+        m = self.model
+        self.feedbacks.show(m.feedbacks)
+        opened = m.feedback()
+        if self.feedback_fix is not None and opened is not None:
+            leaders = list(m.leaders)
+            if opened["leader_id"] not in {person for _label, person in leaders}:
+                leaders.append((opened["leader_name"], opened["leader_id"]))
+            if self._fixing_feedback != opened["id"] or not self.feedback_fix.form.dirty:
+                self.feedback_fix.form.set_choices({"leader_id": (leaders, None)})
+                self.feedback_fix.fill(m.feedback_values(), reviewed=False)  # what the user is typing stays
+                self._fixing_feedback = opened["id"]
+        elif opened is None:
+            self._fixing_feedback = None
+        show_if(self.feedback_fix_box, self.feedback_fix is not None and opened is not None)
+        history = corrections_html(m.feedback_corrections, "该反馈没有更正或作废记录。")
+        self.feedback_log.value = history if opened is not None else ""
 
 
 def _unique(options: list[tuple[str, int]]) -> list[tuple[str, int]]:
