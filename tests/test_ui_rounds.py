@@ -203,3 +203,12 @@ def test_a_feedback_is_opened_from_its_row_corrected_voided_and_recorded_again(v
     assert view.feedback_form is not None
     assert OK in _submit(view.feedback_form, unit_id=unit_a, mode="collective", held_on="2024-06-11", leader_id=leader)
     assert sorted(f["unit_name"] for f in view.model.feedbacks) == ["乙县委", "甲县委"]
+
+
+def test_only_the_latest_actions_outcome_is_shown(view: RoundsView) -> None:
+    assert view.group_form is not None
+    assert view.round_form is not None
+    assert OK in _submit(view.group_form, name="第二巡察组")
+    assert ERROR in _submit(view.round_form, code="", name="")  # a new action: the earlier outcome goes
+    assert view.group_form.status.value == ""
+    assert "第二巡察组" in view.groups.value  # what was saved stays saved and shown

@@ -291,6 +291,9 @@ class Form:
         action = action or self.on_submit
         if action is None or self.submit.disabled or self.saved:
             return
+        for other in list(_SAVING_FORMS):  # one outcome shown at a time: the latest action's
+            if other is not self and other.status.value:
+                other.status.value = ""
         self.submit.disabled = True
         self.submit.description = "正在保存…"
         self.set_status(WORKING, "正在保存，请稍候…")
