@@ -251,7 +251,7 @@ def test_the_office_sets_up_a_round_and_recusal_stops_a_conflicted_group(page: P
     page.goto(server.url("/voila/render/rounds.ipynb"))
     expect(page).to_have_title("巡察组织")
     expect(page.get_by_label("巡察轮次")).to_contain_text("十一届州委第九轮巡察", timeout=60_000)
-    expect(page.locator("table.kit-groups")).to_contain_text("第一巡察组")
+    expect(page.locator(".kit-list-kit-groups")).to_contain_text("第一巡察组")
 
     create = page.locator(".widget-vbox", has=page.get_by_role("button", name="新建轮次")).last
     create.get_by_label("轮次编号＊").fill("2026-10")
@@ -269,7 +269,7 @@ def test_the_office_sets_up_a_round_and_recusal_stops_a_conflicted_group(page: P
     )
     page.get_by_label("巡察组名称＊").fill("第一巡察组")
     page.get_by_role("button", name="新建巡察组").click()
-    expect(page.locator("table.kit-groups")).to_contain_text("（未调配）")
+    expect(page.locator(".kit-list-kit-groups")).to_contain_text("（未调配）")
 
     with db.read(path) as con:
         chief, name = con.one(
@@ -281,7 +281,7 @@ def test_the_office_sets_up_a_round_and_recusal_stops_a_conflicted_group(page: P
     member_form.get_by_label("人员＊").select_option(label=f"{name}（组长库）")
     member_form.get_by_label("组内职务＊").select_option(label="组长")
     page.get_by_role("button", name="调配").click()
-    expect(page.locator("table.kit-groups")).to_contain_text(f"{name}（组长）")
+    expect(page.locator(".kit-list-kit-groups")).to_contain_text(f"{name}（组长）")
 
     # The 组长 once served in 州财政局 (a tenure recorded while the app is open): he must recuse himself.
     with db.write(path, action="准备回避测试") as con:
@@ -297,7 +297,7 @@ def test_the_office_sets_up_a_round_and_recusal_stops_a_conflicted_group(page: P
     expect(page.get_by_role("alert").filter(has_text=recusal)).to_be_visible()
     target_form.get_by_label("被巡察单位＊").select_option(label="州审计局（D21）")
     page.get_by_role("button", name="确定", exact=True).click()
-    expect(page.locator("table.kit-groups")).to_contain_text("州审计局")
+    expect(page.locator(".kit-list-kit-groups")).to_contain_text("州审计局")
 
     with db.read(path) as con:
         rows = con.all(

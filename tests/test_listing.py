@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import kit
 from kit import assessments, db, inspections, listing, rankings, rectification
 from kit.listing import Column, Filter, Listing, View
 
@@ -100,7 +103,27 @@ DECLARED = {
         rectification.COPY_LIST,
         lambda con: rectification.copies_for(con, person_id=rectification.leaders_in_charge(con)[0]["person_id"]),
     ),
+    "inspections.FEEDBACK_LIST": (
+        inspections.FEEDBACK_LIST,
+        lambda con: inspections.list_feedbacks(con, round_id=inspections.list_rounds(con)[0]["id"]),
+    ),
+    "inspections.GROUP_LIST": (
+        inspections.GROUP_LIST,
+        lambda con: inspections.round_groups(con, round_id=inspections.list_rounds(con)[0]["id"]),
+    ),
+    "inspections.POOL_LIST": (inspections.POOL_LIST, lambda con: inspections.list_pool(con)),
 }
+
+
+def test_every_list_declared_in_kit_is_checked_here() -> None:
+    found = set()
+    for module in pkgutil.walk_packages(kit.__path__, "kit."):
+        if module.name.startswith(("kit.ui", "kit.share", "kit.voila_auth")):
+            continue
+        for value in vars(importlib.import_module(module.name)).values():
+            if isinstance(value, Listing):
+                found.add(id(value))
+    assert found == {id(declared) for declared, _read in DECLARED.values()}
 
 
 @pytest.mark.parametrize("name", sorted(DECLARED))

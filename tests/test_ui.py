@@ -286,7 +286,7 @@ ROLE_PARTS: dict[str, dict[str, Any]] = {
     },
     "rounds": {
         access.ENTER: {"新建轮次", "新建巡察组", "调配", "确定", "入库", "登记反馈", "登记", "保存更正", "作废本轮"}
-        | {"作废此反馈"},
+        | {"作废此反馈", "移出人员库"},
         access.REVIEW: {"保存评估"},
         "uploads": 0,
     },

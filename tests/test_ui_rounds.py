@@ -31,10 +31,10 @@ def _submit(form: Any, **values: Any) -> str:
 def test_the_app_shows_the_round_its_groups_and_targets(view: RoundsView) -> None:
     assert view.picker.value == view.model.round_id
     assert "第一轮巡察（2024-1，常规巡察）" in [label for label, _ in view.picker.options]
-    assert "孙组长（组长）" in view.groups.value
+    assert "孙组长（组长）" in view.groups.page_html()
     assert "甲县委" in view.targets.page_html()
     assert "集中反馈 2024-06-10（周市长出席）" in view.targets.page_html()
-    assert "组长库" in view.pool.value
+    assert "组长库" in view.pool.page_html()
     view.targets.export.click()
     assert 'download="整改情况总览（2024-1）.xlsx"' in view.targets.export_link.value
     view.clues.export.click()  # the clues the table's filters select, as the user asks for them
@@ -55,8 +55,8 @@ def test_a_new_round_with_a_group_member_and_a_target(view: RoundsView, office: 
     chief = office["chief"]
     assert OK in _submit(view.member_form, group=group, person_id=chief, role="leader")
     assert OK in _submit(view.target_form, group=group, unit_id=office["a"])
-    assert "甲县委" in view.groups.value
-    assert "孙组长（组长）" in view.groups.value
+    assert "甲县委" in view.groups.page_html()
+    assert "孙组长（组长）" in view.groups.page_html()
 
 
 def test_pool_and_recusal_messages_appear_beside_the_fields(view: RoundsView, office: dict[str, Any]) -> None:
@@ -140,7 +140,20 @@ def test_the_pool_form_finds_a_person_by_unit_or_post_and_puts_them_in_the_pool(
     assert picker.value is None
     picker.search.value = ""
     assert OK in _submit(view.pool_form, person_id=office["people"]["a2"], pool="deputy")
-    assert "李二" in view.pool.value
+    assert "李二" in view.pool.page_html()
+
+
+def test_a_pool_row_picked_fills_the_form_and_the_person_is_moved_out(view: RoundsView, office: dict[str, Any]) -> None:
+    assert view.pool_form is not None
+    assert view.pool_remove is not None
+    row = next(n for n, r in enumerate(view.pool.shown.rows) if r["name"] == "孙组长")
+    view.pool.lines[row][0].click()
+    assert (view.pool_form.values()["person_id"], view.pool_form.values()["pool"]) == (office["chief"], "leader")
+    view.pool_remove.click()
+    assert OK in view.pool_form.status.value
+    assert "已移出组长库" in view.pool_form.status.value
+    assert "孙组长" not in view.pool.page_html()
+    assert "孙组长（组长）" in view.groups.page_html()  # the group already formed keeps its 组长
 
 
 @pytest.mark.embedded_only("the COMMIT is made to fail in this process; with a data service it is made there")
@@ -153,7 +166,7 @@ def test_a_save_whose_commit_fails_leaves_the_screen_showing_what_is_stored(
     monkeypatch.setattr(db, "_commit", refuse)
     status = _submit(view.group_form, name="第九巡察组")
     assert ERROR in status
-    assert "第九巡察组" not in view.groups.value  # was shown before the COMMIT, although never stored
+    assert "第九巡察组" not in view.groups.page_html()  # was shown before the COMMIT, although never stored
     monkeypatch.undo()
     with db.read(view.model.db_path) as con:
         assert "第九巡察组" not in {g["name"] for g in inspections.round_groups(con, round_id=view.model.round_id)}
@@ -211,4 +224,4 @@ def test_only_the_latest_actions_outcome_is_shown(view: RoundsView) -> None:
     assert OK in _submit(view.group_form, name="第二巡察组")
     assert ERROR in _submit(view.round_form, code="", name="")  # a new action: the earlier outcome goes
     assert view.group_form.status.value == ""
-    assert "第二巡察组" in view.groups.value  # what was saved stays saved and shown
+    assert "第二巡察组" in view.groups.page_html()  # what was saved stays saved and shown

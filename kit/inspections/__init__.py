@@ -67,6 +67,7 @@ from kit.inspections.findings import (
     top_leader_when_found,
 )
 from kit.inspections.groups import (
+    GROUP_LIST,
     add_group,
     add_member,
     assign_unit,
@@ -75,6 +76,7 @@ from kit.inspections.groups import (
     round_groups,
 )
 from kit.inspections.rounds import (
+    POOL_LIST,
     ROUND,
     add_round,
     add_to_pool,
@@ -98,11 +100,13 @@ __all__ = [
     "FINDINGS_SEQUENCE",
     "FINDING_LIST",
     "FINDING_RULES",
+    "GROUP_LIST",
     "HANDLED",
     "MEMBER_ROLE_LABELS",
     "MISSING_OR_HIDDEN",
     "OUTCOME_LABELS",
     "POOL_LABELS",
+    "POOL_LIST",
     "POOL_OF_ROLE",
     "RECEIVER_LABELS",
     "ROUND",

@@ -17,6 +17,7 @@ from kit.inspections.common import (
     traced,
 )
 from kit.inspections.rounds import live_round
+from kit.listing import Column, Listing
 
 
 @door.public
@@ -146,6 +147,20 @@ def assign_unit(con: Connection, *, group_id: Any, unit_id: Any) -> None:
     traced(con, "确定巡察对象", "inspection_targets", f"{info['round_id']}/{unit}", None)
 
 
+# A round's groups as the rounds app lists them: the rows of `round_groups`.
+GROUP_LIST = Listing(
+    columns=(
+        Column("id", "编号", "number", width=4),
+        Column("name", "巡察组", width=7),
+        Column("member_names", "成员", width=20),
+        Column("unit_names", "巡察对象", width=20),
+    ),
+    sort="id",
+    search=("name", "member_names", "unit_names"),
+    empty="本轮尚未组建巡察组。",
+)
+
+
 @door.public
 def round_groups(con: Connection, *, round_id: Any) -> list[dict[str, Any]]:
     """A round's groups with their members and the units (in the user's scope) each inspects."""
@@ -168,6 +183,9 @@ def round_groups(con: Connection, *, round_id: Any) -> list[dict[str, Any]]:
             f" WHERE t.group_id = ? AND {scope} ORDER BY u.sort_order, u.code",
             [group["id"], *params],
         )
+        names = [f"{m['name']}（{m['role_label']}）" for m in group["members"]]
+        group["member_names"] = "、".join(names) or "（未调配）"
+        group["unit_names"] = "、".join(u["name"] for u in group["units"]) or "（未确定）"
     return groups
 
 

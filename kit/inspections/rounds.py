@@ -10,6 +10,7 @@ from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
 from kit.fields import Field, Record
 from kit.inspections.common import POOL_LABELS, ROUND_KIND_LABELS, STATE_SQL, person_name, require_round_admin, traced
+from kit.listing import Column, Filter, Listing
 
 
 @door.public
@@ -55,6 +56,22 @@ def remove_from_pool(con: Connection, *, person_id: Any, pool: Any) -> None:
     trace.record(con, action="出库", table="inspector_pool", key=key, before=before, after=None)
 
 
+_POOL_RANK = {pool: rank for rank, pool in enumerate(POOL_LABELS)}
+# The pools as the rounds app lists them: the rows of `list_pool`, 组长库 first.
+POOL_LIST = Listing(
+    columns=(
+        Column("pool_rank", "人员库", width=6, shown="pool_label"),
+        Column("name", "姓名", width=6),
+        Column("person_id", "人员编号", "number", width=5),
+    ),
+    sort="pool_rank",
+    filters=(Filter("pool_rank", "人员库", shown="pool_label"),),
+    search=("name",),
+    empty="人员库为空。",
+    key="key",
+)
+
+
 @door.public
 def list_pool(con: Connection) -> list[dict[str, Any]]:
     """Everyone in the pools, with pool labels (names only: the pools hold no unit's records)."""
@@ -65,6 +82,8 @@ def list_pool(con: Connection) -> list[dict[str, Any]]:
     )
     for row in rows:
         row["pool_label"] = POOL_LABELS[row["pool"]]
+        row["pool_rank"] = _POOL_RANK[row["pool"]]
+        row["key"] = f"{row['pool']}/{row['person_id']}"
     return rows
 
 

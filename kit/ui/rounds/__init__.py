@@ -22,8 +22,6 @@ from kit.ui.rounds.view import (
     ROUND_FIX_FIELDS,
     TARGET_FIELDS,
     RoundsView,
-    groups_html,
-    pool_html,
     show,
 )
 
@@ -41,8 +39,6 @@ __all__ = [
     "TITLE",
     "RoundsModel",
     "RoundsView",
-    "groups_html",
     "person_label",
-    "pool_html",
     "show",
 ]

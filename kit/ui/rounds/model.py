@@ -241,6 +241,17 @@ class RoundsModel(app.AppModel):
         )
         return "已入库"
 
+    def remove_from_pool(self, values: dict[str, Any]) -> str:
+        """移出人员库 (groups already formed keep the person); returns the message."""
+        if values.get("person") is None:
+            raise InvalidInput.one("person_id", "请选择人员")
+        pool = values.get("pool")
+        self._write("出库", lambda con: inspections.remove_from_pool(con, person_id=values["person"], pool=pool))
+        return f"已移出{inspections.POOL_LABELS.get(str(pool), '人员库')}"
+
+    def pool_entry(self, key: str) -> dict[str, Any] | None:
+        return next((row for row in self.pool if row["key"] == key), None)
+
     def record_feedback(self, values: dict[str, Any]) -> str:
         """登记反馈; returns the message."""
         round_id = self._need_round()

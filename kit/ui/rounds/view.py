@@ -10,7 +10,7 @@ from typing import Any
 import ipywidgets as w
 
 from kit import excel, inspections, rectification
-from kit.markup import Markup, html, join
+from kit.markup import html
 from kit.ui import app
 from kit.ui.correction_panel import CorrectionPanel, corrections_html
 from kit.ui.forms import FieldSpec, Form, declared
@@ -117,8 +117,22 @@ class RoundsView:
             export_name=lambda: f"巡察反馈（{self._round_code()}）.xlsx",
             sheet="巡察反馈",
         )
-        self.groups = Html("")
-        self.pool = Html("")
+        self.groups = TableView(
+            inspections.GROUP_LIST,
+            css="kit-groups",
+            export_name=lambda: f"巡察组（{self._round_code()}）.xlsx",
+            sheet="巡察组",
+        )
+        self.pool = TableView(
+            inspections.POOL_LIST,
+            css="kit-pool",
+            on_open=self._pick_pool_entry,
+            open_label="选中",
+            can_open=lambda _row: self.pool_form is not None,
+            export_name=lambda: "巡察人员库.xlsx",
+            sheet="巡察人员库",
+        )
+        self.pool_remove: w.Button | None = None
         self.targets = TableView(
             rectification.OVERVIEW_LIST,
             css="kit-targets",
@@ -144,7 +158,7 @@ class RoundsView:
         self.outcome_box = w.VBox([])
         self.tabs = w.Tab(
             children=[
-                w.VBox([self.groups, *self.entry_boxes, self.round_fix_box, self.round_log]),
+                w.VBox([self.groups.box, *self.entry_boxes, self.round_fix_box, self.round_log]),
                 w.VBox(
                     [
                         self.targets.box,
@@ -156,7 +170,7 @@ class RoundsView:
                     ]
                 ),
                 w.VBox([self.clues.box, self.outcome_box]),
-                w.VBox([self.pool, self.pool_box]),
+                w.VBox([self.pool.box, self.pool_box]),
             ]
         )
         for index, title in enumerate(("轮次与巡察组", "反馈与整改评估", "问题线索", "巡察人员库")):
@@ -187,7 +201,14 @@ class RoundsView:
         forms = (self.round_form, self.group_form, self.member_form, self.target_form)
         for box, title, form in zip(self.entry_boxes, ENTRY_TITLES, forms, strict=True):
             box.children = self._section(title, form.box)
-        self.pool_box.children = self._section("人员入库", self.pool_form.box)
+        self.pool_box.children = self._section(
+            "人员入库或移出（在上表中选中一行，即填入该人员和所在的库）", self.pool_form.box
+        )
+        self.pool_remove = w.Button(description="移出人员库", button_style="warning")
+        remove = _keyed(m.remove_from_pool, person_id="person")
+        self.pool_remove.on_click(lambda _b: self.pool_form.run_submit(remove) if self.pool_form else None)
+        submit_row = self.pool_form.box.children[-1]
+        submit_row.children = [self.pool_form.submit, self.pool_remove, self.pool_form.status]
         self.feedback_box.children = self._section("登记反馈", self.feedback_form.box)
         self.outcome_box.children = self._section("登记线索处置结果", self.outcome_form.box)
         self.round_fix = CorrectionPanel(
@@ -207,6 +228,13 @@ class RoundsView:
 
     def _round_code(self) -> str:
         return next((str(r["code"]) for r in self.model.rounds if r["id"] == self.model.round_id), "")
+
+    def _pick_pool_entry(self, key: Any) -> None:
+        """A pool row's 选中: the form below takes that person and pool (to move them out, or into another)."""
+        entry = self.model.pool_entry(str(key))
+        if self.pool_form is not None and entry is not None:
+            self.pool_form.inputs["person_id"].value = entry["person_id"]
+            self.pool_form.inputs["pool"].value = entry["pool"]
 
     def _pick_clue(self, clue_id: Any) -> None:
         """A clue's row 登记处置: the outcome form below takes that clue."""
@@ -243,10 +271,10 @@ class RoundsView:
         for form, offered in choices:
             if form is not None:  # a form exists only for a user with its role
                 form.set_choices(offered)
-        self.groups.value = groups_html(m.groups)
+        self.groups.show(m.groups)
         self.targets.show(m.targets)
         self.clues.show(m.clues)
-        self.pool.value = pool_html(m.pool)
+        self.pool.show(m.pool)
         if self.round_fix is not None and (self._fixing != m.round_id or not self.round_fix.form.dirty):
             self.round_fix.fill(m.round_values(), reviewed=False)  # what the user is typing stays
             self._fixing = m.round_id
@@ -282,38 +310,6 @@ def _unique(options: list[tuple[str, int]]) -> list[tuple[str, int]]:
     for label, person in options:
         labels.setdefault(person, []).append(label)
     return [(" / ".join(found), person) for person, found in labels.items()]
-
-
-def _table(head: list[str], rows: Sequence[Sequence[str]], css: str) -> Markup:
-    """A table: each cell is text (escaped here) or markup built with kit.markup."""
-    header = join(html("<th>{}</th>", h) for h in head)
-    body = join(html("<tr>{}</tr>", join(html("<td>{}</td>", cell) for cell in row)) for row in rows)
-    return html(
-        '<table class="kit-table {css}"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>',
-        css=css,
-        header=header,
-        body=body,
-    )
-
-
-def groups_html(groups: list[dict[str, Any]]) -> Markup:
-    if not groups:
-        return html('<div class="kit-info">本轮尚未组建巡察组。</div>')
-    rows: list[list[str]] = []
-    for g in groups:
-        members = join((html("{}（{}）", p["name"], p["role_label"]) for p in g["members"]), "、") or "（未调配）"
-        units = join((u["name"] for u in g["units"]), "、") or "（未确定）"
-        rows.append([g["name"], members, units])
-    return _table(["巡察组", "成员", "巡察对象"], rows, "kit-groups")
-
-
-def pool_html(rows: list[dict[str, Any]]) -> Markup:
-    if not rows:
-        return html('<div class="kit-info">人员库为空。</div>')
-    by_pool: dict[str, list[str]] = {}
-    for r in rows:
-        by_pool.setdefault(r["pool_label"], []).append(r["name"])
-    return _table(["人员库", "人员"], [[k, "、".join(v)] for k, v in by_pool.items()], "kit-pool")
 
 
 def show(db_path: str | Path | None = None) -> None:
