@@ -126,6 +126,9 @@ EXEMPT = {
     "inspections.rounds.live_round": "a round's row, read inside checked functions",
     "inspections.findings.finding_unit": "a finding's unit, read inside checked functions (which check that unit)",
     "inspections.findings.read_finding_context": "what a finding is checked against, read inside checked functions",
+    "inspections.clues.check_outcome": "validates values only: reads nothing",
+    "inspections.clues.check_outcome_on_clue": "reads the clue's rules inside checked functions",
+    "inspections.clues.clue_unit": "a clue's unit, read inside checked functions (which check that unit)",
     "inspections.feedback.check_feedback": "validates values only: reads nothing",
     "inspections.feedback.check_feedback_in_round": "reads the round's rules inside checked functions",
     "inspections.findings.check_finding": "validates values against a context read by a checked function",
@@ -621,6 +624,14 @@ CASES: dict[str, Case] = {
         lambda con, w: corrections.void_feedback(con, feedback_id=w.insp["feedbacks"]["b"], reason="误登"),
         writes=True,
     ),
+    "corrections.outcomes.correct_outcome": Case(
+        lambda con, w: corrections.correct_outcome(con, outcome_id=w.insp["outcome_b"], reason="录错", people="1"),
+        writes=True,
+    ),
+    "corrections.outcomes.void_outcome": Case(
+        lambda con, w: corrections.void_outcome(con, outcome_id=w.insp["outcome_b"], reason="误登"),
+        writes=True,
+    ),
     "corrections.items.correct_item": Case(
         lambda con, w: corrections.correct_item(con, item_id=w.insp["items"]["b"], reason="录错", responsible="乙办"),
         writes=True,
@@ -769,6 +780,9 @@ def _inspection_world(path: Path, office: dict[str, Any]) -> dict[str, Any]:
         )
         insp["clue_b"] = inspections.transfer_clue(
             con, finding_id=insp["findings"]["b"], receiver="commission", transferred_on="2024-05-01"
+        )
+        insp["outcome_b"] = inspections.record_outcome(
+            con, clue_id=insp["clue_b"], outcome="preliminary", decided_on="2024-05-20"
         )
         rectification.request_close(con, item_id=insp["items"]["b"], body="完成", files=[("验收.pdf", b"%PDF")])
         insp["evidence_b"] = int(con.scalar("SELECT max(id) FROM evidence_files"))

@@ -502,3 +502,90 @@ def test_a_voided_feedback_leaves_the_lists_and_the_same_feedback_can_be_recorde
         )
     assert _feedback(path, insp["round"], again) is not None
     _clean(path)
+
+
+# --- 线索处置 -------------------------------------------------------------------------------------
+
+
+def _clue_with_steps(path: Path, insp: dict[str, Any]) -> tuple[int, int, int]:
+    """Unit A's finding transferred, 立案 then 党纪政务处分 of 2 人次; returns (clue, case step, sanction step)."""
+    with db.write(path, action="准备") as con:
+        clue = inspections.transfer_clue(
+            con, finding_id=insp["findings"]["a"], receiver="commission", transferred_on="2024-05-01"
+        )
+        case = inspections.record_outcome(con, clue_id=clue, outcome="立案", decided_on="2024-06-01")
+        sanction = inspections.record_outcome(
+            con, clue_id=clue, outcome="党纪政务处分", people=2, decided_on="2024-08-01"
+        )
+    return clue, case, sanction
+
+
+def _handled(path: Path, round_id: int) -> int:
+    with db.read(path) as con:
+        return int(inspections.stats(con, round_ids=[round_id])["people_handled"])
+
+
+def test_a_clue_steps_people_are_corrected_and_the_statistics_follow(
+    office: dict[str, Any], insp: dict[str, Any]
+) -> None:
+    path = office["db"]
+    clue, _case, sanction = _clue_with_steps(path, insp)
+    assert _handled(path, insp["round"]) == 2
+    with db.write(path, action="更正") as con:
+        corrections.correct_outcome(con, outcome_id=sanction, reason="人次录错", people="3", note="三人受处分")
+    with db.read(path) as con:
+        steps = next(c for c in inspections.list_clues(con) if c["id"] == clue)["steps"]
+        log = corrections.corrections_of(con, table="clue_outcomes", record_id=sanction)
+    assert steps == "立案 2024-06-01；党纪政务处分（3人次） 2024-08-01"
+    assert log[0]["changes"] == {"涉及人次": ["2", "3"], "备注": ["", "三人受处分"]}
+    assert _handled(path, insp["round"]) == 3
+    _clean(path)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"clue_id": "9"}, "clue_id", "“问题线索”不能更正：登记错了线索的处置请作废后重新登记"),
+        ({"people": "0"}, "people", "“党纪政务处分”须填写涉及人次（至少 1）"),
+        ({"decided_on": "2024-04-01"}, "decided_on", "“处置日期”不能早于移交日期 2024-05-01"),
+        (
+            {"outcome": "处分"},
+            "outcome",
+            "“处置结果”必须是以下之一：初核、立案、党纪政务处分、组织处理、移送司法、了结",
+        ),
+        ({"people": "2"}, "reason", "没有要更正的内容：各项与原记录相同"),
+    ],
+)
+def test_a_clue_step_correction_that_breaks_a_rule_names_it_and_writes_nothing(
+    office: dict[str, Any], insp: dict[str, Any], changes: dict[str, Any], field: str, message: str
+) -> None:
+    path = office["db"]
+    _clue, _case, sanction = _clue_with_steps(path, insp)
+    with pytest.raises(InvalidInput) as refused, db.write(path, action="更正") as con:
+        corrections.correct_outcome(con, outcome_id=sanction, reason="试", **changes)
+    assert refused.value.errors == {field: message}
+    assert _handled(path, insp["round"]) == 2
+    with db.read(path) as con:
+        assert corrections.corrections_of(con, table="clue_outcomes", record_id=sanction) == []
+
+
+def test_a_voided_step_leaves_the_steps_and_statistics_and_a_voided_closing_reopens_the_clue(
+    office: dict[str, Any], insp: dict[str, Any]
+) -> None:
+    path = office["db"]
+    clue, _case, sanction = _clue_with_steps(path, insp)
+    with db.write(path, action="了结") as con:
+        closing = inspections.record_outcome(con, clue_id=clue, outcome="了结", decided_on="2024-09-01")
+    with db.write(path, action="作废") as con:
+        corrections.void_outcome(con, outcome_id=sanction, reason="处分决定已撤销")
+        corrections.void_outcome(con, outcome_id=closing, reason="尚未了结")
+    with db.read(path) as con:
+        found = next(c for c in inspections.list_clues(con) if c["id"] == clue)
+        log = corrections.corrections_of(con, table="clue_outcomes", record_id=closing)
+    assert (found["steps"], found["latest"]) == ("立案 2024-06-01", "立案")
+    assert [(c["kind_label"], c["reason"]) for c in log] == [("作废", "尚未了结")]
+    assert _handled(path, insp["round"]) == 0
+    with db.write(path, action="再登记") as con:  # no longer closed: the next step can be recorded
+        inspections.record_outcome(con, clue_id=clue, outcome="组织处理", people=1, decided_on="2024-09-10")
+    assert _handled(path, insp["round"]) == 1
+    _clean(path)

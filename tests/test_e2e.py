@@ -307,7 +307,7 @@ def test_the_office_sets_up_a_round_and_recusal_stops_a_conflicted_group(page: P
     assert rows == [("州审计局",)]
 
     # The round's name was entered short: corrected in its panel, with the reason, and shown in its history.
-    fix = page.locator(".kit-correction")
+    fix = page.locator(".kit-correction").filter(has=page.get_by_role("button", name="作废本轮"))
     fix.get_by_label("轮次名称＊").fill("十一届州委第十轮巡察（专项）")
     fix.get_by_label("更正或作废理由＊").fill("名称漏写“专项”")
     fix.get_by_role("button", name="保存更正").click()

@@ -58,9 +58,16 @@ CHECKS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     ),
     "rounds": inspections.check_round,
     "feedback": inspections.check_feedback,
+    "outcomes": inspections.check_outcome,
 }
 # Values that get a check past its first look-ups (a ledger item's 责任领导 is looked up in its finding's unit).
-GIVEN: dict[str, dict[str, Any]] = {"findings": {}, "rectification": {"finding": "1"}, "rounds": {}, "feedback": {}}
+GIVEN: dict[str, dict[str, Any]] = {
+    "findings": {},
+    "rectification": {"finding": "1"},
+    "rounds": {},
+    "feedback": {},
+    "outcomes": {},
+}
 
 
 def test_every_declared_record_has_a_check_and_the_importable_ones_are_excels() -> None:

@@ -112,6 +112,10 @@ DECLARED = {
         lambda con: inspections.round_groups(con, round_id=inspections.list_rounds(con)[0]["id"]),
     ),
     "inspections.POOL_LIST": (inspections.POOL_LIST, lambda con: inspections.list_pool(con)),
+    "inspections.OUTCOME_LIST": (
+        inspections.OUTCOME_LIST,
+        lambda con: next(c["outcomes"] for c in inspections.list_clues(con) if c["outcomes"]),
+    ),
 }
 
 

@@ -225,3 +225,29 @@ def test_only_the_latest_actions_outcome_is_shown(view: RoundsView) -> None:
     assert ERROR in _submit(view.round_form, code="", name="")  # a new action: the earlier outcome goes
     assert view.group_form.status.value == ""
     assert "第二巡察组" in view.groups.page_html()  # what was saved stays saved and shown
+
+
+def test_a_clue_step_is_opened_from_the_steps_table_corrected_and_voided(
+    view: RoundsView, office: dict[str, Any]
+) -> None:
+    with db.write(office["db"], action="移交") as con:
+        clue = inspections.transfer_clue(
+            con, finding_id=office["findings"]["a"], receiver="commission", transferred_on="2024-05-01"
+        )
+        inspections.record_outcome(con, clue_id=clue, outcome="discipline", people=2, decided_on="2024-08-01")
+    view.model.select(view.model.round_id)
+    assert "党纪政务处分" in view.steps.page_html()
+    assert view.outcome_fix_box.layout.display == "none"
+    view.steps.lines[0][0].click()
+    panel = view.outcome_fix
+    assert panel is not None
+    assert panel.form.values()["people"] == "2"
+    assert OK in _submit(panel.form, people="3", reason="人次录错")
+    assert "党纪政务处分（3人次） 2024-08-01" in view.clues.page_html()
+    assert "涉及人次：2 → 3" in view.outcome_log.value
+    panel.form.inputs["reason"].value = "处分决定撤销"
+    panel.void_button.click()
+    assert OK in panel.form.status.value
+    assert view.model.outcomes() == []
+    assert "待处置" in view.clues.page_html()
+    assert view.outcome_fix_box.layout.display == "none"

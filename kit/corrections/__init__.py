@@ -13,8 +13,9 @@ approves it (then it is applied, checked again) or rejects it.
 
 The area is a package, one module per kind of record corrected, each importing only
 those above it in this list: `common` (what can be corrected, labels, logging and
-applying a correction), `findings`, `rounds`, `feedback`, `items` (with the review of a
-request), `history`. Callers use the names re-exported here (`corrections.correct_finding`).
+applying a correction), `findings`, `rounds`, `feedback`, `outcomes`, `items` (with the
+review of a request), `history`. Callers use the names re-exported here
+(`corrections.correct_finding`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from kit.corrections.common import (
     FINDING,
     ITEM,
     KIND_LABELS,
+    OUTCOME,
     RECORD_LABELS,
     ROUND,
     STATE_SQL,
@@ -41,6 +43,7 @@ from kit.corrections.feedback import correct_feedback, void_feedback
 from kit.corrections.findings import correct_finding, void_finding
 from kit.corrections.history import corrections_of, pending_requests
 from kit.corrections.items import correct_item, review, void_item
+from kit.corrections.outcomes import correct_outcome, void_outcome
 from kit.corrections.rounds import correct_round, void_round
 
 __all__ = [
@@ -49,6 +52,7 @@ __all__ = [
     "FINDING",
     "ITEM",
     "KIND_LABELS",
+    "OUTCOME",
     "RECORD_LABELS",
     "ROUND",
     "STATE_SQL",
@@ -59,6 +63,7 @@ __all__ = [
     "correct_feedback",
     "correct_finding",
     "correct_item",
+    "correct_outcome",
     "correct_round",
     "corrections_of",
     "log_correction",
@@ -70,5 +75,6 @@ __all__ = [
     "void_feedback",
     "void_finding",
     "void_item",
+    "void_outcome",
     "void_round",
 ]

@@ -18,6 +18,7 @@ RECORD_LABELS = {
     "rectification_items": "整改事项",
     "inspection_rounds": "巡察轮次",
     "feedbacks": "巡察反馈",
+    "clue_outcomes": "线索处置",
 }
 
 
@@ -50,7 +51,13 @@ FEEDBACK = Correctable(
     "巡察反馈",
     {k: inspections.FEEDBACK.label_of(k) for k in ("mode", "held_on", "leader_id", "note")},
 )
-CORRECTABLE = {c.table: c for c in (FINDING, ITEM, ROUND, FEEDBACK)}
+# A clue's step: what was decided, for how many 人次, when (its clue names it).
+OUTCOME = Correctable(
+    "clue_outcomes",
+    "线索处置",
+    {k: inspections.OUTCOME.label_of(k) for k in ("outcome", "people", "decided_on", "note")},
+)
+CORRECTABLE = {c.table: c for c in (FINDING, ITEM, ROUND, FEEDBACK, OUTCOME)}
 # The records that belong to no one unit: their corrections carry none, and every reader sees them.
 UNITLESS = frozenset({"inspection_rounds"})
 

@@ -19,7 +19,17 @@ module that defines a name, never this package.
 from __future__ import annotations
 
 from kit.inspections.categories import add_category, list_categories
-from kit.inspections.clues import CLUE_LIST, list_clues, record_outcome, transfer_clue
+from kit.inspections.clues import (
+    CLUE_LIST,
+    OUTCOME,
+    OUTCOME_LIST,
+    check_outcome,
+    check_outcome_on_clue,
+    clue_unit,
+    list_clues,
+    record_outcome,
+    transfer_clue,
+)
 from kit.inspections.common import (
     AREA_LABELS,
     FEEDBACK_MODE_LABELS,
@@ -104,7 +114,9 @@ __all__ = [
     "HANDLED",
     "MEMBER_ROLE_LABELS",
     "MISSING_OR_HIDDEN",
+    "OUTCOME",
     "OUTCOME_LABELS",
+    "OUTCOME_LIST",
     "POOL_LABELS",
     "POOL_LIST",
     "POOL_OF_ROLE",
@@ -131,7 +143,10 @@ __all__ = [
     "check_feedback",
     "check_feedback_in_round",
     "check_finding",
+    "check_outcome",
+    "check_outcome_on_clue",
     "check_round",
+    "clue_unit",
     "common_problems",
     "finding_context",
     "finding_unit",

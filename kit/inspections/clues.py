@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
-from kit import access, door, validate
+from kit import access, door, fields, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
+from kit.fields import Field, Record
 from kit.inspections.common import HANDLED, OUTCOME_LABELS, RECEIVER_LABELS, YES_NO, traced
 from kit.inspections.findings import finding_unit
 from kit.listing import Column, Filter, Listing
@@ -72,6 +74,123 @@ def transfer_clue(con: Connection, *, finding_id: Any, receiver: Any, transferre
     return new_id
 
 
+# The steps taken on a round's clues as the rounds app lists them (处置记录): the live outcomes of
+# `list_clues`, each with its clue's unit and problem.
+OUTCOME_LIST = Listing(
+    columns=(
+        Column("id", "编号", "number", width=4),
+        Column("clue_id", "线索编号", "number", width=5),
+        Column("unit_name", "单位", width=8),
+        Column("outcome", "处置结果", width=8, shown="outcome_label"),
+        Column("people", "涉及人次", "number", width=5),
+        Column("decided_on", "处置日期", "date", width=6.5),
+        Column("note", "备注", width=14, limit=40),
+    ),
+    sort="decided_on",
+    filters=(Filter("unit_id", "单位", shown="unit_name"), Filter("outcome", "处置结果", shown="outcome_label")),
+    search=("unit_name", "description", "note"),
+    empty="本轮的问题线索尚无处置记录。",
+)
+
+# A step in handling a clue: its fields (keys = record_outcome's arguments). Its clue names it:
+# a correction changes the others; a step recorded on the wrong clue is voided.
+OUTCOME = Record(
+    kind="outcomes",
+    label="线索处置",
+    table="clue_outcomes",
+    fields=(
+        Field("clue_id", "问题线索", "id", rule="本轮移交的问题线索", required=True, width="30em"),
+        Field(
+            "outcome",
+            "处置结果",
+            "choice",
+            choices=OUTCOME_LABELS,
+            rule="从下拉列表中选择；了结之后不能再登记",
+            required=True,
+            width="12em",
+        ),
+        Field(
+            "people",
+            "涉及人次",
+            "number",
+            rule="0–10000 的整数；党纪政务处分、组织处理、移送司法至少 1",
+            minimum=0,
+            maximum=10000,
+            placeholder="0",
+            width="6em",
+        ),
+        Field(
+            "decided_on",
+            "处置日期",
+            "date",
+            rule="日期，不早于移交日期，不晚于今天",
+            required=True,
+            placeholder="2025-09-01",
+            width="10em",
+        ),
+        Field("note", "备注", "textarea", rule="不超过 500 字", max_length=500),
+    ),
+    excel=False,
+)
+_OUTCOME_KEYS = ("clue_id", "outcome", "people", "decided_on", "note")
+
+
+def check_outcome(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Parse a step (form or API) into the values stored, by OUTCOME's fields; 人次 left empty is 0.
+
+    Raises:
+        InvalidInput: every field that breaks a rule, each with a Chinese message.
+    """
+    check = validate.Checker()
+    parsed = {key: fields.parse(check, OUTCOME, key, raw) for key in _OUTCOME_KEYS if key != "people"}
+    empty = validate._clean(raw.get("people")) == ""
+    parsed["people"] = 0 if empty else fields.parse(check, OUTCOME, "people", raw)
+    if parsed["outcome"] in HANDLED and parsed["people"] == 0:
+        check.fail("people", f"“{OUTCOME_LABELS[parsed['outcome']]}”须填写涉及人次（至少 1）")
+    check.done()
+    parsed["note"] = parsed["note"] or None
+    return parsed
+
+
+def clue_unit(con: Connection, clue_id: int) -> tuple[int, date]:
+    """The unit a clue's finding belongs to, and the day it was transferred.
+
+    Raises:
+        NotFound: no such clue.
+    """
+    row = con.one(
+        "SELECT f.unit_id, c.transferred_on FROM clues c JOIN findings f ON f.id = c.finding_id WHERE c.id = ?",
+        [clue_id],
+    )
+    if row is None:
+        raise NotFound(f"问题线索不存在（编号 {clue_id}）")
+    return int(row[0]), row[1]
+
+
+def check_outcome_on_clue(con: Connection, parsed: Mapping[str, Any], *, outcome_id: int | None = None) -> None:
+    """The rules against the clue: a date from its transfer to today, nothing more after 了结.
+
+    `outcome_id` names the step being corrected (it does not count against itself).
+
+    Raises:
+        InvalidInput: a rule broken, naming its field.
+        NotFound: no such clue.
+    """
+    _unit, transferred = clue_unit(con, parsed["clue_id"])
+    label = OUTCOME.label_of
+    if parsed["decided_on"] < transferred:
+        raise InvalidInput.one("decided_on", f"“{label('decided_on')}”不能早于移交日期 {transferred.isoformat()}")
+    if parsed["decided_on"] > con.now.date():
+        raise InvalidInput.one("decided_on", f"“{label('decided_on')}”不能晚于今天")
+    closed = con.scalar(
+        "SELECT count(*) FROM clue_outcomes WHERE clue_id = ? AND outcome = 'closed' AND voided_at IS NULL"
+        " AND id IS DISTINCT FROM ?",
+        [parsed["clue_id"], outcome_id],
+    )
+    if closed and (outcome_id is None or parsed["outcome"] == "closed"):
+        raise InvalidInput.one("outcome", "该线索已了结，不能再登记处置结果")
+
+
 @door.public
 def record_outcome(
     con: Connection, *, clue_id: Any, outcome: Any, people: Any = 0, decided_on: Any, note: Any = None
@@ -85,32 +204,17 @@ def record_outcome(
         NotFound: no such clue.
         PermissionDenied: the unit is outside the user's scope or the user is not a 录入员.
     """
-    check = validate.Checker()
-    clue = check(validate.ident, clue_id, field="clue_id", label="线索编号")
-    kind = check(validate.choice, outcome, field="outcome", label="处置结果", choices=OUTCOME_LABELS)
-    count = check(validate.integer, people, field="people", label="涉及人次", minimum=0, maximum=10000)
-    day = check(validate.day, decided_on, field="decided_on", label="处置日期")
-    note_text = check(validate.text, note, field="note", label="备注", max_length=500)
-    if kind in HANDLED and count == 0:
-        check.fail("people", f"“{OUTCOME_LABELS[kind]}”须填写涉及人次（至少 1）")
-    check.done()
-    row = con.one(
-        "SELECT f.unit_id, c.transferred_on FROM clues c JOIN findings f ON f.id = c.finding_id WHERE c.id = ?", [clue]
+    parsed = check_outcome(
+        {"clue_id": clue_id, "outcome": outcome, "people": people, "decided_on": decided_on, "note": note}
     )
-    if row is None:
-        raise NotFound(f"问题线索不存在（编号 {clue}）")
-    access.require(con, access.ENTER, unit_id=int(row[0]), what="登记线索处置结果")
-    if day < row[1]:
-        raise InvalidInput.one("decided_on", f"“处置日期”不能早于移交日期 {row[1].isoformat()}")
-    if day > con.now.date():
-        raise InvalidInput.one("decided_on", "“处置日期”不能晚于今天")
-    if con.scalar("SELECT count(*) FROM clue_outcomes WHERE clue_id = ? AND outcome = 'closed'", [clue]):
-        raise InvalidInput.one("outcome", "该线索已了结，不能再登记处置结果")
+    unit, _transferred = clue_unit(con, parsed["clue_id"])
+    access.require(con, access.ENTER, unit_id=unit, what="登记线索处置结果")
+    check_outcome_on_clue(con, parsed)
     new_id = int(
         con.scalar(
             "INSERT INTO clue_outcomes (clue_id, outcome, people, decided_on, note, created_at, created_by)"
             " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [clue, kind, count, day, note_text or None, con.now, con.actor],
+            [*(parsed[k] for k in _OUTCOME_KEYS), con.now, con.actor],
         )
     )
     traced(con, "登记线索处置结果", "clue_outcomes", str(new_id), None)
@@ -137,13 +241,15 @@ def list_clues(con: Connection, *, round_ids: Sequence[int] | None = None) -> li
         [rounds, rounds, *params],
     )
     outcomes: dict[int, list[dict[str, Any]]] = {}
-    for item in con.records("SELECT * FROM clue_outcomes ORDER BY decided_on, id"):
+    for item in con.records("SELECT * FROM clue_outcomes WHERE voided_at IS NULL ORDER BY decided_on, id"):
         item["outcome_label"] = OUTCOME_LABELS[item["outcome"]]
         outcomes.setdefault(item["clue_id"], []).append(item)
     for row in rows:
         row["receiver_label"] = RECEIVER_LABELS[row["receiver"]]
         row["involves_top_label"] = YES_NO["yes" if row["involves_top"] else "no"]
         row["outcomes"] = outcomes.get(row["id"], [])
+        for step in row["outcomes"]:
+            step.update(unit_id=row["unit_id"], unit_name=row["unit_name"], description=row["description"])
         row["latest"] = row["outcomes"][-1]["outcome_label"] if row["outcomes"] else "待处置"
         row["steps"] = "；".join(_step(o) for o in row["outcomes"]) or "待处置"
     return rows

@@ -51,6 +51,7 @@ SERVED = (
     "kit.corrections.findings",
     "kit.corrections.history",
     "kit.corrections.items",
+    "kit.corrections.outcomes",
     "kit.corrections.rounds",
     "kit.excel.common",
     "kit.excel.exporting",

@@ -37,6 +37,8 @@ class RoundsModel(app.AppModel):
     feedbacks: t.List[Any] = t.List()  # the chosen round's feedback meetings (voided ones left out)
     feedback_id = t.Int(None, allow_none=True)  # the feedback opened for 更正或作废
     feedback_corrections: t.List[Any] = t.List()  # its 更正 and 作废
+    outcome_id = t.Int(None, allow_none=True)  # the clue's step opened for 更正或作废
+    outcome_corrections: t.List[Any] = t.List()  # its 更正 and 作废
     units: t.List[Any] = t.List()
     people: t.List[Any] = t.List()
     leaders: t.List[Any] = t.List()
@@ -71,6 +73,10 @@ class RoundsModel(app.AppModel):
             self.clues = inspections.list_clues(con, round_ids=[chosen])
             self.round_corrections = corrections.corrections_of(con, table="inspection_rounds", record_id=chosen)
             self.feedbacks = inspections.list_feedbacks(con, round_id=chosen)
+        if self.outcome_id is not None:
+            self.outcome_corrections = corrections.corrections_of(con, table="clue_outcomes", record_id=self.outcome_id)
+        if self.outcome_id not in {o["id"] for o in self.outcomes()}:
+            self.outcome_id = None
         if self.feedback_id is not None:
             self.feedback_corrections = corrections.corrections_of(con, table="feedbacks", record_id=self.feedback_id)
         if self.feedback_id not in {f["id"] for f in self.feedbacks}:
@@ -148,6 +154,59 @@ class RoundsModel(app.AppModel):
             "作废巡察轮次", lambda con: corrections.void_round(con, round_id=round_id, reason=values.get("reason"))
         )
         return f"已作废轮次 {code}，它不再出现在轮次列表中"
+
+    def outcomes(self) -> list[dict[str, Any]]:
+        """The live steps taken on the round's clues (处置记录), each with its clue's unit."""
+        return [step for clue in self.clues for step in clue["outcomes"]]
+
+    def open_outcome(self, outcome_id: int | None) -> None:
+        """Open one step for 更正或作废, with its corrections so far."""
+        self.outcome_id = outcome_id
+        with db.read(self.db_path) as con:
+            self._refresh(con, self.round_id)
+
+    def outcome(self) -> dict[str, Any] | None:
+        return next((o for o in self.outcomes() if o["id"] == self.outcome_id), None)
+
+    def outcome_values(self) -> dict[str, Any]:
+        """The opened step's fields as its correction form shows them (numbers and dates as text)."""
+        found = self.outcome()
+        if found is None:
+            return {}
+        return {
+            "outcome": found["outcome"],
+            "people": str(found["people"]),
+            "decided_on": found["decided_on"].isoformat(),
+            "note": found["note"] or "",
+        }
+
+    def _need_outcome(self) -> dict[str, Any]:
+        found = self.outcome()
+        if found is None:
+            raise InvalidInput.one("outcome_id", "请先在上方的处置记录中选择要更正或作废的一条")
+        return found
+
+    def correct_outcome(self, values: dict[str, Any]) -> str:
+        """更正 the opened step (what differs from what is stored, with the reason); returns the message."""
+        found = self._need_outcome()
+        stored = self.outcome_values()
+        changes = {k: values.get(k) for k in stored if (values.get(k) or "") != (stored[k] or "")}
+        self._write(
+            "更正线索处置",
+            lambda con: corrections.correct_outcome(
+                con, outcome_id=found["id"], reason=values.get("reason"), **changes
+            ),
+        )
+        return f"已更正{found['unit_name']}线索的“{found['outcome_label']}”，统计随之改变"
+
+    def void_outcome(self, values: dict[str, Any]) -> str:
+        """作废 the opened step; returns the message."""
+        found = self._need_outcome()
+        self._write(
+            "作废线索处置",
+            lambda con: corrections.void_outcome(con, outcome_id=found["id"], reason=values.get("reason")),
+        )
+        return f"已作废{found['unit_name']}线索的“{found['outcome_label']}”"
 
     def open_feedback(self, feedback_id: int | None) -> None:
         """Open one feedback of the round for 更正或作废, with its corrections so far."""

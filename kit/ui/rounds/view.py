@@ -49,6 +49,8 @@ POOL_FIELDS = [
     FieldSpec("pool", "人员库", "choice", required=True, options=labelled(inspections.POOL_LABELS), width="10em"),
 ]
 FEEDBACK_FIELDS = declared(inspections.FEEDBACK, ("unit_id", "mode", "held_on", "leader_id", "note"))
+# A clue's step, corrected: its clue names it (a step recorded on the wrong clue is voided).
+OUTCOME_FIX_FIELDS = declared(inspections.OUTCOME, ("outcome", "people", "decided_on", "note"))
 # A feedback's correction: its round and unit name it (one recorded for the wrong unit is voided).
 FEEDBACK_FIX_FIELDS = declared(inspections.FEEDBACK, ("mode", "held_on", "leader_id", "note"))
 EVALUATION_FIELDS = [
@@ -104,6 +106,19 @@ class RoundsView:
         self._fixing: int | None = None  # the round the correction form was filled with
         self.round_fix_box = w.VBox([])
         self.round_log = Html("")
+        self.outcome_fix: CorrectionPanel | None = None
+        self._fixing_outcome: int | None = None  # the step the correction form was filled with
+        self.outcome_fix_box = w.VBox([])
+        self.outcome_log = Html("")
+        self.steps = TableView(
+            inspections.OUTCOME_LIST,
+            css="kit-steps",
+            on_open=model.open_outcome,
+            open_label="更正或作废",
+            can_open=lambda _row: self.outcome_fix is not None,
+            export_name=lambda: f"线索处置记录（{self._round_code()}）.xlsx",
+            sheet="线索处置记录",
+        )
         self.feedback_fix: CorrectionPanel | None = None
         self._fixing_feedback: int | None = None  # the feedback the correction form was filled with
         self.feedback_fix_box = w.VBox([])
@@ -169,7 +184,15 @@ class RoundsView:
                         self.evaluation_box,
                     ]
                 ),
-                w.VBox([self.clues.box, self.outcome_box]),
+                w.VBox(
+                    [
+                        self.clues.box,
+                        self.outcome_box,
+                        *self._section("处置记录", self.steps.box),
+                        self.outcome_fix_box,
+                        self.outcome_log,
+                    ]
+                ),
                 w.VBox([self.pool.box, self.pool_box]),
             ]
         )
@@ -215,6 +238,10 @@ class RoundsView:
             ROUND_FIX_FIELDS, correct=m.correct_round, void=m.void_round, void_label="作废本轮"
         )
         self.round_fix_box.children = self._section("更正或作废本轮", self.round_fix.box)
+        self.outcome_fix = CorrectionPanel(
+            OUTCOME_FIX_FIELDS, correct=m.correct_outcome, void=m.void_outcome, void_label="作废此处置"
+        )
+        self.outcome_fix_box.children = self._section("更正或作废所选处置", self.outcome_fix.box)
         self.feedback_fix = CorrectionPanel(
             FEEDBACK_FIX_FIELDS, correct=m.correct_feedback, void=m.void_feedback, void_label="作废此反馈"
         )
@@ -280,9 +307,25 @@ class RoundsView:
             self._fixing = m.round_id
         self.round_log.value = corrections_html(m.round_corrections, "本轮没有更正或作废记录。") if m.rounds else ""
         self._draw_feedback()
+        self._draw_outcome()
         for box in [*self.entry_boxes, self.round_fix_box, self.pool_box, self.feedback_box, self.outcome_box]:
             box.layout.display = None if m.can_enter else "none"
         self.evaluation_box.layout.display = None if m.can_review else "none"
+
+    def _draw_outcome(self) -> None:
+        """The steps taken on the round's clues; the one opened, in the correction form, with its history."""
+        m = self.model
+        self.steps.show(m.outcomes())
+        opened = m.outcome()
+        if self.outcome_fix is not None and opened is not None:
+            if self._fixing_outcome != opened["id"] or not self.outcome_fix.form.dirty:
+                self.outcome_fix.fill(m.outcome_values(), reviewed=False)  # what the user is typing stays
+                self._fixing_outcome = opened["id"]
+        elif opened is None:
+            self._fixing_outcome = None
+        show_if(self.outcome_fix_box, self.outcome_fix is not None and opened is not None)
+        history = corrections_html(m.outcome_corrections, "该处置没有更正或作废记录。")
+        self.outcome_log.value = history if opened is not None else ""
 
     def _draw_feedback(self) -> None:
         """The round's feedback list; the one opened, in the correction form, with its history."""
