@@ -7,6 +7,7 @@ import io
 import pkgutil
 from collections.abc import Callable, Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from kit.fields import Field, Record
 from kit.ui.forms import Form, declared
 
 TODAY = date(2025, 6, 30)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def all_records() -> list[Record]:
@@ -117,6 +119,17 @@ def test_the_template_is_the_declaration(importable: Record) -> None:
         assert guide[label][1] == ("仅供参考" if spec.reference else "必填" if spec.required else "选填")
         if spec.kind == "choice":
             assert guide[label][3] == "、".join(spec.choices.values())
+
+
+def test_the_blank_templates_kept_in_data_are_the_declarations(importable: Record) -> None:
+    kept = load_workbook(ROOT / "data" / "templates" / f"{importable.kind}.xlsx")
+    fresh = load_workbook(io.BytesIO(excel.template(importable.kind)))
+    assert kept.sheetnames == fresh.sheetnames
+    for sheet in fresh.sheetnames:
+        values = [list(row) for row in fresh[sheet].iter_rows(values_only=True)]
+        assert [list(row) for row in kept[sheet].iter_rows(values_only=True)] == values, (
+            f"data/templates/{importable.kind}.xlsx differs from its declaration in “{sheet}”: python -m kit.excel"
+        )
 
 
 def test_a_form_built_from_the_declaration_has_its_labels_marks_and_choices(record: Record) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 from kit import door, inspections, rectification, registry
@@ -146,3 +147,15 @@ def template(kind: str, *, con: Connection | None = None, round_id: int | None =
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def write_blank(folder: str | Path) -> list[Path]:
+    """Write the blank import templates (no office data) into `folder`, as `data/templates/` keeps them."""
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for kind in RECORDS:
+        path = target / f"{kind}.xlsx"
+        path.write_bytes(template(kind))
+        written.append(path)
+    return written
