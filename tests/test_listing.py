@@ -112,6 +112,7 @@ DECLARED = {
         lambda con: inspections.round_groups(con, round_id=inspections.list_rounds(con)[0]["id"]),
     ),
     "inspections.POOL_LIST": (inspections.POOL_LIST, lambda con: inspections.list_pool(con)),
+    "rectification.HANDOVER_LIST": (rectification.HANDOVER_LIST, lambda con: rectification.list_handovers(con)),
     "inspections.OUTCOME_LIST": (
         inspections.OUTCOME_LIST,
         lambda con: next(c["outcomes"] for c in inspections.list_clues(con) if c["outcomes"]),

@@ -574,6 +574,30 @@ def test_both_sides_sign_the_handover(ward: dict[str, Any], monkeypatch: pytest.
     assert model.handovers[0]["complete"]
 
 
+def test_a_handover_row_puts_it_in_the_sign_form_until_both_have_signed(
+    ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIT_OPERATOR", "luru")
+    view = InspectionView(InspectionModel(ward["db"]))
+    view.load()
+    tab = view.handovers
+    assert tab.form is not None
+    assert "张一" in tab.table.page_html()
+    assert "待签字" in tab.table.page_html()
+    [handover] = view.model.handovers
+    opener = tab.table.lines[0][0]
+    assert (opener.description, opener.disabled) == ("签字", False)
+    opener.click()
+    assert tab.form.values()["handover_id"] == handover["id"]
+    tab.form.inputs["side"].value = "outgoing"
+    tab.form.run_submit()
+    tab.table.lines[0][0].click()
+    tab.form.inputs["side"].value = "incoming"
+    tab.form.run_submit()
+    assert "已完成" in tab.table.page_html()
+    assert tab.table.lines[0][0].disabled  # nothing left to sign
+
+
 def test_an_analyst_sees_the_ledger_without_any_entry_or_review_form(
     ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

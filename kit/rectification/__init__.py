@@ -34,7 +34,7 @@ from kit.rectification.common import (
 from kit.rectification.copies import COPY_LIST, READ_NAMES, copies_for, leaders_in_charge, mark_copies_read
 from kit.rectification.deadlines import Flag, add_months, deadline_flag, reminder_offsets, set_reminder_offsets
 from kit.rectification.evaluation import OVERVIEW_LIST, evaluate, grade_for, overview, poor_units
-from kit.rectification.handovers import SIDE_LABELS, handover_for_change, list_handovers, sign_handover
+from kit.rectification.handovers import HANDOVER_LIST, SIDE_LABELS, handover_for_change, list_handovers, sign_handover
 from kit.rectification.items import (
     ITEM,
     ITEM_LIST,
@@ -66,6 +66,7 @@ __all__ = [
     "DEFAULT_OFFSETS",
     "EVALUATION_BANDS",
     "FLAG_NAMES",
+    "HANDOVER_LIST",
     "ITEM",
     "ITEMS_SEQUENCE",
     "ITEM_LIST",

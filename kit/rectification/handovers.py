@@ -8,6 +8,7 @@ from typing import Any
 from kit import access, door, registry, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
+from kit.listing import Column, Filter, Listing
 from kit.rectification.common import traced, traced_state
 from kit.rectification.items import live_item
 from kit.rectification.progress import add_update, set_item
@@ -98,6 +99,27 @@ def sign_handover(con: Connection, *, handover_id: Any, side: Any, on: Any = Non
     traced(con, "整改交接签字", "rectification_handovers", str(ident), before)
 
 
+# The handovers as the 巡察整改 app lists them (交接): the rows of `list_handovers`, newest first.
+HANDOVER_LIST = Listing(
+    columns=(
+        Column("id", "编号", "number", width=4),
+        Column("unit_name", "单位", width=8),
+        Column("changed_on", "调整日期", "date", width=6.5),
+        Column("from_shown", "交出方", width=6),
+        Column("to_name", "接收方", width=6),
+        Column("items", "事项数", "number", width=4.5),
+        Column("outgoing_shown", "交出方签字", width=6.5),
+        Column("incoming_shown", "接收方签字", width=6.5),
+        Column("state_label", "状态", width=5),
+    ),
+    sort="changed_on",
+    descending=True,
+    filters=(Filter("unit_id", "单位", shown="unit_name"), Filter("state_label", "状态")),
+    search=("unit_name", "from_shown", "to_name"),
+    empty="没有整改交接记录。",
+)
+
+
 @door.public
 def list_handovers(con: Connection) -> list[dict[str, Any]]:
     """Handovers of units in scope, newest first, with both leaders' names and whether both signed."""
@@ -111,4 +133,8 @@ def list_handovers(con: Connection) -> list[dict[str, Any]]:
     for row in rows:
         row["items"] = len(row["item_ids"])
         row["complete"] = row["outgoing_signed"] is not None and row["incoming_signed"] is not None
+        row["from_shown"] = row["from_name"] or "（空缺）"
+        row["outgoing_shown"] = row["outgoing_signed"].isoformat() if row["outgoing_signed"] else "未签"
+        row["incoming_shown"] = row["incoming_signed"].isoformat() if row["incoming_signed"] else "未签"
+        row["state_label"] = "已完成" if row["complete"] else "待签字"
     return rows
