@@ -210,7 +210,7 @@ def test_an_item_asked_to_close_by_one_user_is_closed_by_a_reviewer(
     reviewer = Session(chromium, served, "shenhe", "陈审核（录入员、审核员）")
     page = reviewer.page
     page.get_by_role("tab", name="整改台账").click()
-    expect(page.locator("table.kit-pending")).to_contain_text(SECOND_MEASURE)
+    expect(page.locator(".kit-list-kit-pending")).to_contain_text(SECOND_MEASURE)
     pending = field(page, "待审核事项＊")
     pending.select_option(label=next(o for o in pending.locator("option").all_inner_texts() if SECOND_MEASURE in o))
     field(page, "审核意见＊").fill("佐证材料齐全，同意销号")

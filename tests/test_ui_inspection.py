@@ -486,14 +486,17 @@ def test_a_closed_item_changes_only_when_another_reviewer_agrees_in_the_app(
     form = checker.ledger.request_form
     assert form is not None
     assert checker.ledger.request_box.layout.display is None
-    assert "责任人：办公室主任 → 纪检委员" in checker.ledger.requests.value
-    form.inputs["request"].value = form.inputs["request"].options[0][1]
+    assert "责任人：办公室主任 → 纪检委员" in checker.ledger.requests.page_html()
+    opener = checker.ledger.requests.lines[0][0]
+    assert opener.description == "审核"
+    opener.click()  # the row's 审核 puts that request in the form below
+    assert form.values()["request"] == checker.model.requests[0]["id"]
     form.inputs["note"].value = "核实无误"
     form.run_submit()
     assert "已生效" in form.status.value
     with db.read(ward["db"]) as con:
         assert con.scalar("SELECT responsible FROM rectification_items WHERE id = ?", [ward["item"]]) == "纪检委员"
-    assert "没有待审核的更正或作废申请" in checker.ledger.requests.value
+    assert "没有待审核的更正或作废申请" in checker.ledger.requests.empty.value
 
 
 def test_a_returned_request_is_open_again(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -655,7 +658,7 @@ def test_a_reviewer_sees_the_review_area(ward: dict[str, Any], monkeypatch: pyte
     assert view.ledger.review_box.layout.display is None
     assert view.ledger.review_form is not None
     assert view.ledger.review_form.box in view.ledger.review_box.children
-    assert "没有待审核的销号申请" in view.ledger.pending.value
+    assert "没有待审核的销号申请" in view.ledger.pending.empty.value
 
 
 def test_overdue_items_are_highlighted_in_the_ledger(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:

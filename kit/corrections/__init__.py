@@ -41,7 +41,7 @@ from kit.corrections.common import (
 )
 from kit.corrections.feedback import correct_feedback, void_feedback
 from kit.corrections.findings import correct_finding, void_finding
-from kit.corrections.history import corrections_of, pending_requests
+from kit.corrections.history import REQUEST_LIST, corrections_of, pending_requests
 from kit.corrections.items import correct_item, review, void_item
 from kit.corrections.outcomes import correct_outcome, void_outcome
 from kit.corrections.rounds import correct_round, void_round
@@ -54,6 +54,7 @@ __all__ = [
     "KIND_LABELS",
     "OUTCOME",
     "RECORD_LABELS",
+    "REQUEST_LIST",
     "ROUND",
     "STATE_SQL",
     "STATUS_LABELS",

@@ -9,6 +9,25 @@ from typing import Any
 from kit import access, door, validate
 from kit.corrections.common import KIND_LABELS, RECORD_LABELS, STATUS_LABELS
 from kit.db import Connection
+from kit.listing import Column, Filter, Listing
+
+# Requests waiting for a 审核员 as the ledger lists them: the rows of `pending_requests`.
+REQUEST_LIST = Listing(
+    columns=(
+        Column("id", "编号", "number", width=4),
+        Column("record_label", "记录类型", width=6),
+        Column("record_id", "记录编号", "number", width=5),
+        Column("unit_name", "单位", width=8),
+        Column("kind_label", "申请", width=4),
+        Column("summary", "内容", width=24, limit=60),
+        Column("requested_by_name", "申请人", width=6),
+        Column("requested_at", "申请时间", "moment", width=8),
+    ),
+    sort="id",
+    filters=(Filter("record_label", "记录类型"), Filter("kind_label", "申请")),
+    search=("unit_name", "summary", "requested_by_name"),
+    empty="没有待审核的更正或作废申请。",
+)
 
 _SQL = """
 SELECT c.id, c.record_table, c.record_id, c.unit_id, un.name AS unit_name, c.kind, c.reason, c.changes_json,

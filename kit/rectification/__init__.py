@@ -50,7 +50,7 @@ from kit.rectification.items import (
     refuse_voided,
     store_items,
 )
-from kit.rectification.ledger import evidence, item_history, list_items
+from kit.rectification.ledger import PENDING_LIST, evidence, item_history, list_items
 from kit.rectification.paper import PAPER_REASONS, paper_flags
 from kit.rectification.progress import (
     add_update,
@@ -74,6 +74,7 @@ __all__ = [
     "OFFSETS_KEY",
     "OVERVIEW_LIST",
     "PAPER_REASONS",
+    "PENDING_LIST",
     "POOR_GRADE",
     "READ_NAMES",
     "SIDE_LABELS",

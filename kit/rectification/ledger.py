@@ -9,9 +9,26 @@ from typing import Any
 from kit import access, door, validate
 from kit.db import Connection
 from kit.errors import NotFound
+from kit.listing import Column, Filter, Listing
 from kit.rectification.common import FLAG_NAMES, STATUS_LABELS, UPDATE_LABELS
 from kit.rectification.deadlines import deadline_flag, reminder_offsets
 from kit.rectification.items import live_item
+
+# Items waiting for 销号 as a reviewer lists them: the rows of `list_items(statuses=["pending"])`.
+PENDING_LIST = Listing(
+    columns=(
+        Column("id", "编号", "number", width=4),
+        Column("round_code", "轮次", width=5),
+        Column("unit_name", "单位", width=8),
+        Column("measure", "整改措施", width=18, limit=40),
+        Column("close_requested_by_name", "申请人", width=6),
+        Column("evidence", "佐证", "number", width=4),
+    ),
+    sort="id",
+    filters=(Filter("unit_id", "单位", shown="unit_name"),),
+    search=("unit_name", "measure", "close_requested_by_name"),
+    empty="没有待审核的销号申请。",
+)
 
 _ITEMS_SQL = """
 SELECT i.id, i.finding_id, f.round_id, r.code AS round_code, f.unit_id, u.code AS unit_code, u.name AS unit_name,

@@ -7,7 +7,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from kit import rectification
+from kit import corrections, rectification
 from kit.formats import moment
 from kit.markup import Markup, html, join, text
 from kit.ui import app
@@ -94,10 +94,22 @@ class LedgerTab:
         self.progress_box = w.VBox([])
         self.extend_box = w.VBox([])
         self.close_box = w.VBox([])
-        self.pending = Html("")
+        self.pending = TableView(
+            rectification.PENDING_LIST,
+            css="kit-pending",
+            on_open=self._pick_pending,
+            open_label="审核",
+            can_open=lambda _row: self.review_form is not None,
+        )
         self.review_box = w.VBox([])
         self.fix_box = w.VBox([])
-        self.requests = Html("")
+        self.requests = TableView(
+            corrections.REQUEST_LIST,
+            css="kit-requests",
+            on_open=self._pick_request,
+            open_label="审核",
+            can_open=lambda _row: self.request_form is not None,
+        )
         self.request_box = w.VBox([])
         self.add_box = w.VBox([])
         self.import_box = w.VBox([])
@@ -172,7 +184,7 @@ class LedgerTab:
         self.reject = w.Button(description="退回", button_style="warning")
         self.reject.on_click(lambda _b: self._reject())
         self.review_form.box.children[-1].children = [self.review_form.submit, self.reject, self.review_form.status]
-        self.review_box.children = [section("审核销号（审核员）"), self.pending, self.review_form.box]
+        self.review_box.children = [section("审核销号（审核员）"), self.pending.box, self.review_form.box]
         self.request_form = Form(REQUEST_FIELDS, submit_label="同意", on_submit=self._agree)
         self.refuse = w.Button(description="不同意", button_style="warning")
         self.refuse.on_click(lambda _b: self._refuse())
@@ -181,7 +193,7 @@ class LedgerTab:
             self.refuse,
             self.request_form.status,
         ]
-        self.request_box.children = [section("审核更正与作废申请（审核员）"), self.requests, self.request_form.box]
+        self.request_box.children = [section("审核更正与作废申请（审核员）"), self.requests.box, self.request_form.box]
 
     # -- model → widgets ---------------------------------------------------------
     def draw(self) -> None:
@@ -201,12 +213,12 @@ class LedgerTab:
             self.review_form.set_choices(
                 {"review_item": (pending, keep(pending, self.review_form.values()["review_item"]))}
             )
-        self.pending.value = pending_html(m.pending)
+        self.pending.show(m.pending)
         show_if(self.review_box, m.can_review)
         if self.request_form is not None:
             asked = [(_request_label(r), r["id"]) for r in m.requests]
             self.request_form.set_choices({"request": (asked, keep(asked, self.request_form.values()["request"]))})
-        self.requests.value = corrections_html(m.requests, "没有待审核的更正或作废申请。")
+        self.requests.show(m.requests)
         show_if(self.request_box, m.can_review)
 
     def _draw_item(self, _change: Any = None) -> None:
@@ -280,6 +292,16 @@ class LedgerTab:
             return
         name, data = self.model.evidence(self.big_file.value)
         self.big_link.value = file_link(data, name, f"下载 {name}", mime="application/octet-stream")
+
+    def _pick_pending(self, item_id: Any) -> None:
+        """A waiting item's 审核: the review form below takes that item."""
+        if self.review_form is not None:
+            self.review_form.inputs["review_item"].value = item_id
+
+    def _pick_request(self, request_id: Any) -> None:
+        """A waiting request's 审核: the request form below takes that request."""
+        if self.request_form is not None:
+            self.request_form.inputs["request"].value = request_id
 
     def _agree(self, values: dict[str, Any]) -> str:
         return self.model.review_request(values, approve=True)
@@ -372,22 +394,3 @@ def history_html(steps: list[dict[str, Any]], files: dict[int, tuple[str, bytes]
     ]
     headers = ["时间", "操作人", "类型", "内容", "进度", "新时限", "佐证材料"]
     return table("kit-history", headers, cells, "该事项尚无进展记录。")
-
-
-def pending_html(rows: list[dict[str, Any]]) -> Markup:
-    cells = [
-        (
-            "",
-            [
-                text(i["id"]),
-                text(i["round_code"] or ""),
-                text(i["unit_name"]),
-                text(i["measure"]),
-                text(i["close_requested_by_name"] or ""),
-                text(i["evidence"]),
-            ],
-        )
-        for i in rows
-    ]
-    headers = ["编号", "轮次", "单位", "整改措施", "申请人", "佐证"]
-    return table("kit-pending", headers, cells, "没有待审核的销号申请。")
