@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from kit import assessments, db, inspections, rectification, registry
+from kit import assessments, corrections, db, inspections, rectification, registry
 from kit.ui.rounds import person_label
 from tests.conftest import copy_database
 
@@ -443,3 +443,38 @@ def test_the_page_asks_before_it_closes_with_input_not_yet_saved(page: Page, ser
     second.close(run_before_unload=True)
     expect(second.locator(".kit-app")).to_be_visible()  # the dismissed question kept the page open
     assert asked == ["beforeunload"]
+
+
+def test_a_feedback_is_corrected_and_voided_from_its_row_with_its_history(page: Page, server: b.Server) -> None:
+    path = db_of(server)
+    with db.read(path) as con:
+        chosen = next(r for r in inspections.list_rounds(con) if inspections.list_feedbacks(con, round_id=r["id"]))
+        feedbacks = inspections.list_feedbacks(con, round_id=chosen["id"])
+    first = min(feedbacks, key=lambda f: f["held_on"])  # the table's default order (a stable sort)
+    page.goto(server.url("/voila/render/rounds.ipynb"))
+    picker = page.get_by_label("巡察轮次")
+    expect(picker).to_contain_text(chosen["name"], timeout=60_000)
+    picker.select_option(value=picker.locator("option", has_text=chosen["name"]).first.get_attribute("value") or "")
+    page.get_by_role("tab", name="反馈与整改评估").click()
+    table = page.locator(".kit-list-kit-feedbacks")
+    expect(table.get_by_text(f"共 {len(feedbacks)} 条")).to_be_visible(timeout=20_000)
+    expect(table.locator("table.kit-feedbacks tr").first).to_contain_text(first["unit_name"])
+    table.get_by_role("button", name="更正或作废").first.click()
+    panel = page.locator(".kit-correction").filter(has=page.get_by_role("button", name="作废此反馈"))
+    expect(panel.get_by_label("反馈日期＊")).to_have_value(first["held_on"].isoformat())
+    later = first["held_on"].replace(day=min(first["held_on"].day + 1, 28))
+    panel.get_by_label("反馈日期＊").fill(later.isoformat())
+    panel.get_by_label("更正或作废理由＊").fill("反馈日期录错")
+    panel.get_by_role("button", name="保存更正").click()
+    expect(page.get_by_role("status").filter(has_text="已更正")).to_be_visible()
+    expect(page.locator("table.kit-corrections")).to_contain_text(
+        f"反馈日期：{first['held_on'].isoformat()} → {later.isoformat()}"
+    )
+    panel.get_by_label("更正或作废理由＊").fill("登记错了单位")
+    panel.get_by_role("button", name="作废此反馈").click()
+    expect(page.get_by_role("status").filter(has_text="已作废")).to_be_visible()
+    expect(table.get_by_text(f"共 {len(feedbacks) - 1} 条")).to_be_visible()
+    with db.read(path) as con:
+        log = corrections.corrections_of(con, table="feedbacks", record_id=first["id"])
+        assert first["id"] not in {f["id"] for f in inspections.list_feedbacks(con, round_id=chosen["id"])}
+    assert [(c["kind_label"], c["reason"]) for c in log] == [("更正", "反馈日期录错"), ("作废", "登记错了单位")]

@@ -213,6 +213,8 @@ def test_a_feedback_is_opened_from_its_row_corrected_voided_and_recorded_again(v
     assert OK in panel.form.status.value
     assert [f["unit_name"] for f in view.model.feedbacks] == ["乙县委"]
     assert view.feedback_fix_box.layout.display == "none"
+    assert "已作废甲县委的集中反馈" in panel.done.value  # shown although the panel is hidden
+    assert panel.done in view.fix_done["feedback"].children
     assert view.feedback_form is not None
     assert OK in _submit(view.feedback_form, unit_id=unit_a, mode="collective", held_on="2024-06-11", leader_id=leader)
     assert sorted(f["unit_name"] for f in view.model.feedbacks) == ["乙县委", "甲县委"]

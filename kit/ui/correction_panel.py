@@ -14,7 +14,7 @@ from typing import Any
 import ipywidgets as w
 
 from kit.markup import Markup, html, join, text
-from kit.ui.forms import FieldSpec, Form
+from kit.ui.forms import OK, FieldSpec, Form, outcome_line, status_html
 from kit.ui.widgets import table
 
 REASON = FieldSpec(
@@ -42,6 +42,8 @@ class CorrectionPanel:
         submit_row = self.form.box.children[-1]
         submit_row.children = [self.form.submit, self.void_button, self.form.status]
         self.box = self.form.box.add_class("kit-correction")
+        # What a 作废 did: shown where the app places it, since the panel hides with its voided record.
+        self.done = outcome_line()
 
     def fill(self, values: dict[str, Any], *, reviewed: bool) -> None:
         """Show a record's stored values; a reviewed record's buttons say that a 审核员 decides."""
@@ -55,7 +57,12 @@ class CorrectionPanel:
 
     def _void(self) -> None:
         """作废 shares the form's reason, errors and status: run the form with the other action."""
-        self.form.run_submit(self.void)
+        self.form.run_submit(self._voiding)
+
+    def _voiding(self, values: dict[str, Any]) -> str:
+        message = self.void(values)
+        self.done.value = status_html(OK, message)
+        return message
 
 
 def corrections_html(rows: Sequence[dict[str, Any]], empty: str) -> Markup:

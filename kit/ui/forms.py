@@ -39,6 +39,18 @@ _SAVING_FORMS: weakref.WeakSet[Form] = weakref.WeakSet()
 _MARKS: weakref.WeakSet[Html] = weakref.WeakSet()
 
 
+# Lines that show an outcome outside any form (a 作废 whose panel hides with its record): cleared,
+# like the forms' own statuses, when the next action starts.
+_OUTCOME_LINES: weakref.WeakSet[Html] = weakref.WeakSet()
+
+
+def outcome_line() -> Html:
+    """An outcome shown outside a form, until the next action starts."""
+    line = Html("")
+    _OUTCOME_LINES.add(line)
+    return line
+
+
 def unsaved_mark() -> Html:
     """A widget the page finds as `.kit-unsaved` while any saving form holds input not yet saved."""
     mark = Html("", layout=w.Layout(display="none"))
@@ -294,6 +306,8 @@ class Form:
         for other in list(_SAVING_FORMS):  # one outcome shown at a time: the latest action's
             if other is not self and other.status.value:
                 other.status.value = ""
+        for line in list(_OUTCOME_LINES):
+            line.value = ""
         self.submit.disabled = True
         self.submit.description = "正在保存…"
         self.set_status(WORKING, "正在保存，请稍候…")

@@ -80,6 +80,7 @@ class FindingsTab:
         self.detail_status = Html("")
         self.detail = Html("")
         self.fix_box = w.VBox([])
+        self.fix_done = w.VBox([])  # a 作废's outcome, which outlives the panel it was made in
         self.box = w.VBox(
             [
                 self.entry,
@@ -89,6 +90,7 @@ class FindingsTab:
                 self.detail_status,
                 self.detail,
                 self.fix_box,
+                self.fix_done,
                 self.imports,
                 section("问题线索"),
                 self.clues.box,
@@ -139,6 +141,7 @@ class FindingsTab:
             FINDING_FIELDS, correct=self.model.correct_finding, void=self.model.void_finding, void_label="作废此问题"
         )
         self.fix_box.children = [section("更正或作废此问题"), self.fix.box]
+        self.fix_done.children = [self.fix.done]
         self.imports.children = [section("从Excel导入发现问题"), self.importer.box]
         self.clue_entry.children = [
             section("移交问题线索"),

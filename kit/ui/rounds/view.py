@@ -105,6 +105,7 @@ class RoundsView:
         self.round_fix: CorrectionPanel | None = None
         self._fixing: int | None = None  # the round the correction form was filled with
         self.round_fix_box = w.VBox([])
+        self.fix_done = {name: w.VBox([]) for name in ("round", "feedback", "outcome")}  # 作废's outcomes
         self.round_log = Html("")
         self.outcome_fix: CorrectionPanel | None = None
         self._fixing_outcome: int | None = None  # the step the correction form was filled with
@@ -173,12 +174,15 @@ class RoundsView:
         self.outcome_box = w.VBox([])
         self.tabs = w.Tab(
             children=[
-                w.VBox([self.groups.box, *self.entry_boxes, self.round_fix_box, self.round_log]),
+                w.VBox(
+                    [self.groups.box, *self.entry_boxes, self.round_fix_box, self.fix_done["round"], self.round_log]
+                ),
                 w.VBox(
                     [
                         self.targets.box,
                         *self._section("巡察反馈", self.feedbacks.box),
                         self.feedback_fix_box,
+                        self.fix_done["feedback"],
                         self.feedback_log,
                         self.feedback_box,
                         self.evaluation_box,
@@ -190,6 +194,7 @@ class RoundsView:
                         self.outcome_box,
                         *self._section("处置记录", self.steps.box),
                         self.outcome_fix_box,
+                        self.fix_done["outcome"],
                         self.outcome_log,
                     ]
                 ),
@@ -238,14 +243,17 @@ class RoundsView:
             ROUND_FIX_FIELDS, correct=m.correct_round, void=m.void_round, void_label="作废本轮"
         )
         self.round_fix_box.children = self._section("更正或作废本轮", self.round_fix.box)
+        self.fix_done["round"].children = [self.round_fix.done]
         self.outcome_fix = CorrectionPanel(
             OUTCOME_FIX_FIELDS, correct=m.correct_outcome, void=m.void_outcome, void_label="作废此处置"
         )
         self.outcome_fix_box.children = self._section("更正或作废所选处置", self.outcome_fix.box)
+        self.fix_done["outcome"].children = [self.outcome_fix.done]
         self.feedback_fix = CorrectionPanel(
             FEEDBACK_FIX_FIELDS, correct=m.correct_feedback, void=m.void_feedback, void_label="作废此反馈"
         )
         self.feedback_fix_box.children = self._section("更正或作废所选反馈", self.feedback_fix.box)
+        self.fix_done["feedback"].children = [self.feedback_fix.done]
 
     def _build_review(self) -> None:
         self.evaluation_form = Form(
