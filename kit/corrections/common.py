@@ -10,6 +10,7 @@ from typing import Any
 
 from kit import inspections, rectification, trace, validate
 from kit.db import Connection
+from kit.errors import InvalidInput
 
 KIND_LABELS = {"correct": "更正", "void": "作废"}
 STATUS_LABELS = {"applied": "已生效", "pending": "待审核", "rejected": "未同意"}
@@ -136,3 +137,85 @@ def update_record(
     assignments = ", ".join(f"{name} = ?" for name in values)
     con.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", [*values.values(), record_id])
     trace.record(con, action=action, table=table, key=key, before=before, after=trace.state(con, states, table, key))
+
+
+def asked_reason(correctable: Correctable, reason: Any, changes: Mapping[str, Any], fixed: Mapping[str, str]) -> str:
+    """A correction's reason, checked with what it asks to change (`fixed`: fields that name the record, and why).
+
+    Raises:
+        InvalidInput: no reason, or a field that cannot be corrected, each named.
+    """
+    check = validate.Checker()
+    text = check(reason_text, reason, "correct")
+    unknown = sorted(set(changes) - set(correctable.fields))
+    if unknown:
+        key = unknown[0]
+        check.fail(key, fixed.get(key) or f"“{key}”不是{correctable.label}可以更正的字段")
+    check.done()
+    return str(text)
+
+
+def differences(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored values a correction changes.
+
+    Raises:
+        InvalidInput: it changes nothing.
+    """
+    differ = {k: v for k, v in after.items() if before[k] != v}
+    if not differ:
+        raise InvalidInput.one("reason", "没有要更正的内容：各项与原记录相同")
+    return differ
+
+
+def shown_changes(correctable: Correctable, old: Mapping[str, str], new: Mapping[str, str]) -> dict[str, list[str]]:
+    """Label → [before, after] of each field shown differently, as the history lists them."""
+    return {correctable.fields[k]: [old[k], new[k]] for k in correctable.fields if old[k] != new[k]}
+
+
+def apply_correction(
+    con: Connection,
+    correctable: Correctable,
+    record_id: int,
+    *,
+    unit_id: int | None,
+    reason: str,
+    values: Mapping[str, Any],
+    shown: Mapping[str, Any],
+    key: str | None = None,
+) -> int:
+    """Change the record and log the correction (applied at once), traced; returns its id."""
+    update_record(con, correctable.table, record_id, f"更正{correctable.label}", values, key=key)
+    return log_correction(
+        con,
+        table=correctable.table,
+        record_id=record_id,
+        unit_id=unit_id,
+        kind="correct",
+        reason=reason,
+        changes=shown,
+        status="applied",
+    )
+
+
+def apply_void(
+    con: Connection,
+    correctable: Correctable,
+    record_id: int,
+    *,
+    unit_id: int | None,
+    reason: str,
+    key: str | None = None,
+) -> int:
+    """Mark the record voided and log the void (applied at once), traced; returns its id."""
+    values = {"voided_at": con.now, "voided_by": con.actor}
+    update_record(con, correctable.table, record_id, f"作废{correctable.label}", values, key=key)
+    return log_correction(
+        con,
+        table=correctable.table,
+        record_id=record_id,
+        unit_id=unit_id,
+        kind="void",
+        reason=reason,
+        changes={},
+        status="applied",
+    )

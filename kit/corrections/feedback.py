@@ -6,9 +6,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from kit import access, door, inspections, validate
-from kit.corrections.common import FEEDBACK, log_correction, reason_text, shown_value, update_record
+from kit.corrections.common import (
+    FEEDBACK,
+    apply_correction,
+    apply_void,
+    asked_reason,
+    differences,
+    reason_text,
+    shown_changes,
+    shown_value,
+)
 from kit.db import Connection
-from kit.errors import InvalidInput, NotFound
+from kit.errors import NotFound
 
 
 def _live_feedback(con: Connection, feedback_id: Any) -> dict[str, Any]:
@@ -51,37 +60,18 @@ def correct_feedback(con: Connection, *, feedback_id: Any, reason: Any, **change
     access.require(con, access.ENTER, what="更正巡察反馈")
     row = _live_feedback(con, feedback_id)
     access.require(con, access.ENTER, unit_id=row["unit_id"], what="更正巡察反馈")
-    check = validate.Checker()
-    text = check(reason_text, reason, "correct")
-    unknown = sorted(set(changes) - set(FEEDBACK.fields))
-    if unknown:
-        key = unknown[0]
-        if key in ("round_id", "unit_id"):
-            label = inspections.FEEDBACK.label_of(key)
-            check.fail(key, f"“{label}”不能更正：登记错了单位的反馈请作废后重新登记")
-        else:
-            check.fail(key, f"“{key}”不是巡察反馈可以更正的字段")
-    check.done()
+    fixed = {
+        key: f"“{inspections.FEEDBACK.label_of(key)}”不能更正：登记错了单位的反馈请作废后重新登记"
+        for key in ("round_id", "unit_id")
+    }
+    text = asked_reason(FEEDBACK, reason, changes, fixed)
     current = _raw(row)
     before = inspections.check_feedback(current)
     after = inspections.check_feedback({**current, **changes})
-    differ = {k: v for k, v in after.items() if before[k] != v}
-    if not differ:
-        raise InvalidInput.one("reason", "没有要更正的内容：各项与原记录相同")
+    differ = differences(before, after)
     inspections.check_feedback_in_round(con, after, feedback_id=row["id"])
-    old, new = _shown(con, before), _shown(con, after)
-    shown = {FEEDBACK.fields[k]: [old[k], new[k]] for k in FEEDBACK.fields if old[k] != new[k]}
-    update_record(con, "feedbacks", row["id"], "更正巡察反馈", differ)
-    return log_correction(
-        con,
-        table="feedbacks",
-        record_id=row["id"],
-        unit_id=row["unit_id"],
-        kind="correct",
-        reason=text,
-        changes=shown,
-        status="applied",
-    )
+    shown = shown_changes(FEEDBACK, _shown(con, before), _shown(con, after))
+    return apply_correction(con, FEEDBACK, row["id"], unit_id=row["unit_id"], reason=text, values=differ, shown=shown)
 
 
 @door.public
@@ -100,14 +90,4 @@ def void_feedback(con: Connection, *, feedback_id: Any, reason: Any) -> int:
     text = reason_text(reason, "void")
     row = _live_feedback(con, feedback_id)
     access.require(con, access.ENTER, unit_id=row["unit_id"], what="作废巡察反馈")
-    update_record(con, "feedbacks", row["id"], "作废巡察反馈", {"voided_at": con.now, "voided_by": con.actor})
-    return log_correction(
-        con,
-        table="feedbacks",
-        record_id=row["id"],
-        unit_id=row["unit_id"],
-        kind="void",
-        reason=text,
-        changes={},
-        status="applied",
-    )
+    return apply_void(con, FEEDBACK, row["id"], unit_id=row["unit_id"], reason=text)

@@ -7,7 +7,16 @@ from dataclasses import replace
 from typing import Any
 
 from kit import access, door, inspections, validate
-from kit.corrections.common import FINDING, log_correction, reason_text, shown_value, update_record
+from kit.corrections.common import (
+    FINDING,
+    apply_correction,
+    apply_void,
+    asked_reason,
+    differences,
+    reason_text,
+    shown_changes,
+    shown_value,
+)
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
 
@@ -79,12 +88,7 @@ def correct_finding(con: Connection, *, finding_id: Any, reason: Any, **changes:
     access.require(con, access.ENTER, what="更正发现问题")
     row = _finding(con, finding_id)
     access.require(con, access.ENTER, unit_id=row["unit_id"], what="更正发现问题")
-    check = validate.Checker()
-    text = check(reason_text, reason, "correct")
-    unknown = sorted(set(changes) - set(FINDING.fields))
-    if unknown:
-        check.fail(unknown[0], f"“{unknown[0]}”不是发现问题可以更正的字段")
-    check.done()
+    text = asked_reason(FINDING, reason, changes, {})
     if row["voided_at"] is not None:
         raise InvalidInput.one("finding_id", "该问题已作废，不能更正")
     current = _finding_raw(row)
@@ -92,9 +96,7 @@ def correct_finding(con: Connection, *, finding_id: Any, reason: Any, **changes:
     ctx = replace(inspections.read_finding_context(con, whole=True), visible=None)
     before = inspections.check_finding(current, replace(ctx, today=max(ctx.today, row["found_on"])))
     after = inspections.check_finding(wanted, ctx)
-    differ = {k: v for k, v in after.items() if before[k] != v}
-    if not differ:
-        raise InvalidInput.one("reason", "没有要更正的内容：各项与原记录相同")
+    differ = differences(before, after)
     refs = _referred(con, row["id"], voided_too=True)
     if refs and ({"unit_id", "round_id"} & set(differ)):
         field = "unit" if "unit_id" in differ else "round"
@@ -104,19 +106,8 @@ def correct_finding(con: Connection, *, finding_id: Any, reason: Any, **changes:
         )
     if "unit_id" in differ:
         access.require(con, access.ENTER, unit_id=after["unit_id"], what="更正发现问题")
-    old, new = _finding_shown(before, con), _finding_shown(after, con)
-    shown = {FINDING.fields[k]: [old[k], new[k]] for k in FINDING.fields if old[k] != new[k]}
-    update_record(con, "findings", row["id"], "更正发现问题", differ)
-    return log_correction(
-        con,
-        table="findings",
-        record_id=row["id"],
-        unit_id=after["unit_id"],
-        kind="correct",
-        reason=text,
-        changes=shown,
-        status="applied",
-    )
+    shown = shown_changes(FINDING, _finding_shown(before, con), _finding_shown(after, con))
+    return apply_correction(con, FINDING, row["id"], unit_id=after["unit_id"], reason=text, values=differ, shown=shown)
 
 
 @door.public
@@ -139,14 +130,4 @@ def void_finding(con: Connection, *, finding_id: Any, reason: Any) -> int:
     refs = _referred(con, row["id"])
     if refs:
         raise InvalidInput.one("finding_id", f"该问题已有{refs[0]}，请先作废整改事项")
-    update_record(con, "findings", row["id"], "作废发现问题", {"voided_at": con.now, "voided_by": con.actor})
-    return log_correction(
-        con,
-        table="findings",
-        record_id=row["id"],
-        unit_id=row["unit_id"],
-        kind="void",
-        reason=text,
-        changes={},
-        status="applied",
-    )
+    return apply_void(con, FINDING, row["id"], unit_id=row["unit_id"], reason=text)

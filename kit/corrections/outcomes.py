@@ -6,9 +6,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from kit import access, door, inspections, validate
-from kit.corrections.common import OUTCOME, log_correction, reason_text, shown_value, update_record
+from kit.corrections.common import (
+    OUTCOME,
+    apply_correction,
+    apply_void,
+    asked_reason,
+    differences,
+    reason_text,
+    shown_changes,
+    shown_value,
+)
 from kit.db import Connection
-from kit.errors import InvalidInput, NotFound
+from kit.errors import NotFound
 
 
 def _live_outcome(con: Connection, outcome_id: Any) -> dict[str, Any]:
@@ -47,36 +56,15 @@ def correct_outcome(con: Connection, *, outcome_id: Any, reason: Any, **changes:
     row = _live_outcome(con, outcome_id)
     unit, _transferred = inspections.clue_unit(con, row["clue_id"])
     access.require(con, access.ENTER, unit_id=unit, what="更正线索处置")
-    check = validate.Checker()
-    text = check(reason_text, reason, "correct")
-    unknown = sorted(set(changes) - set(OUTCOME.fields))
-    if unknown:
-        key = unknown[0]
-        if key == "clue_id":
-            check.fail(key, f"“{inspections.OUTCOME.label_of(key)}”不能更正：登记错了线索的处置请作废后重新登记")
-        else:
-            check.fail(key, f"“{key}”不是线索处置可以更正的字段")
-    check.done()
+    fixed = {"clue_id": f"“{inspections.OUTCOME.label_of('clue_id')}”不能更正：登记错了线索的处置请作废后重新登记"}
+    text = asked_reason(OUTCOME, reason, changes, fixed)
     current = _raw(row)
     before = inspections.check_outcome(current)
     after = inspections.check_outcome({**current, **changes})
-    differ = {k: v for k, v in after.items() if before[k] != v}
-    if not differ:
-        raise InvalidInput.one("reason", "没有要更正的内容：各项与原记录相同")
+    differ = differences(before, after)
     inspections.check_outcome_on_clue(con, after, outcome_id=row["id"])
-    old, new = _shown(before), _shown(after)
-    shown = {OUTCOME.fields[k]: [old[k], new[k]] for k in OUTCOME.fields if old[k] != new[k]}
-    update_record(con, "clue_outcomes", row["id"], "更正线索处置", differ)
-    return log_correction(
-        con,
-        table="clue_outcomes",
-        record_id=row["id"],
-        unit_id=unit,
-        kind="correct",
-        reason=text,
-        changes=shown,
-        status="applied",
-    )
+    shown = shown_changes(OUTCOME, _shown(before), _shown(after))
+    return apply_correction(con, OUTCOME, row["id"], unit_id=unit, reason=text, values=differ, shown=shown)
 
 
 @door.public
@@ -93,14 +81,4 @@ def void_outcome(con: Connection, *, outcome_id: Any, reason: Any) -> int:
     row = _live_outcome(con, outcome_id)
     unit, _transferred = inspections.clue_unit(con, row["clue_id"])
     access.require(con, access.ENTER, unit_id=unit, what="作废线索处置")
-    update_record(con, "clue_outcomes", row["id"], "作废线索处置", {"voided_at": con.now, "voided_by": con.actor})
-    return log_correction(
-        con,
-        table="clue_outcomes",
-        record_id=row["id"],
-        unit_id=unit,
-        kind="void",
-        reason=text,
-        changes={},
-        status="applied",
-    )
+    return apply_void(con, OUTCOME, row["id"], unit_id=unit, reason=text)

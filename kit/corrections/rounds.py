@@ -6,7 +6,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from kit import access, door, inspections, validate
-from kit.corrections.common import ROUND, log_correction, reason_text, shown_value, update_record
+from kit.corrections.common import (
+    ROUND,
+    apply_correction,
+    apply_void,
+    asked_reason,
+    differences,
+    reason_text,
+    shown_changes,
+    shown_value,
+)
 from kit.db import Connection
 from kit.errors import InvalidInput
 
@@ -44,35 +53,18 @@ def correct_round(con: Connection, *, round_id: Any, reason: Any, **changes: Any
     access.require(con, access.ENTER, what="更正巡察轮次")
     inspections.require_round_admin(con, "更正巡察轮次")
     row = _live_round(con, round_id)
-    check = validate.Checker()
-    text = check(reason_text, reason, "correct")
-    unknown = sorted(set(changes) - set(ROUND.fields))
-    if unknown:
-        label = inspections.ROUND.label_of(unknown[0]) if unknown[0] == "code" else unknown[0]
-        check.fail(unknown[0], f"“{label}”不能更正" if unknown[0] == "code" else f"“{label}”不是巡察轮次可以更正的字段")
-    check.done()
+    text = asked_reason(ROUND, reason, changes, {"code": f"“{inspections.ROUND.label_of('code')}”不能更正"})
     current = _round_raw(row)
     before = inspections.check_round(current)
     after = inspections.check_round({**current, **changes})
-    differ = {k: v for k, v in after.items() if before[k] != v}
-    if not differ:
-        raise InvalidInput.one("reason", "没有要更正的内容：各项与原记录相同")
+    differ = differences(before, after)
     earliest = con.scalar("SELECT min(found_on) FROM findings WHERE round_id = ? AND voided_at IS NULL", [row["id"]])
     if earliest is not None and after["start_date"] > earliest:
         label = inspections.ROUND.label_of("start")
         raise InvalidInput.one("start", f"“{label}”不能晚于本轮已发现问题中最早的发现日期 {earliest.isoformat()}")
-    old, new = _round_shown(before), _round_shown(after)
-    shown = {ROUND.fields[k]: [old[k], new[k]] for k in ROUND.fields if old[k] != new[k]}
-    update_record(con, "inspection_rounds", row["id"], "更正巡察轮次", differ, key=row["code"])
-    return log_correction(
-        con,
-        table="inspection_rounds",
-        record_id=row["id"],
-        unit_id=None,
-        kind="correct",
-        reason=text,
-        changes=shown,
-        status="applied",
+    shown = shown_changes(ROUND, _round_shown(before), _round_shown(after))
+    return apply_correction(
+        con, ROUND, row["id"], unit_id=None, reason=text, values=differ, shown=shown, key=row["code"]
     )
 
 
@@ -99,21 +91,4 @@ def void_round(con: Connection, *, round_id: Any, reason: Any) -> int:
     refs = [what for what, sql in held.items() if con.scalar(sql, [row["id"]])]
     if refs:
         raise InvalidInput.one("round_id", f"本轮已有{'、'.join(refs)}，不能作废；可以更正它的名称、方式和日期")
-    update_record(
-        con,
-        "inspection_rounds",
-        row["id"],
-        "作废巡察轮次",
-        {"voided_at": con.now, "voided_by": con.actor},
-        key=row["code"],
-    )
-    return log_correction(
-        con,
-        table="inspection_rounds",
-        record_id=row["id"],
-        unit_id=None,
-        kind="void",
-        reason=text,
-        changes={},
-        status="applied",
-    )
+    return apply_void(con, ROUND, row["id"], unit_id=None, reason=text, key=row["code"])
