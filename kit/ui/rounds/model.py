@@ -76,11 +76,11 @@ class RoundsModel(app.AppModel):
         if self.outcome_id is not None:
             self.outcome_corrections = corrections.corrections_of(con, table="clue_outcomes", record_id=self.outcome_id)
         if self.outcome_id not in {o["id"] for o in self.outcomes()}:
-            self.outcome_id = None
+            self.outcome_id = None  # voided, or another round chosen: nothing is open
         if self.feedback_id is not None:
             self.feedback_corrections = corrections.corrections_of(con, table="feedbacks", record_id=self.feedback_id)
         if self.feedback_id not in {f["id"] for f in self.feedbacks}:
-            self.feedback_id = None  # voided, or another round chosen: its history stays readable until then
+            self.feedback_id = None  # voided, or another round chosen: nothing is open
         self.revision += 1
 
     def _leaders(self, con: Connection) -> list[tuple[str, int]]:
@@ -160,10 +160,11 @@ class RoundsModel(app.AppModel):
         return [step for clue in self.clues for step in clue["outcomes"]]
 
     def open_outcome(self, outcome_id: int | None) -> None:
-        """Open one step for 更正或作废, with its corrections so far."""
-        self.outcome_id = outcome_id
+        """Open one step for 更正或作废, with its corrections so far (the round itself is not read again)."""
         with db.read(self.db_path) as con:
-            self._refresh(con, self.round_id)
+            found = corrections.corrections_of(con, table="clue_outcomes", record_id=outcome_id) if outcome_id else []
+        self.outcome_id, self.outcome_corrections = outcome_id, found
+        self.revision += 1
 
     def outcome(self) -> dict[str, Any] | None:
         return next((o for o in self.outcomes() if o["id"] == self.outcome_id), None)
@@ -209,10 +210,11 @@ class RoundsModel(app.AppModel):
         return f"已作废{found['unit_name']}线索的“{found['outcome_label']}”"
 
     def open_feedback(self, feedback_id: int | None) -> None:
-        """Open one feedback of the round for 更正或作废, with its corrections so far."""
-        self.feedback_id = feedback_id
+        """Open one feedback of the round for 更正或作废, with its corrections so far (the round is not read again)."""
         with db.read(self.db_path) as con:
-            self._refresh(con, self.round_id)
+            found = corrections.corrections_of(con, table="feedbacks", record_id=feedback_id) if feedback_id else []
+        self.feedback_id, self.feedback_corrections = feedback_id, found
+        self.revision += 1
 
     def feedback(self) -> dict[str, Any] | None:
         return next((f for f in self.feedbacks if f["id"] == self.feedback_id), None)
