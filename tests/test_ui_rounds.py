@@ -188,7 +188,7 @@ def test_the_chosen_round_is_corrected_in_its_panel_and_an_empty_one_voided(view
     assert panel.form.values()["name"] == "误建的轮次"  # the new round is chosen, and its values shown
     panel.form.inputs["reason"].value = "误建"
     panel.void_button.click()
-    assert OK in panel.form.status.value
+    assert OK in panel.done.value
     assert "误建的轮次" not in str(view.picker.options)
 
 
@@ -210,7 +210,7 @@ def test_a_feedback_is_opened_from_its_row_corrected_voided_and_recorded_again(v
     unit_a, leader = view.model.feedback()["unit_id"], view.model.feedback()["leader_id"]  # type: ignore[index]
     panel.form.inputs["reason"].value = "登记错了"
     panel.void_button.click()
-    assert OK in panel.form.status.value
+    assert OK in panel.done.value
     assert [f["unit_name"] for f in view.model.feedbacks] == ["乙县委"]
     assert view.feedback_fix_box.layout.display == "none"
     assert "已作废甲县委的集中反馈" in panel.done.value  # shown although the panel is hidden
@@ -249,7 +249,7 @@ def test_a_clue_step_is_opened_from_the_steps_table_corrected_and_voided(
     assert "涉及人次：2 → 3" in view.outcome_log.value
     panel.form.inputs["reason"].value = "处分决定撤销"
     panel.void_button.click()
-    assert OK in panel.form.status.value
+    assert OK in panel.done.value
     assert view.model.outcomes() == []
     assert "待处置" in view.clues.page_html()
     assert view.outcome_fix_box.layout.display == "none"

@@ -56,8 +56,13 @@ class CorrectionPanel:
         self.void_button.description = "申请作废" if reviewed else self.void_label
 
     def _void(self) -> None:
-        """作废 shares the form's reason, errors and status: run the form with the other action."""
+        """作废 shares the form's reason, errors and status: run the form with the other action.
+
+        Once voided, the outcome is shown once, in `done` (the form hides with its record).
+        """
         self.form.run_submit(self._voiding)
+        if self.done.value:
+            self.form.status.value = ""
 
     def _voiding(self, values: dict[str, Any]) -> str:
         message = self.void(values)

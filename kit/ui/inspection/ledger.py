@@ -103,7 +103,6 @@ class LedgerTab:
         )
         self.review_box = w.VBox([])
         self.fix_box = w.VBox([])
-        self.fix_done = w.VBox([])  # a 作废's outcome, which outlives the panel it was made in
         self.requests = TableView(
             corrections.REQUEST_LIST,
             css="kit-requests",
@@ -130,7 +129,6 @@ class LedgerTab:
                 self.extend_box,
                 self.close_box,
                 self.fix_box,
-                self.fix_done,
                 self.review_box,
                 self.request_box,
             ]
@@ -171,6 +169,7 @@ class LedgerTab:
         self.close_box.children = [section("申请销号"), self.close_form.box]
         self.fix = CorrectionPanel(
             FIX_FIELDS,
+            # Both outcomes are echoed in the tab's status line, which stays in sight once the item is voided.
             correct=self._echo(model.correct_item),
             void=self._echo(model.void_item),
             void_label="作废此事项",
@@ -180,7 +179,6 @@ class LedgerTab:
             html_note("已销号的事项，更正或作废须经另一位审核员同意；整改时限请用“延期”，进度请报送进展。"),
             self.fix.box,
         ]
-        self.fix_done.children = [self.fix.done]
 
     def _build_review(self) -> None:
         self.review_form = Form(REVIEW_FIELDS, submit_label="同意销号", on_submit=self._approve)
