@@ -19,20 +19,33 @@ from kit.schemes import SCORING_LABELS, Band, Indicator, Scheme, add_scheme, get
 
 __all__ = [
     "SCORING_LABELS",
+    "STATE_SQL",
+    "TABLE_LABELS",
     "Band",
+    "Closing",
     "Indicator",
     "Scheme",
     "Sheet",
     "add_scheme",
     "assessment_day",
     "check_sheet",
+    "close_year",
+    "closing",
     "get_scheme",
     "list_schemes",
     "load_sheet",
     "save_sheet",
     "sheet_history",
     "sheet_key",
+    "write_sheet",
 ]
+
+# A year's closing as the trace keeps it, keyed scheme code / year.
+STATE_SQL = {
+    "assessment_closings": "SELECT sc.code || '/' || c.year AS _key, sc.code AS scheme, c.year, c.closed_at,"
+    " c.closed_by, c.note FROM assessment_closings c JOIN assessment_schemes sc ON sc.id = c.scheme_id"
+}
+TABLE_LABELS = {"assessment_closings": "考核年度结束"}
 
 
 @dataclass(frozen=True)
@@ -167,7 +180,9 @@ def save_sheet(
     saved in between, nothing is written. None skips that check (batch imports).
 
     Raises:
-        InvalidInput: a score or note breaks its rule, or the scheme does not fit the unit.
+        InvalidInput: a score or note breaks its rule, the scheme does not fit the unit, or the
+            year's assessment is closed (its sheets change only by an approved correction,
+            `corrections.request_sheet_correction`).
         NotFound: the scheme or unit does not exist.
         Conflict: the sheet changed since it was opened.
         PermissionDenied: the user is not a 录入员 of the unit.
@@ -194,29 +209,47 @@ def save_sheet(
     if unit["kind"] not in scheme.unit_kinds:
         kind = registry.KIND_LABELS.get(unit["kind"], unit["kind"])
         raise InvalidInput.one("unit", f"“{scheme.name}”不适用于{kind}“{unit['name']}”")
+    _refuse_closed(con, scheme, the_year)
     clean_scores, clean_notes, clean_note = check_sheet(scheme, scores, notes or {}, note)
-    total = scheme.total(clean_scores)
-    band = scheme.grade(total)
     old = load_sheet(con, scheme_id=scheme_id, unit_id=unit_id, year=the_year)
     _check_version(old, expected_version)
-    if old is not None and (old.scores, old.notes, old.note) == (clean_scores, clean_notes, clean_note):
+    return write_sheet(con, scheme, unit, the_year, old, clean_scores, clean_notes, clean_note)
+
+
+def write_sheet(
+    con: Connection,
+    scheme: Scheme,
+    unit: Mapping[str, Any],
+    year: int,
+    old: Sheet | None,
+    scores: dict[int, Decimal],
+    notes: dict[int, str],
+    note: str,
+    *,
+    action: str = "",
+) -> Sheet:
+    """Write a checked sheet over `old`: its total, grade, trace and follow-ups (kit's own path, no access check).
+
+    Called by `save_sheet` and by an approved correction of a closed year's sheet, each
+    after its own checks. Returns `old` itself when nothing changed.
+    """
+    if old is not None and (old.scores, old.notes, old.note) == (scores, notes, note):
         return old  # nothing changed: no new version, no trace entry
-    sheet_id = _store(con, old, scheme_id, unit_id, the_year, total, band.label, clean_note)
-    con.insert_rows(
-        "scores",
-        [[sheet_id, ind_id, value, clean_notes.get(ind_id)] for ind_id, value in clean_scores.items()],
-    )
+    total = scheme.total(scores)
+    band = scheme.grade(total)
+    sheet_id = _store(con, old, scheme.id, unit["id"], year, total, band.label, note)
+    con.insert_rows("scores", [[sheet_id, ind_id, value, notes.get(ind_id)] for ind_id, value in scores.items()])
     new = Sheet(
         id=sheet_id,
-        scheme_id=scheme_id,
-        unit_id=unit_id,
-        year=the_year,
+        scheme_id=scheme.id,
+        unit_id=unit["id"],
+        year=year,
         total=total,
         grade=band.label,
-        note=clean_note,
+        note=note,
         version=old.version + 1 if old else 1,
-        scores=clean_scores,
-        notes=clean_notes,
+        scores=scores,
+        notes=notes,
         updated_at=con.now,
         updated_by=con.actor,
         updated_by_name=str(
@@ -225,19 +258,19 @@ def save_sheet(
     )
     trace.record(
         con,
-        action="修改评分表" if old else "新建评分表",
+        action=action or ("修改评分表" if old else "新建评分表"),
         table="score_sheets",
-        key=sheet_key(scheme, unit, the_year),
+        key=sheet_key(scheme, unit, year),
         before=_sheet_state(scheme, old) if old else None,
         after=_sheet_state(scheme, new),
     )
-    followups.sync_for_sheet(
+    followups.follow_grade(
         con,
         sheet_id=sheet_id,
-        sheet_key=sheet_key(scheme, unit, the_year),
+        sheet_key=sheet_key(scheme, unit, year),
         unit=unit,
         triggered=band.triggers_followup,
-        on=assessment_day(the_year, con.now.date()),
+        on=assessment_day(year, con.now.date()),
     )
     return new
 
@@ -283,3 +316,88 @@ def sheet_history(con: Connection, *, scheme_id: int, unit_id: int, year: int) -
     scheme = get_scheme(con, scheme_id)
     unit = registry.get_unit(con, unit_id)
     return audit.history(con, table="score_sheets", key=sheet_key(scheme, unit, year), unit_id=unit_id)
+
+
+@dataclass(frozen=True)
+class Closing:
+    """A scheme's year closed (结束考核): its sheets change only by an approved correction."""
+
+    scheme_id: int
+    year: int
+    closed_at: Any
+    closed_by: str
+    closed_by_name: str
+    note: str
+
+    def text(self) -> str:
+        return f"{self.year}年度考核已由{self.closed_by_name}于{self.closed_at:%Y-%m-%d}结束"
+
+
+@door.public
+def closing(con: Connection, *, scheme_id: Any, year: Any) -> Closing | None:
+    """The closing of a scheme's year, or None while its sheets are still saved directly.
+
+    Raises:
+        InvalidInput: the scheme id or the year is not valid.
+    """
+    access.require(con, access.READ)
+    ident = validate.ident(scheme_id, field="scheme_id", label="考核方案编号")
+    the_year = validate.year(year)
+    row = con.one(
+        "SELECT c.closed_at, c.closed_by, coalesce(u.display_name, c.closed_by), c.note FROM assessment_closings c"
+        " LEFT JOIN users u ON u.name = c.closed_by WHERE c.scheme_id = ? AND c.year = ?",
+        [ident, the_year],
+    )
+    if row is None:
+        return None
+    return Closing(ident, the_year, row[0], row[1], row[2], row[3])
+
+
+def _refuse_closed(con: Connection, scheme: Scheme, year: int) -> None:
+    closed = closing(con, scheme_id=scheme.id, year=year)
+    if closed is not None:
+        raise InvalidInput.one(
+            "year",
+            f"“{scheme.name}”{closed.text()}，评分表不能再直接修改；如需更正，请提交更正申请，经审核员同意后生效",
+        )
+
+
+@door.public
+def close_year(con: Connection, *, scheme_id: Any, year: Any, note: Any = None) -> Closing:
+    """结束考核: close a scheme's year; from then on its sheets change only by an approved correction.
+
+    A closing is not undone. Units not scored by then stay unscored for that year.
+
+    Raises:
+        InvalidInput: the year is later than this year or already closed; the note is too long.
+        NotFound: no such scheme.
+        PermissionDenied: the user is not a 审核员 of all units.
+    """
+    access.require_all_units(con, access.REVIEW, what="结束考核年度")
+    check = validate.Checker()
+    ident = check(validate.ident, scheme_id, field="scheme_id", label="考核方案编号")
+    the_year = check(validate.year, year)
+    text = check(validate.text, note, field="note", label="说明", max_length=500) or ""
+    check.done()
+    scheme = get_scheme(con, ident)
+    if the_year > con.now.year:
+        raise InvalidInput.one("year", f"“年度”不能晚于当前年度 {con.now.year}")
+    closed = closing(con, scheme_id=scheme.id, year=the_year)
+    if closed is not None:
+        raise InvalidInput.one("year", f"“{scheme.name}”{closed.text()}，不必再次结束")
+    con.execute(
+        "INSERT INTO assessment_closings (scheme_id, year, closed_at, closed_by, note) VALUES (?, ?, ?, ?, ?)",
+        [scheme.id, the_year, con.now, con.actor, text],
+    )
+    key = f"{scheme.code}/{the_year}"
+    trace.record(
+        con,
+        action="结束考核年度",
+        table="assessment_closings",
+        key=key,
+        before=None,
+        after=trace.state(con, STATE_SQL, "assessment_closings", key),
+    )
+    found = closing(con, scheme_id=scheme.id, year=the_year)
+    assert found is not None
+    return found

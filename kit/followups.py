@@ -32,6 +32,13 @@ def sync_for_sheet(
         PermissionDenied: the user is not a 录入员 of the unit.
     """
     access.require(con, access.ENTER, unit_id=unit["id"], what="生成后续措施")
+    follow_grade(con, sheet_id=sheet_id, sheet_key=sheet_key, unit=unit, triggered=triggered, on=on)
+
+
+def follow_grade(
+    con: Connection, *, sheet_id: int, sheet_key: str, unit: Mapping[str, Any], triggered: bool, on: date
+) -> None:
+    """`sync_for_sheet` inside a checked write of the sheet (a 录入员's save, a 审核员's approved correction)."""
     existing = con.records(
         "SELECT id, kind, person_id, status FROM followups WHERE sheet_id = ? AND status <> 'cancelled'",
         [sheet_id],

@@ -478,3 +478,49 @@ def test_a_feedback_is_corrected_and_voided_from_its_row_with_its_history(page: 
         log = corrections.corrections_of(con, table="feedbacks", record_id=first["id"])
         assert first["id"] not in {f["id"] for f in inspections.list_feedbacks(con, round_id=chosen["id"])}
     assert [(c["kind_label"], c["reason"]) for c in log] == [("更正", "反馈日期录错"), ("作废", "登记错了单位")]
+
+
+def test_a_closed_years_sheet_is_corrected_by_request_and_a_reviewers_agreement(page: Page, server: b.Server) -> None:
+    """The demo closed 2024: 王丽 has asked to correct 州委组织部's sheet, the operator (审核员) agrees;
+    the operator's own request on another unit then waits, the sheet unchanged."""
+    path, scheme = db_of(server), scheme_of(server)
+    with db.read(path) as con:
+        asked = next(r for r in corrections.pending_requests(con) if r["record_label"] == "评分表")
+        unit_id = int(con.scalar("SELECT id FROM units WHERE name = '州委组织部'"))
+        before = assessments.load_sheet(con, scheme_id=scheme.id, unit_id=unit_id, year=2024)
+    assert before is not None
+    page.goto(server.url("/voila/render/score_entry.ipynb"))
+    page.get_by_label("考核年度").select_option(label="2024年度", timeout=60_000)
+    page.get_by_label("被考核单位").select_option(label="州委组织部（已评分）")
+    expect(page.get_by_text("2024年度考核已由孙敏于2025-03-31结束")).to_be_visible()
+    expect(page.locator(".kit-request")).to_contain_text("王丽")
+    expect(page.get_by_role("button", name="保存评分表")).to_have_count(0)
+    page.get_by_role("button", name="同意更正").click()
+    expect(page.get_by_role("alert").filter(has_text="审核意见")).to_be_visible()  # refused beside the field
+    page.get_by_label("审核意见").fill("核实无误")
+    page.get_by_role("button", name="同意更正").click()
+    expect(page.get_by_role("status")).to_contain_text(f"已同意更正申请 {asked['id']}，评分表已更正")
+    expect(page.locator(".kit-request")).to_have_count(0)
+    expect(page.locator("table.kit-history")).to_contain_text("更正评分表（经审核）")
+    with db.read(path) as con:
+        after = assessments.load_sheet(con, scheme_id=scheme.id, unit_id=unit_id, year=2024)
+    assert after is not None
+    assert after.version == before.version + 1
+    assert after.total > before.total
+
+    with db.read(path) as con:
+        county = int(con.scalar("SELECT id FROM units WHERE name = '中共白石滩县委'"))
+        sheet = assessments.load_sheet(con, scheme_id=scheme.id, unit_id=county, year=2024)
+    assert sheet is not None
+    old = f"{sheet.scores[scheme.indicators[0].id].normalize():f}"
+    page.get_by_label("被考核单位").select_option(label="中共白石滩县委（已评分）")
+    first = score_box(page, scheme.indicators[0])
+    expect(first).to_have_value(old)
+    first.fill("1")
+    first.press("Tab")
+    page.get_by_label("更正理由").fill("得分录错")
+    page.get_by_role("button", name="提交更正申请").click()
+    expect(page.get_by_role("status")).to_contain_text("已提交更正申请")
+    expect(page.locator(".kit-request")).to_contain_text(f"{scheme.indicators[0].name}得分：{old} → 1")
+    expect(page.get_by_role("button", name="同意更正")).to_have_count(0)  # never the requester's own
+    expect(score_box(page, scheme.indicators[0])).to_have_value(old)  # the sheet waits as it was

@@ -291,7 +291,8 @@ ROLE_PARTS: dict[str, dict[str, Any]] = {
         "uploads": 0,
     },
     "results": {access.ENTER: set(), access.REVIEW: {"办结"}, "uploads": 0},
-    "score_entry": {access.ENTER: {"保存评分表"}, access.REVIEW: set(), "uploads": 0},
+    # 结束本年度考核: the operator reviews every unit; the demo's latest year is still open.
+    "score_entry": {access.ENTER: {"保存评分表"}, access.REVIEW: {"结束本年度考核"}, "uploads": 0},
 }
 # Demo users: 分析员 (reads only), 录入员, and the operator who holds every role.
 USER_ROLES = {"fenxi01": set(), "luru01": {access.ENTER}, "本机操作员": {access.ENTER, access.REVIEW}}

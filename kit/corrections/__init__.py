@@ -7,14 +7,15 @@ it obeys the same rules as the entry did. A void marks the record (`voided_at`,
 statistics and reports. Each correction or void is a row of `record_corrections` with
 its reason and every changed field before and after, shown in the record's history.
 
-A reviewed record, a ledger item already 销号, is not changed by the clerk: the
-correction or void waits as a request until a 审核员 other than the requester
-approves it (then it is applied, checked again) or rejects it.
+A reviewed record, a ledger item already 销号 or a score sheet of a closed year, is
+not changed by the clerk: the correction or void waits as a request until a 审核员
+other than the requester approves it (then it is applied, checked again) or rejects it.
 
 The area is a package, one module per kind of record corrected, each importing only
 those above it in this list: `common` (what can be corrected, labels, logging and
-applying a correction), `findings`, `rounds`, `feedback`, `outcomes`, `items` (with the
-review of a request), `history`. Callers use the names re-exported here
+applying a correction), `findings`, `rounds`, `feedback`, `outcomes`, `items`, `sheets`
+(a closed year's score sheets, by request only), `review` (a 审核员's decision on a
+request), `history`. Callers use the names re-exported here
 (`corrections.correct_finding`).
 """
 
@@ -29,6 +30,7 @@ from kit.corrections.common import (
     OUTCOME,
     RECORD_LABELS,
     ROUND,
+    SHEET,
     STATE_SQL,
     STATUS_LABELS,
     TABLE_LABELS,
@@ -47,9 +49,11 @@ from kit.corrections.common import (
 from kit.corrections.feedback import correct_feedback, void_feedback
 from kit.corrections.findings import correct_finding, void_finding
 from kit.corrections.history import REQUEST_LIST, corrections_of, pending_requests
-from kit.corrections.items import correct_item, review, void_item
+from kit.corrections.items import correct_item, void_item
 from kit.corrections.outcomes import correct_outcome, void_outcome
+from kit.corrections.review import review
 from kit.corrections.rounds import correct_round, void_round
+from kit.corrections.sheets import request_sheet_correction
 
 __all__ = [
     "CORRECTABLE",
@@ -61,6 +65,7 @@ __all__ = [
     "RECORD_LABELS",
     "REQUEST_LIST",
     "ROUND",
+    "SHEET",
     "STATE_SQL",
     "STATUS_LABELS",
     "TABLE_LABELS",
@@ -79,6 +84,7 @@ __all__ = [
     "log_correction",
     "pending_requests",
     "reason_text",
+    "request_sheet_correction",
     "review",
     "shown_changes",
     "shown_value",

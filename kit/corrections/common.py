@@ -20,6 +20,7 @@ RECORD_LABELS = {
     "inspection_rounds": "巡察轮次",
     "feedbacks": "巡察反馈",
     "clue_outcomes": "线索处置",
+    "score_sheets": "评分表",
 }
 
 
@@ -58,7 +59,9 @@ OUTCOME = Correctable(
     "线索处置",
     {k: inspections.OUTCOME.label_of(k) for k in ("outcome", "people", "decided_on", "note")},
 )
-CORRECTABLE = {c.table: c for c in (FINDING, ITEM, ROUND, FEEDBACK, OUTCOME)}
+# A closed year's score sheet: its scores, their notes and the overall note, by request only.
+SHEET = Correctable("score_sheets", "评分表", {"scores": "得分", "notes": "扣分说明", "note": "总体评价"})
+CORRECTABLE = {c.table: c for c in (FINDING, ITEM, ROUND, FEEDBACK, OUTCOME, SHEET)}
 # The records that belong to no one unit: their corrections carry none, and every reader sees them.
 UNITLESS = frozenset({"inspection_rounds"})
 

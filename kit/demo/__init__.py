@@ -20,9 +20,19 @@ from datetime import timedelta
 from pathlib import Path
 
 from kit import db, rectification
-from kit.demo.common import DEMO_ACTOR, DEMO_REVIEWER, SEED, DemoSummary, stamped_on
+from kit.demo.common import DEMO_ACTOR, DEMO_CLERK, DEMO_REVIEWER, SEED, DemoSummary, stamped_on
 from kit.demo.inspection import SAME_DAY, build_inspections
-from kit.demo.scores import LOW_2023, LOW_2024, LOW_2025, UNSCORED_2025, scheme_a, scheme_b, score_year
+from kit.demo.scores import (
+    LOW_2023,
+    LOW_2024,
+    LOW_2025,
+    UNSCORED_2025,
+    ask_correction,
+    close_years,
+    scheme_a,
+    scheme_b,
+    score_year,
+)
 from kit.demo.units import build_units
 from kit.demo.users import add_users
 
@@ -63,4 +73,7 @@ def _build(path: str | Path | None) -> DemoSummary:
                     approve=approve,
                     note="佐证材料齐全，同意销号" if approve else "佐证不足，请补充整改前后对比材料",
                 )
+        close_years(con, a)
+    with db.write(path, action="生成演示数据（更正申请）", actor=DEMO_CLERK) as con:
+        ask_correction(con, a)
     return summary

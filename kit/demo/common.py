@@ -16,8 +16,10 @@ SEED = 20240301
 DEMO_ACTOR = "演示数据"
 
 
-# 州委巡察办's reviewer: closes rectification items others asked to close.
+# 州委巡察办's reviewer: closes rectification items others asked to close, and closes assessment years.
 DEMO_REVIEWER = "xcb01"
+# A 录入员 of the departments one 派驻纪检组 supervises: asks to correct a closed year's sheet.
+DEMO_CLERK = "luru01"
 
 
 @dataclass

@@ -1,4 +1,8 @@
-"""The demo's assessment schemes and three years of score sheets, with the published 2023 figure."""
+"""The demo's assessment schemes and three years of score sheets, with the published 2023 figure.
+
+2023 and 2024 of the first scheme are closed (结束考核), and one 录入员's correction of a 2024
+sheet waits for a 审核员, as in an office that has worked with the product for a while.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from kit import assessments, registry
+from kit import access, assessments, corrections, registry
 from kit.db import Connection
 from kit.demo.common import DemoSummary, stamped_on
+from kit.formats import number
 
 POINTS_INDICATORS = [
     ("落实主体责任", 15),
@@ -127,3 +132,40 @@ def score_year(
                 note=f"{year}年度考核组实地考核意见",
             )
         summary.sheets += 1
+
+
+# The years of the first scheme the office has closed, each at the end of the March after.
+CLOSED_YEARS = (2023, 2024)
+
+
+def close_years(con: Connection, scheme_id: int) -> None:
+    """结束考核 of the closed years (by the demo's 审核员 of every unit)."""
+    for year in CLOSED_YEARS:
+        with stamped_on(con, date(year + 1, 3, 31), hour=17):
+            assessments.close_year(con, scheme_id=scheme_id, year=year, note="经考核工作领导小组审定")
+
+
+def ask_correction(con: Connection, scheme_id: int) -> int:
+    """A 录入员's request to correct a closed year's sheet in their scope (it waits for a 审核员)."""
+    scheme = assessments.get_scheme(con, scheme_id)
+    seen = access.visible_units(con)
+    sheets = con.all(
+        "SELECT unit_id FROM score_sheets WHERE scheme_id = ? AND year = ? ORDER BY unit_id", [scheme_id, 2024]
+    )
+    unit = next(int(r[0]) for r in sheets if seen is None or int(r[0]) in seen)
+    sheet = assessments.load_sheet(con, scheme_id=scheme_id, unit_id=unit, year=2024)
+    assert sheet is not None
+    first = scheme.indicators[0]
+    added = min(first.maximum, sheet.scores[first.id] + 1) - sheet.scores[first.id]
+    scores = {**sheet.scores, first.id: sheet.scores[first.id] + added}
+    with stamped_on(con, con.now.date() - timedelta(days=2), hour=11):
+        return corrections.request_sheet_correction(
+            con,
+            scheme_id=scheme_id,
+            unit_id=unit,
+            year=2024,
+            scores=scores,
+            notes=sheet.notes,
+            note=sheet.note,
+            reason=f"复核时发现“{first.name}”漏计 {number(added)} 分（见考核组复核意见）",
+        )

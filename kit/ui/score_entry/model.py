@@ -7,7 +7,7 @@ from typing import Any
 
 import traitlets as t
 
-from kit import access, assessments, db, followups, rankings, registry, validate
+from kit import access, assessments, corrections, db, followups, rankings, registry, validate
 from kit.db import Connection
 from kit.errors import InvalidInput
 from kit.formats import number
@@ -31,12 +31,18 @@ class ScoreEntryModel(app.AppModel):
     leaders = t.Unicode("")
     history: t.List[Any] = t.List()
     can_enter = t.Bool(False)
+    can_review = t.Bool(False)
+    can_close = t.Bool(False)  # a 审核员 of every unit closes a year (结束考核)
+    me = t.Unicode("")
+    closed = t.Unicode("")  # how the chosen year was closed, empty while it is open
+    request = t.Any(None)  # the correction waiting on the sheet on screen (a row of pending_requests)
+    counts = t.Any((0, 0))  # units of the scheme scored and not yet scored in the chosen year
 
     # -- reading -----------------------------------------------------------------
     def load(self) -> None:
         """First load: offer years and schemes, select the latest year's first scheme."""
         with db.read(self.db_path) as con:
-            self.can_enter = self.identify(con).has(access.ENTER)
+            self._learn(self.identify(con))
             years = _years(con)
             schemes = assessments.list_schemes(con)
             self.year_options = [(f"{y}年度", y) for y in years]
@@ -69,6 +75,11 @@ class ScoreEntryModel(app.AppModel):
             if scheme and unit_id is not None
             else []
         )
+        closing = assessments.closing(con, scheme_id=scheme.id, year=year) if scheme else None
+        self.closed = closing.text() if closing else ""
+        waiting = corrections.corrections_of(con, table="score_sheets", record_id=sheet.id) if sheet else []
+        self.request = next((r for r in waiting if r["status"] == "pending"), None)
+        self.counts = (len(scored), len(units) - len(scored))
         self.revision += 1  # the view redraws once per change, not once per trait
 
     def schemes(self) -> list[assessments.Scheme]:
@@ -77,8 +88,28 @@ class ScoreEntryModel(app.AppModel):
         Also learns who is acting: whether the forms built ahead may save depends on it.
         """
         with db.read(self.db_path) as con:
-            self.can_enter = self.identify(con).has(access.ENTER)
+            self._learn(self.identify(con))
             return [assessments.get_scheme(con, s["id"]) for s in assessments.list_schemes(con)]
+
+    def _learn(self, me: access.User) -> None:
+        self.me = me.name
+        self.can_enter = me.has(access.ENTER)
+        self.can_review = me.has(access.REVIEW)
+        self.can_close = self.can_review and me.units is None
+
+    @property
+    def mode(self) -> str:
+        """What the sheet form does for this user: "save", "ask" (a closed year: 申请更正) or "read"."""
+        if not self.can_enter:
+            return "read"
+        if not self.closed:
+            return "save"
+        return "read" if self.request is not None or self.sheet is None else "ask"
+
+    @property
+    def may_review(self) -> bool:
+        """A waiting correction this user may decide: a 审核员 other than its requester."""
+        return self.can_review and self.request is not None and self.request["requested_by"] != self.me
 
     # -- computing and writing ---------------------------------------------------
     def preview(self, values: dict[str, Any]) -> str:
@@ -133,6 +164,60 @@ class ScoreEntryModel(app.AppModel):
         if opened:
             message += f"；该等次须跟进，现有待办后续措施 {opened} 项"
         return message
+
+    def ask_correction(self, values: dict[str, Any]) -> str:
+        """申请更正 the sheet of a closed year (the form's scores as they should be, and why).
+
+        Raises:
+            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
+        """
+        scheme: assessments.Scheme | None = self.scheme
+        if scheme is None or self.unit_id is None:
+            raise InvalidInput.one("unit", "请先选择考核方案和被考核单位")
+        with db.write(self.db_path, action="申请更正评分表") as con:
+            ident = corrections.request_sheet_correction(
+                con,
+                scheme_id=scheme.id,
+                unit_id=self.unit_id,
+                year=self.year,
+                scores={i.id: values.get(f"score_{i.id}") for i in scheme.indicators},
+                notes={i.id: values.get(f"note_{i.id}") for i in scheme.indicators},
+                note=values.get("note"),
+                reason=values.get("reason"),
+            )
+            self._select(con, self.year, scheme.id, self.unit_id)
+        return f"已提交更正申请（编号 {ident}），待另一位审核员同意后生效；评分表暂保持原样"
+
+    def review(self, values: dict[str, Any], *, approve: bool) -> str:
+        """审核 the correction waiting on the sheet on screen; returns the message.
+
+        Raises:
+            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
+        """
+        if self.request is None:
+            raise InvalidInput.one("note", "该评分表没有待审核的更正申请")
+        ident = self.request["id"]
+        with db.write(self.db_path, action="审核更正作废申请") as con:
+            corrections.review(con, correction_id=ident, approve=approve, note=values.get("note"))
+            self._select(con, self.year, self.scheme_id, self.unit_id)
+        if not approve:
+            return f"已不同意更正申请 {ident}，评分表保持原样"
+        sheet: assessments.Sheet | None = self.sheet
+        grade = f"：合计 {number(sheet.total)} 分，等次“{sheet.grade}”（第 {sheet.version} 版）" if sheet else ""
+        return f"已同意更正申请 {ident}，评分表已更正{grade}"
+
+    def close_year(self, values: dict[str, Any]) -> str:
+        """结束考核 of the chosen scheme and year; returns the message.
+
+        Raises:
+            InvalidInput, PermissionDenied, Busy: nothing was written.
+        """
+        if self.scheme_id is None:
+            raise InvalidInput.one("note", "请先选择考核方案")
+        with db.write(self.db_path, action="结束考核年度") as con:
+            assessments.close_year(con, scheme_id=self.scheme_id, year=self.year, note=values.get("note"))
+            self._select(con, self.year, self.scheme_id, self.unit_id)
+        return f"已结束{self.year}年度考核：此后评分表只能经更正申请、审核员同意后修改"
 
 
 def _years(con: Connection) -> list[int]:

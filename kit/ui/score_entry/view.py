@@ -12,7 +12,8 @@ from kit import assessments, validate
 from kit.formats import number
 from kit.markup import Markup, html, join
 from kit.ui import app
-from kit.ui.forms import WARNING, FieldSpec, Form, status_html
+from kit.ui.forms import OK, WARNING, FieldSpec, Form, outcome_line, status_html
+from kit.ui.parts import section, show_if
 from kit.ui.score_entry.model import TITLE, ScoreEntryModel
 from kit.ui.widgets import Html
 
@@ -22,12 +23,15 @@ class ScoreEntryView:
 
     A sheet form has its 保存评分表 button only when the model knows the user is a 录入员;
     anyone else gets the same fields to read, values that take no input and no button.
+    Once the year is closed (结束考核), a 录入员's form asks for a correction instead
+    (提交更正申请, with a reason); a 审核员 other than the requester decides it below the
+    sheet; a 审核员 of every unit closes the year at the bottom of the page.
     """
 
     def __init__(self, model: ScoreEntryModel) -> None:
         self.model = model
-        # scheme id → (the scheme, its form, whether that form saves)
-        self._forms: dict[int, tuple[assessments.Scheme, Form, bool]] = {}
+        # scheme id → (the scheme, its form, what that form does: "save", "ask" or "read")
+        self._forms: dict[int, tuple[assessments.Scheme, Form, str]] = {}
         self._filling = False
         self.picker = Form(PICKER_FIELDS, submit_label=None)
         self.leaders = Html("")
@@ -36,6 +40,14 @@ class ScoreEntryView:
         self.form_area = w.VBox([])
         self.history = Html("")
         self.status = Html("")
+        # A request, a decision or a closing makes its own form go away: its outcome is shown here.
+        self.outcome = outcome_line()
+        self.request_info = Html("")
+        self.review_form: Form | None = None
+        self.request_box = w.VBox([self.request_info])
+        self.close_info = Html("")
+        self.close_form: Form | None = None
+        self.close_box = w.VBox([], layout=w.Layout(display="none"))
         # Typed scores are never dropped without a word: choosing another sheet first asks.
         self._pending: dict[str, Any] | None = None
         self.unsaved = Html("")
@@ -53,10 +65,13 @@ class ScoreEntryView:
             self.ask,
             self.leaders,
             self.sheet_state,
+            self.outcome,
             self.form_area,
+            self.request_box,
             self.status,
             Html(html('<div class="kit-section-title">修改记录</div>')),
             self.history,
+            self.close_box,
         )
 
     # -- model → widgets ---------------------------------------------------------
@@ -75,10 +90,67 @@ class ScoreEntryView:
             form.box.layout.display = None if m.unit_id is not None else "none"
             self._update_total()
         state = _sheet_state_html(m.sheet, m.unit_id)
+        if m.closed and m.unit_id is not None:
+            state += _closed_html(m.closed, m.mode)
         if m.unit_id is not None and not m.can_enter:
             state += html('<div class="kit-info">您没有录入员角色，只能查看评分表，不能保存。</div>')
         self.sheet_state.value = state
         self.history.value = _history_html(m.history)
+        self._draw_request()
+        self._draw_closing()
+
+    def _draw_request(self) -> None:
+        """The correction waiting on the sheet, and the decision a 审核员 other than its requester may take."""
+        m = self.model
+        self.request_info.value = _request_html(m.request) if m.request is not None else ""
+        if m.may_review and self.review_form is None:
+            self.review_form = Form(REVIEW_FIELDS, submit_label="同意更正", on_submit=self._echo(self._agree))
+            refuse = w.Button(description="不同意", button_style="warning")
+            refuse.on_click(lambda _b: self._refuse())
+            self.review_form.box.children[-1].children = [self.review_form.submit, refuse, self.review_form.status]
+        if self.review_form is not None:
+            self.review_form.set_values({})
+            self.review_form.status.value = ""
+        shown = [self.request_info] + ([self.review_form.box] if m.may_review and self.review_form else [])
+        self.request_box.children = shown
+
+    def _draw_closing(self) -> None:
+        """结束考核 for a 审核员 of every unit, while the chosen year is open."""
+        m = self.model
+        open_year = m.can_close and m.scheme is not None and not m.closed
+        show_if(self.close_box, open_year)
+        if not open_year:
+            return
+        if self.close_form is None:
+            self.close_form = Form(CLOSE_FIELDS, submit_label="结束本年度考核", on_submit=self._echo(m.close_year))
+            self.close_box.children = [section("结束考核年度（审核员）"), self.close_info, self.close_form.box]
+        scored, missing = m.counts
+        self.close_info.value = html(
+            '<div class="kit-info">“{scheme}”{year}年度：已评分 {scored} 个单位，未评分 {missing} 个单位。'
+            "结束后，评分表不能再直接修改，只能提交更正申请、经审核员同意后生效；结束不能撤销。</div>",
+            scheme=m.scheme.name,
+            year=m.year,
+            scored=scored,
+            missing=missing,
+        )
+
+    def _echo(self, submit: Any) -> Any:
+        """A form's action whose outcome is also shown on the page (its form goes away after it)."""
+
+        def run(values: dict[str, Any]) -> str:
+            message: str = submit(values)
+            self.outcome.value = status_html(OK, message)
+            return message
+
+        return run
+
+    def _agree(self, values: dict[str, Any]) -> str:
+        return self.model.review(values, approve=True)
+
+    def _refuse(self) -> None:
+        """不同意 shares the review form's fields, errors and status."""
+        if self.review_form is not None:
+            self.review_form.run_submit(self._echo(lambda values: self.model.review(values, approve=False)))
 
     def _choices_now(self) -> dict[str, tuple[Any, Any]]:
         """The pickers as the model stands: its options, the sheet on screen selected."""
@@ -90,28 +162,30 @@ class ScoreEntryView:
         }
 
     def _form(self, scheme: assessments.Scheme | None) -> Form | None:
-        """The sheet form of a scheme, built once (again only if the scheme or the user's role changed).
+        """The sheet form of a scheme, built once (again only if the scheme or what the form does changed).
 
-        Only a 录入员's form has the button that saves: without the role it is never built.
+        Only a 录入员's form has a button (保存评分表, or 提交更正申请 in a closed year):
+        without the role it is never built.
         """
         if scheme is None:
             return None
-        entering = self.model.can_enter
+        mode = self.model.mode
         cached = self._forms.get(scheme.id)
-        if cached is None or cached[0] != scheme or cached[2] != entering:
+        if cached is None or cached[0] != scheme or cached[2] != mode:
             if cached is not None:  # the form replaced can save nothing any more
                 cached[1].on_submit = None
                 cached[1].submit.close()
+            asking = mode == "ask"
             form = Form(
-                score_fields(scheme),
-                submit_label="保存评分表" if entering else None,
-                on_submit=self.model.save if entering else None,
+                score_fields(scheme) + ([REASON_FIELD] if asking else []),
+                submit_label={"save": "保存评分表", "ask": "提交更正申请"}.get(mode),
+                on_submit={"save": self.model.save, "ask": self._echo(self.model.ask_correction)}.get(mode),
                 before_submit=[self.total],
-                read_only=not entering,
+                read_only=mode == "read",
             )
             for widget in form.inputs.values():
                 widget.observe(lambda _c: self._update_total(), names="value")
-            self._forms[scheme.id] = cached = (scheme, form, entering)
+            self._forms[scheme.id] = cached = (scheme, form, mode)
         return cached[1]
 
     def prepare(self) -> None:
@@ -179,6 +253,13 @@ PICKER_FIELDS = [
 ]
 
 
+REASON_FIELD = FieldSpec(
+    "reason", "更正理由", "textarea", required=True, width="40em", placeholder="为什么要更正这份已结束考核的评分表"
+)
+REVIEW_FIELDS = [FieldSpec("note", "审核意见", "textarea", required=True, width="40em")]
+CLOSE_FIELDS = [FieldSpec("note", "说明", "text", width="30em", placeholder="选填，如“经考核领导小组审定”")]
+
+
 def score_fields(scheme: assessments.Scheme) -> list[FieldSpec]:
     """One row per indicator (score, then an optional note), and the overall note."""
     fields = []
@@ -236,6 +317,25 @@ def _sheet_state_html(sheet: assessments.Sheet | None, unit_id: int | None) -> M
         version=sheet.version,
         by=sheet.updated_by_name or sheet.updated_by,
         at=sheet.updated_at,
+    )
+
+
+def _closed_html(closed: str, mode: str) -> Markup:
+    if mode == "ask":
+        what = "如需更正，请改正各项、填写更正理由后提交更正申请，经另一位审核员同意后生效。"
+    else:
+        what = "评分表不能再直接修改。"
+    return html('<div class="kit-info kit-closed">{}：{}</div>', closed, what)
+
+
+def _request_html(request: dict[str, Any]) -> Markup:
+    return html(
+        '<div class="kit-info kit-request">待审核的更正申请（编号 {id}，{by}于{at:%Y-%m-%d %H:%M}提出）：'
+        "{summary}</div>",
+        id=request["id"],
+        by=request["requested_by_name"],
+        at=request["requested_at"],
+        summary=request["summary"],
     )
 
 

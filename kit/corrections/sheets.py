@@ -1,0 +1,150 @@
+"""Correcting a closed year's score sheet: a 录入员's request, applied when a 审核员 approves it.
+
+While a year is open a sheet is corrected by saving it again (`assessments.save_sheet`,
+with its version and its history). Once the year is closed (`assessments.close_year`)
+the scores are the office's published result: a change is asked for with a reason and
+takes effect only when a 审核员 other than the requester approves it (`review`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from kit import access, assessments, door, registry, validate
+from kit.corrections.common import SHEET, log_correction, reason_text
+from kit.db import Connection
+from kit.errors import InvalidInput, NotFound
+from kit.formats import number
+
+
+def _pending(con: Connection, sheet_id: int) -> int | None:
+    found = con.scalar(
+        "SELECT min(id) FROM record_corrections WHERE record_table = 'score_sheets' AND record_id = ?"
+        " AND status = 'pending'",
+        [sheet_id],
+    )
+    return None if found is None else int(found)
+
+
+def _shown(
+    scheme: assessments.Scheme,
+    old: assessments.Sheet,
+    scores: Mapping[int, Decimal],
+    notes: Mapping[int, str],
+    note: str,
+) -> dict[str, list[str]]:
+    """Label → [before, after] of every part of the sheet the correction changes, with its total and grade."""
+    shown: dict[str, list[str]] = {}
+    for ind in scheme.indicators:
+        before, after = old.scores.get(ind.id), scores.get(ind.id)
+        if before != after:
+            shown[f"{ind.name}{SHEET.fields['scores']}"] = [
+                "" if before is None else number(before),
+                "" if after is None else number(after),
+            ]
+        if old.notes.get(ind.id, "") != notes.get(ind.id, ""):
+            shown[f"{ind.name}{SHEET.fields['notes']}"] = [old.notes.get(ind.id, ""), notes.get(ind.id, "")]
+    if old.note != note:
+        shown[SHEET.fields["note"]] = [old.note, note]
+    total = scheme.total(dict(scores))
+    if total != old.total:
+        shown["合计"] = [number(old.total), number(total)]
+    grade = scheme.grade(total).label
+    if grade != old.grade:
+        shown["等次"] = [old.grade, grade]
+    return shown
+
+
+@door.public
+def request_sheet_correction(
+    con: Connection,
+    *,
+    scheme_id: Any,
+    unit_id: Any,
+    year: Any,
+    scores: Mapping[int, Any],
+    notes: Mapping[int, Any] | None = None,
+    note: Any = None,
+    reason: Any,
+) -> int:
+    """Ask to correct a closed year's sheet (the whole sheet as it should be); returns the request's id.
+
+    Raises:
+        InvalidInput: no reason; a score or note breaks its rule; nothing changes; the year
+            is not closed (save the sheet instead); the unit has no sheet that year; a request
+            on the sheet is already waiting.
+        NotFound: no such scheme or unit.
+        PermissionDenied: the unit is outside the user's scope or the user is not a 录入员.
+    """
+    check = validate.Checker()
+    scheme_ident = check(validate.ident, scheme_id, field="scheme_id", label="考核方案编号")
+    unit_ident = check(validate.ident, unit_id, field="unit", label="单位编号")
+    check.done()
+    access.require(con, access.ENTER, unit_id=unit_ident, what="申请更正评分表")
+    check = validate.Checker()
+    text = check(reason_text, reason, "correct")
+    the_year = check(validate.year, year)
+    check.done()
+    scheme = assessments.get_scheme(con, scheme_ident)
+    unit = registry.get_unit(con, unit_ident)
+    if assessments.closing(con, scheme_id=scheme.id, year=the_year) is None:
+        raise InvalidInput.one("year", f"“{scheme.name}”{the_year}年度考核尚未结束：请直接修改评分表并保存，不必申请")
+    old = assessments.load_sheet(con, scheme_id=scheme.id, unit_id=unit_ident, year=the_year)
+    if old is None:
+        raise InvalidInput.one(
+            "unit", f"“{unit['name']}”{the_year}年度没有评分表：结束考核后不能补评，只能更正已有的评分表"
+        )
+    if _pending(con, old.id) is not None:
+        raise InvalidInput.one("reason", "该评分表已有待审核的更正申请，请等审核员处理后再提交")
+    clean_scores, clean_notes, clean_note = assessments.check_sheet(scheme, scores, notes or {}, note)
+    shown = _shown(scheme, old, clean_scores, clean_notes, clean_note)
+    if not shown:
+        raise InvalidInput.one("reason", "没有要更正的内容：各项与原评分表相同")
+    values = {
+        "scores": {str(k): str(v) for k, v in clean_scores.items()},
+        "notes": {str(k): v for k, v in clean_notes.items()},
+        "note": clean_note,
+        "version": old.version,
+    }
+    return log_correction(
+        con,
+        table="score_sheets",
+        record_id=old.id,
+        unit_id=unit_ident,
+        kind="correct",
+        reason=str(text),
+        changes={"shown": shown, "values": values},
+        status="pending",
+    )
+
+
+def apply_request(con: Connection, request: Mapping[str, Any], asked: dict[str, Any]) -> dict[str, Any]:
+    """Apply an approved correction of a sheet, checked again; returns what it asked, as applied.
+
+    Raises:
+        InvalidInput: the sheet was changed since the request (approve nothing stale), or
+            its scores no longer pass the scheme's rules.
+        NotFound: the sheet is gone.
+    """
+    row = con.one("SELECT scheme_id, unit_id, year FROM score_sheets WHERE id = ?", [request["record_id"]])
+    if row is None:
+        raise NotFound(f"评分表不存在（编号 {request['record_id']}）")
+    scheme = assessments.get_scheme(con, int(row[0]))
+    unit = registry.get_unit(con, int(row[1]))
+    old = assessments.load_sheet(con, scheme_id=scheme.id, unit_id=unit["id"], year=int(row[2]))
+    values = asked["values"]
+    if old is None or old.version != values["version"]:
+        raise InvalidInput.one(
+            "correction_id", "申请提出后该评分表已有变化：请不同意此申请，由录入员按现在的评分表重新申请"
+        )
+    scores, notes, note = assessments.check_sheet(
+        scheme,
+        {int(k): v for k, v in values["scores"].items()},
+        {int(k): v for k, v in values["notes"].items()},
+        values["note"],
+    )
+    shown = _shown(scheme, old, scores, notes, note)
+    assessments.write_sheet(con, scheme, unit, old.year, old, scores, notes, note, action="更正评分表（经审核）")
+    return {**asked, "shown": shown}
