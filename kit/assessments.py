@@ -12,15 +12,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from kit import access, audit, door, followups, registry, trace, validate
+from kit import access, audit, closings, door, followups, registry, trace, validate
+from kit.closings import Closing, close_year, closing
 from kit.db import Connection
 from kit.errors import Conflict, InvalidInput
 from kit.schemes import SCORING_LABELS, Band, Indicator, Scheme, add_scheme, get_scheme, list_schemes
 
 __all__ = [
     "SCORING_LABELS",
-    "STATE_SQL",
-    "TABLE_LABELS",
     "Band",
     "Closing",
     "Indicator",
@@ -39,13 +38,6 @@ __all__ = [
     "sheet_key",
     "write_sheet",
 ]
-
-# A year's closing as the trace keeps it, keyed scheme code / year.
-STATE_SQL = {
-    "assessment_closings": "SELECT sc.code || '/' || c.year AS _key, sc.code AS scheme, c.year, c.closed_at,"
-    " c.closed_by, c.note FROM assessment_closings c JOIN assessment_schemes sc ON sc.id = c.scheme_id"
-}
-TABLE_LABELS = {"assessment_closings": "考核年度结束"}
 
 
 @dataclass(frozen=True)
@@ -318,86 +310,10 @@ def sheet_history(con: Connection, *, scheme_id: int, unit_id: int, year: int) -
     return audit.history(con, table="score_sheets", key=sheet_key(scheme, unit, year), unit_id=unit_id)
 
 
-@dataclass(frozen=True)
-class Closing:
-    """A scheme's year closed (结束考核): its sheets change only by an approved correction."""
-
-    scheme_id: int
-    year: int
-    closed_at: Any
-    closed_by: str
-    closed_by_name: str
-    note: str
-
-    def text(self) -> str:
-        return f"{self.year}年度考核已由{self.closed_by_name}于{self.closed_at:%Y-%m-%d}结束"
-
-
-@door.public
-def closing(con: Connection, *, scheme_id: Any, year: Any) -> Closing | None:
-    """The closing of a scheme's year, or None while its sheets are still saved directly.
-
-    Raises:
-        InvalidInput: the scheme id or the year is not valid.
-    """
-    access.require(con, access.READ)
-    ident = validate.ident(scheme_id, field="scheme_id", label="考核方案编号")
-    the_year = validate.year(year)
-    row = con.one(
-        "SELECT c.closed_at, c.closed_by, coalesce(u.display_name, c.closed_by), c.note FROM assessment_closings c"
-        " LEFT JOIN users u ON u.name = c.closed_by WHERE c.scheme_id = ? AND c.year = ?",
-        [ident, the_year],
-    )
-    if row is None:
-        return None
-    return Closing(ident, the_year, row[0], row[1], row[2], row[3])
-
-
 def _refuse_closed(con: Connection, scheme: Scheme, year: int) -> None:
-    closed = closing(con, scheme_id=scheme.id, year=year)
+    closed = closings.closing(con, scheme_id=scheme.id, year=year)
     if closed is not None:
         raise InvalidInput.one(
             "year",
             f"“{scheme.name}”{closed.text()}，评分表不能再直接修改；如需更正，请提交更正申请，经审核员同意后生效",
         )
-
-
-@door.public
-def close_year(con: Connection, *, scheme_id: Any, year: Any, note: Any = None) -> Closing:
-    """结束考核: close a scheme's year; from then on its sheets change only by an approved correction.
-
-    A closing is not undone. Units not scored by then stay unscored for that year.
-
-    Raises:
-        InvalidInput: the year is later than this year or already closed; the note is too long.
-        NotFound: no such scheme.
-        PermissionDenied: the user is not a 审核员 of all units.
-    """
-    access.require_all_units(con, access.REVIEW, what="结束考核年度")
-    check = validate.Checker()
-    ident = check(validate.ident, scheme_id, field="scheme_id", label="考核方案编号")
-    the_year = check(validate.year, year)
-    text = check(validate.text, note, field="note", label="说明", max_length=500) or ""
-    check.done()
-    scheme = get_scheme(con, ident)
-    if the_year > con.now.year:
-        raise InvalidInput.one("year", f"“年度”不能晚于当前年度 {con.now.year}")
-    closed = closing(con, scheme_id=scheme.id, year=the_year)
-    if closed is not None:
-        raise InvalidInput.one("year", f"“{scheme.name}”{closed.text()}，不必再次结束")
-    con.execute(
-        "INSERT INTO assessment_closings (scheme_id, year, closed_at, closed_by, note) VALUES (?, ?, ?, ?, ?)",
-        [scheme.id, the_year, con.now, con.actor, text],
-    )
-    key = f"{scheme.code}/{the_year}"
-    trace.record(
-        con,
-        action="结束考核年度",
-        table="assessment_closings",
-        key=key,
-        before=None,
-        after=trace.state(con, STATE_SQL, "assessment_closings", key),
-    )
-    found = closing(con, scheme_id=scheme.id, year=the_year)
-    assert found is not None
-    return found

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from kit import access, anchor, assessments, audit, config, corrections, db, door, inspections, rectification, trace
+from kit import access, anchor, audit, closings, config, corrections, db, door, inspections, rectification, trace
 from kit.db import Connection
 
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
@@ -83,7 +83,7 @@ TABLE_LABELS = {
     "followups": "后续措施",
     "users": "用户",
     "user_scopes": "授权范围",
-    **assessments.TABLE_LABELS,
+    **closings.TABLE_LABELS,
     **inspections.TABLE_LABELS,
     **rectification.TABLE_LABELS,
     **corrections.TABLE_LABELS,
@@ -190,7 +190,7 @@ def _current(con: Connection) -> Iterator[tuple[str, bool, dict[str, dict[str, A
         users[name] = {"name": name, "display_name": display_name, "active": active, "roles": roles}
     yield "users", False, users
     yield "user_scopes", False, {str(r["id"]): r for r in con.records("SELECT * FROM user_scopes")}
-    for states in (assessments.STATE_SQL, inspections.STATE_SQL, rectification.STATE_SQL, corrections.STATE_SQL):
+    for states in (closings.STATE_SQL, inspections.STATE_SQL, rectification.STATE_SQL, corrections.STATE_SQL):
         for table, sql in states.items():
             yield table, False, {r.pop("_key"): r for r in con.records(sql)}
 

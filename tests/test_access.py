@@ -28,6 +28,7 @@ from kit import (
     assessments,
     audit,
     backup,
+    closings,
     corrections,
     db,
     demo,
@@ -64,6 +65,7 @@ MODULES: list[ModuleType] = [
     analysis,
     assessments,
     backup,
+    closings,
     *_area(corrections),
     demo,
     *_area(excel),
@@ -318,11 +320,11 @@ CASES: dict[str, Case] = {
         lambda con, w: assessments.sheet_history(con, scheme_id=w.office["scheme"], unit_id=w.office["b"], year=2024)
     ),
     # closing a year covers every unit of the scheme: only a 审核员 of all units closes one
-    "assessments.close_year": Case(
-        lambda con, w: assessments.close_year(con, scheme_id=w.office["scheme"], year=2024), writes=True
+    "closings.close_year": Case(
+        lambda con, w: closings.close_year(con, scheme_id=w.office["scheme"], year=2024), writes=True
     ),
-    "assessments.closing": Case(
-        lambda con, w: assessments.closing(con, scheme_id=w.office["scheme"], year=2024), who="stranger"
+    "closings.closing": Case(
+        lambda con, w: closings.closing(con, scheme_id=w.office["scheme"], year=2024), who="stranger"
     ),
     # follow-ups
     "followups.sync_for_sheet": Case(

@@ -58,6 +58,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "kit.registry",
             "kit.schemes",
+            "kit.closings",
             "kit.followups",
             "kit.assessments",
             "kit.rankings",

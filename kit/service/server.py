@@ -46,6 +46,7 @@ SERVED = (
     "kit.analysis",
     "kit.assessments",
     "kit.backup",
+    "kit.closings",
     "kit.corrections.common",
     "kit.corrections.feedback",
     "kit.corrections.findings",
