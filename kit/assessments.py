@@ -16,10 +16,13 @@ from kit import access, audit, closings, door, followups, registry, trace, valid
 from kit.closings import Closing, close_year, closing
 from kit.db import Connection
 from kit.errors import Conflict, InvalidInput
+from kit.formats import number
+from kit.listing import Column, Filter, Listing
 from kit.schemes import SCORING_LABELS, Band, Indicator, Scheme, add_scheme, get_scheme, list_schemes
 
 __all__ = [
     "SCORING_LABELS",
+    "SHEET_HISTORY_LIST",
     "Band",
     "Closing",
     "Indicator",
@@ -30,6 +33,7 @@ __all__ = [
     "check_sheet",
     "close_year",
     "closing",
+    "describe_history",
     "get_scheme",
     "list_schemes",
     "load_sheet",
@@ -57,6 +61,26 @@ class Sheet:
     updated_at: Any
     updated_by: str
     updated_by_name: str = ""  # who saved it last, by name (the login when they are not registered)
+
+
+# A sheet's history as the score-entry app lists it: the lines of `describe_history`, latest first.
+SHEET_HISTORY_LIST = Listing(
+    columns=(
+        Column("logged_at", "时间", "moment", width=9),
+        Column("actor", "操作人", width=6),
+        Column("action", "操作", width=9),
+        Column("total", "总分", width=7),
+        Column("grade", "等次", width=9),
+        Column("changes", "修改的指标", width=24, limit=60),
+    ),
+    sort="logged_at",
+    descending=True,
+    filters=(Filter("action", "操作"),),
+    search=("actor", "changes"),
+    page_size=10,
+    empty="暂无修改记录。",
+    key="seq",
+)
 
 
 def sheet_key(scheme: Scheme, unit: Mapping[str, Any], year: int) -> str:
@@ -317,3 +341,31 @@ def _refuse_closed(con: Connection, scheme: Scheme, year: int) -> None:
             "year",
             f"“{scheme.name}”{closed.text()}，评分表不能再直接修改；如需更正，请提交更正申请，经审核员同意后生效",
         )
+
+
+def describe_history(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Trace entries of a sheet (`sheet_history`) as lines for people: when, who, what changed."""
+    lines = []
+    for entry in entries:
+        before, after = entry["before"] or {}, entry["after"] or {}
+        changed = []
+        for name, score in (after.get("scores") or {}).items():
+            old = (before.get("scores") or {}).get(name)
+            if old is not None and Decimal(old) != Decimal(score):
+                changed.append(f"{name} {number(Decimal(old))}→{number(Decimal(score))}")
+        total = number(Decimal(after["total"])) if "total" in after else "—"
+        if before.get("total") is not None:
+            total = f"{number(Decimal(before['total']))} → {total}"
+        grade = after.get("grade", "")
+        lines.append(
+            {
+                "seq": entry.get("seq"),
+                "logged_at": entry["logged_at"],
+                "actor": entry.get("actor_name") or entry["actor"],
+                "action": entry["action"],
+                "total": total,
+                "grade": f"{before['grade']} → {grade}" if before.get("grade") else grade,
+                "changes": "；".join(changed),
+            }
+        )
+    return lines

@@ -9,9 +9,27 @@ from typing import Any
 from kit import access, door, registry, trace, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
+from kit.listing import Column, Filter, Listing
 
 KIND_LABELS = {"admonition_talk": "诫勉谈话", "lookback": "回头看"}
 STATUS_LABELS = {"open": "待办", "done": "已完成", "cancelled": "已撤销"}
+
+# A year's follow-ups as the results app lists them: the rows of `list_followups`, lowest totals first.
+FOLLOWUP_LIST = Listing(
+    columns=(
+        Column("unit_code", "单位", width=14, shown="unit_name"),
+        Column("total", "总分", "number", width=5),
+        Column("grade", "等次", width=7, css="grade_style"),
+        Column("kind_label", "措施", width=6),
+        Column("description", "内容", width=20, limit=36),
+        Column("status_label", "状态", width=5),
+        Column("note", "办理情况", width=16, limit=30),
+    ),
+    sort="total",
+    filters=(Filter("status_label", "状态"), Filter("kind_label", "措施"), Filter("grade", "等次")),
+    search=("unit_name", "person_name", "description", "note"),
+    empty="没有须跟进的后续措施。",
+)
 
 
 def _key(sheet_key: str, kind: str, person_id: int | None) -> str:
@@ -107,6 +125,7 @@ def list_followups(
     for row in rows:
         row["kind_label"] = KIND_LABELS[row["kind"]]
         row["status_label"] = STATUS_LABELS[row["status"]]
+        row["grade_style"] = "low"  # every follow-up comes from a grade that calls for one
         if row["kind"] == "admonition_talk":
             row["description"] = f"对{row['unit_name']}{row['person_name']}进行诫勉谈话"
         else:

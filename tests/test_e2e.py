@@ -153,9 +153,13 @@ def test_a_sheet_entered_in_the_browser_is_saved_and_ranked(page: Page, server: 
     row = page.locator("table.kit-ranking tr", has_text=UNIT)
     expect(row).to_contain_text("65")
     expect(row).to_contain_text("基本合格")
-    followups = page.locator("table.kit-followups")
+    followups = page.locator(".kit-list-kit-followups")
     expect(followups).to_contain_text(f"对{UNIT}开展整改“回头看”")
-    expect(followups.locator("tr", has_text="诫勉谈话").filter(has_text=UNIT)).to_have_count(1)
+    expect(followups.locator("table.kit-followups tr", has_text="诫勉谈话").filter(has_text=UNIT)).to_have_count(1)
+    # a list like the others: filtered by its status, the lookback of the new sheet is still there
+    followups.get_by_label("措施").select_option(label="回头看")
+    expect(followups.locator("table.kit-followups tr", has_text="诫勉谈话")).to_have_count(0)
+    expect(followups.locator("table.kit-followups tr", has_text=UNIT)).to_have_count(1)
 
 
 def test_reopening_a_unit_shows_its_sheet_and_history(page: Page, server: b.Server) -> None:
@@ -173,10 +177,12 @@ def test_reopening_a_unit_shows_its_sheet_and_history(page: Page, server: b.Serv
     page.get_by_label("被考核单位").select_option(index=0)
     page.get_by_label("被考核单位").select_option(label=unit)
     expect(score_box(page, scheme.indicators[0])).to_have_value(str(Decimal(old) - 1).rstrip("0").rstrip("."))
-    history = page.locator("table.kit-history")
-    expect(history.locator("tbody tr")).to_have_count(2)
-    expect(history).to_contain_text("修改评分表")
+    history = page.locator(".kit-list-kit-history")
+    expect(history.locator("table.kit-history tr")).to_have_count(2)
+    expect(history.locator("table.kit-history tr").first).to_contain_text("修改评分表")  # latest first
     expect(history).to_contain_text(f"{scheme.indicators[0].name} {old}→")
+    history.get_by_label("操作").select_option(label="新建评分表")
+    expect(history.locator("table.kit-history tr")).to_have_count(1)
 
 
 @pytest.mark.parametrize(
@@ -220,7 +226,7 @@ def test_the_analysts_example_notebook_renders_its_chart_offline(page: Page, ser
 def test_results_report_downloads_as_one_offline_file(page: Page, server: b.Server, tmp_path: Path) -> None:
     page.goto(server.url("/voila/render/results.ipynb"))
     page.get_by_label("考核年度").select_option(label="2023年度", timeout=60_000)
-    expect(page.locator(".kit-followups")).to_be_visible()
+    expect(page.locator(".kit-list-kit-followups")).to_be_visible()
     expect(page.get_by_text("6 家单位被评为基本合格或不合格，涉及诫勉谈话党政一把手 9 人")).to_be_visible()
     with page.expect_download() as download:
         page.get_by_role("link", name="下载报告（HTML）").click()
@@ -501,7 +507,7 @@ def test_a_closed_years_sheet_is_corrected_by_request_and_a_reviewers_agreement(
     page.get_by_role("button", name="同意更正").click()
     expect(page.get_by_role("status")).to_contain_text(f"已同意更正申请 {asked['id']}，评分表已更正")
     expect(page.locator(".kit-request")).to_have_count(0)
-    expect(page.locator("table.kit-history")).to_contain_text("更正评分表（经审核）")
+    expect(page.locator(".kit-list-kit-history")).to_contain_text("更正评分表（经审核）")
     with db.read(path) as con:
         after = assessments.load_sheet(con, scheme_id=scheme.id, unit_id=unit_id, year=2024)
     assert after is not None

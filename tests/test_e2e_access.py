@@ -101,13 +101,16 @@ def test_a_reviewer_closes_a_follow_up_of_their_unit(chromium: Browser, proxied:
     open_app(page, proxied, "results")
     expect(page.locator(".kit-user")).to_have_text("当前用户：孙审（审核员）")
     page.get_by_label("考核年度").select_option(label="2024年度", timeout=60_000)
-    rows = page.locator("table.kit-followups tbody tr")
+    rows = page.locator("table.kit-followups tr")
     expect(rows.first).to_contain_text("石泉坝县")
     units = {text.split("\t")[0] for text in rows.all_inner_texts()}
     assert all("石泉坝县" in unit for unit in units), units  # only the unit in scope
+    # the row's 选中 puts that follow-up in the form below
+    line = page.locator(".kit-list-kit-followups .kit-list-row", has_text="回头看")
+    line.get_by_role("button", name="选中").click()
     picker = page.get_by_label("待办措施")
     lookback = next(o for o in picker.locator("option").all_inner_texts() if "回头看" in o)
-    picker.select_option(label=lookback)
+    expect(picker.locator("option:checked")).to_have_text(lookback)
     page.get_by_role("button", name="办结").click()
     expect(page.get_by_role("alert").filter(has_text="办理情况")).to_be_visible()  # empty note refused
     page.get_by_label("办理情况").fill("已开展回头看，整改到位")

@@ -7,7 +7,7 @@ which the notebook runs).
 from __future__ import annotations
 
 from kit.ui.results.model import TITLE, ResultsModel
-from kit.ui.results.view import PICKER_FIELDS, REVIEW_FIELDS, ResultsView, download_link, followups_html, show
+from kit.ui.results.view import PICKER_FIELDS, REVIEW_FIELDS, ResultsView, download_link, followups_summary_html, show
 
 __all__ = [
     "PICKER_FIELDS",
@@ -16,6 +16,6 @@ __all__ = [
     "ResultsModel",
     "ResultsView",
     "download_link",
-    "followups_html",
+    "followups_summary_html",
     "show",
 ]

@@ -9,9 +9,8 @@ from urllib.parse import quote
 
 import ipywidgets as w
 
-from kit import db, rankings
-from kit.formats import number
-from kit.markup import Markup, html, join, svg
+from kit import db, followups, rankings
+from kit.markup import Markup, html, svg
 from kit.ui import app
 from kit.ui.forms import FieldSpec, Form
 from kit.ui.results.model import TITLE, ResultsModel
@@ -52,7 +51,16 @@ class ResultsView:
             export_name=lambda: f"{model.year}年度考核排名.xlsx",
             sheet="排名",
         )
-        self.followups = Html("")
+        self.followup_summary = Html("")
+        self.followups = TableView(
+            followups.FOLLOWUP_LIST,
+            css="kit-followups",
+            on_open=self._pick_followup,
+            open_label="选中",
+            can_open=lambda row: self.review is not None and row["status"] == "open",
+            export_name=lambda: f"{model.year}年度后续措施.xlsx",
+            sheet="后续措施",
+        )
         self.status = Html("")
         self.review: Form | None = None
         self.review_box = w.VBox([], layout=w.Layout(display="none"))
@@ -70,7 +78,8 @@ class ResultsView:
             Html(html('<div class="kit-section-title">等次分布</div>')),
             self.chart,
             Html(html('<div class="kit-section-title">后续措施待办</div>')),
-            self.followups,
+            self.followup_summary,
+            self.followups.box,
             self.review_box,
             Html(html('<div class="kit-section-title">排名</div>')),
             self.ranking.box,
@@ -99,13 +108,19 @@ class ResultsView:
         # The chart may have come back from the data service as plain text: checked again here.
         self.chart.value = svg(m.chart_svg) if m.chart_svg else ""
         self.ranking.show(m.ranking)
-        self.followups.value = followups_html(m.followups, m.followup_stats, m.low_grades)
+        self.followup_summary.value = followups_summary_html(m.followup_stats, m.low_grades)
+        self.followups.show(m.followups)
         still_open = [(_followup_label(r), r["id"]) for r in m.followups if r["status"] == "open"]
         if self.review is not None:  # a 审核员's app
             self.review.set_choices({"followup": (still_open, None)})
             self.review.set_values({"note": ""})
         self.review_box.layout.display = None if m.can_review and still_open else "none"
         self.download.value = download_link(m.report_html, m.report_filename()) if m.report_html else ""
+
+    def _pick_followup(self, followup_id: Any) -> None:
+        """A row's 选中 puts that follow-up in the form below (a 审核员's app)."""
+        if self.review is not None:
+            self.review.inputs["followup"].value = followup_id
 
     def _on_pick(self, picked: dict[str, Any]) -> None:
         if picked["year"] is None:
@@ -130,31 +145,15 @@ def download_link(page: str, filename: str) -> Markup:
     )
 
 
-def followups_html(rows: list[dict[str, Any]], stats: dict[str, int], low: list[str]) -> Markup:
-    if not rows:
+def followups_summary_html(stats: dict[str, int], low: list[str]) -> Markup:
+    """How many units the year's low grades sent to follow-up, and how many 一把手 to 诫勉谈话."""
+    if not stats.get("units"):
         return html('<div class="kit-info">没有因“{}”等次触发的后续措施。</div>', "、".join(low))
-    head = html(
+    return html(
         '<div class="kit-info">{} 家单位被评为{}，涉及诫勉谈话党政一把手 {} 人。</div>',
         stats.get("units", 0),
         "或".join(low),
         stats.get("leaders", 0),
-    )
-    body = join(
-        html(
-            '<tr><td>{}</td><td class="num">{}</td><td class="kit-low">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
-            r["unit_name"],
-            number(r["total"]),
-            r["grade"],
-            r["kind_label"],
-            r["description"],
-            r["status_label"],
-        )
-        for r in rows
-    )
-    return head + html(
-        '<table class="kit-table kit-followups"><thead><tr><th>单位</th><th>总分</th><th>等次</th>'
-        "<th>措施</th><th>内容</th><th>状态</th></tr></thead><tbody>{}</tbody></table>",
-        body,
     )
 
 

@@ -9,7 +9,8 @@ The app is a folder: `model` (`ScoreEntryModel`) and `view` (`ScoreEntryView`, a
 
 from __future__ import annotations
 
-from kit.ui.score_entry.model import TITLE, ScoreEntryModel, describe_history
+from kit.assessments import describe_history
+from kit.ui.score_entry.model import TITLE, ScoreEntryModel
 from kit.ui.score_entry.view import PICKER_FIELDS, ScoreEntryView, score_fields, show
 
 __all__ = [

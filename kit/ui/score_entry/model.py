@@ -71,7 +71,9 @@ class ScoreEntryModel(app.AppModel):
         self.sheet = sheet
         self.leaders = _leaders_text(con, unit_id, year) if unit_id is not None else ""
         self.history = (
-            describe_history(assessments.sheet_history(con, scheme_id=scheme.id, unit_id=unit_id, year=year))
+            assessments.describe_history(
+                assessments.sheet_history(con, scheme_id=scheme.id, unit_id=unit_id, year=year)
+            )
             if scheme and unit_id is not None
             else []
         )
@@ -239,31 +241,3 @@ def _leaders_text(con: Connection, unit_id: int, year: int) -> str:
     if day < today and current is not None and current.person_id not in {x.person_id for x in leaders}:
         parts.append(f"现任一把手：{current.label()}（{current.start:%Y年%m月%d日}起）")
     return "；".join(parts)
-
-
-def describe_history(entries: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """Trace entries of a sheet as lines for people: when, who, what changed."""
-    lines = []
-    for entry in entries:
-        before, after = entry["before"] or {}, entry["after"] or {}
-        changed = []
-        for name, score in (after.get("scores") or {}).items():
-            old = (before.get("scores") or {}).get(name)
-            if old is not None and Decimal(old) != Decimal(score):
-                changed.append(f"{name} {number(Decimal(old))}→{number(Decimal(score))}")
-        total = number(Decimal(after["total"])) if "total" in after else "—"
-        if before.get("total") is not None:
-            total = f"{number(Decimal(before['total']))} → {total}"
-        lines.append(
-            {
-                "time": f"{entry['logged_at']:%Y-%m-%d %H:%M:%S}",
-                "actor": entry.get("actor_name") or entry["actor"],
-                "action": entry["action"],
-                "total": total,
-                "grade": f"{before['grade']} → {after.get('grade', '')}"
-                if before.get("grade")
-                else after.get("grade", ""),
-                "changes": "；".join(changed),
-            }
-        )
-    return lines

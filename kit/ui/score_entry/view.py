@@ -10,11 +10,12 @@ import ipywidgets as w
 
 from kit import assessments, validate
 from kit.formats import number
-from kit.markup import Markup, html, join
+from kit.markup import Markup, html
 from kit.ui import app
 from kit.ui.forms import OK, WARNING, FieldSpec, Form, outcome_line, status_html
 from kit.ui.parts import section, show_if
 from kit.ui.score_entry.model import TITLE, ScoreEntryModel
+from kit.ui.table import TableView
 from kit.ui.widgets import Html
 
 
@@ -38,7 +39,13 @@ class ScoreEntryView:
         self.sheet_state = Html("")
         self.total = Html("", layout=w.Layout(margin="4px 0"))
         self.form_area = w.VBox([])
-        self.history = Html("")
+        self.history = TableView(
+            assessments.SHEET_HISTORY_LIST,
+            css="kit-history",
+            export_name=lambda: f"{model.year}年度评分表修改记录.xlsx",
+            sheet="修改记录",
+        )
+        self._history_of: tuple[Any, ...] = ()  # the sheet whose history is listed: another one starts unfiltered
         self.status = Html("")
         # A request, a decision or a closing makes its own form go away: its outcome is shown here.
         self.outcome = outcome_line()
@@ -70,7 +77,7 @@ class ScoreEntryView:
             self.request_box,
             self.status,
             Html(html('<div class="kit-section-title">修改记录</div>')),
-            self.history,
+            self.history.box,
             self.close_box,
         )
 
@@ -95,7 +102,11 @@ class ScoreEntryView:
         if m.unit_id is not None and not m.can_enter:
             state += html('<div class="kit-info">您没有录入员角色，只能查看评分表，不能保存。</div>')
         self.sheet_state.value = state
-        self.history.value = _history_html(m.history)
+        sheet = (m.year, m.scheme_id, m.unit_id)
+        if sheet != self._history_of:
+            self._history_of = sheet
+            self.history.reset()
+        self.history.show(m.history)
         self._draw_request()
         self._draw_closing()
 
@@ -336,23 +347,6 @@ def _request_html(request: dict[str, Any]) -> Markup:
         by=request["requested_by_name"],
         at=request["requested_at"],
         summary=request["summary"],
-    )
-
-
-def _history_html(lines: list[dict[str, str]]) -> Markup:
-    if not lines:
-        return html('<div class="kit-info">暂无修改记录。</div>')
-    rows = join(
-        html(
-            "<tr>{}</tr>",
-            join(html("<td>{}</td>", line[k]) for k in ("time", "actor", "action", "total", "grade", "changes")),
-        )
-        for line in reversed(lines)
-    )
-    return html(
-        '<table class="kit-table kit-history"><thead><tr><th>时间</th><th>操作人</th><th>操作</th><th>总分</th>'
-        "<th>等次</th><th>修改的指标</th></tr></thead><tbody>{}</tbody></table>",
-        rows,
     )
 
 
