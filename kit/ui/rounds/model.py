@@ -111,6 +111,13 @@ class RoundsModel(app.AppModel):
             log.warning("not re-read after a save", exc_info=True)
         return result
 
+    def _history(self, table: str, record_id: int | None) -> list[dict[str, Any]]:
+        """The 更正 and 作废 of one record opened for correction (the round itself is not read again)."""
+        if record_id is None:
+            return []
+        with db.read(self.db_path) as con:
+            return corrections.corrections_of(con, table=table, record_id=record_id)
+
     def add_round(self, values: dict[str, Any]) -> str:
         """新建轮次; returns the message. Raises: InvalidInput, PermissionDenied, Busy."""
         new = self._write("设置巡察轮次", lambda con: inspections.add_round(con, **values))
@@ -138,8 +145,7 @@ class RoundsModel(app.AppModel):
     def correct_round(self, values: dict[str, Any]) -> str:
         """更正 the chosen round (what differs from what is stored, with the reason); returns the message."""
         round_id = self._need_round()
-        stored = self.round_values()
-        changes = {k: values.get(k) for k in stored if (values.get(k) or "") != (stored[k] or "")}
+        changes = _changed(self.round_values(), values)
         self._write(
             "更正巡察轮次",
             lambda con: corrections.correct_round(con, round_id=round_id, reason=values.get("reason"), **changes),
@@ -160,10 +166,8 @@ class RoundsModel(app.AppModel):
         return [step for clue in self.clues for step in clue["outcomes"]]
 
     def open_outcome(self, outcome_id: int | None) -> None:
-        """Open one step for 更正或作废, with its corrections so far (the round itself is not read again)."""
-        with db.read(self.db_path) as con:
-            found = corrections.corrections_of(con, table="clue_outcomes", record_id=outcome_id) if outcome_id else []
-        self.outcome_id, self.outcome_corrections = outcome_id, found
+        """Open one step for 更正或作废, with its corrections so far."""
+        self.outcome_id, self.outcome_corrections = outcome_id, self._history("clue_outcomes", outcome_id)
         self.revision += 1
 
     def outcome(self) -> dict[str, Any] | None:
@@ -182,16 +186,12 @@ class RoundsModel(app.AppModel):
         }
 
     def _need_outcome(self) -> dict[str, Any]:
-        found = self.outcome()
-        if found is None:
-            raise InvalidInput.one("outcome_id", "请先在上方的处置记录中选择要更正或作废的一条")
-        return found
+        return _opened(self.outcome(), "outcome_id", "请先在上方的处置记录中选择要更正或作废的一条")
 
     def correct_outcome(self, values: dict[str, Any]) -> str:
         """更正 the opened step (what differs from what is stored, with the reason); returns the message."""
         found = self._need_outcome()
-        stored = self.outcome_values()
-        changes = {k: values.get(k) for k in stored if (values.get(k) or "") != (stored[k] or "")}
+        changes = _changed(self.outcome_values(), values)
         self._write(
             "更正线索处置",
             lambda con: corrections.correct_outcome(
@@ -210,10 +210,8 @@ class RoundsModel(app.AppModel):
         return f"已作废{found['unit_name']}线索的“{found['outcome_label']}”"
 
     def open_feedback(self, feedback_id: int | None) -> None:
-        """Open one feedback of the round for 更正或作废, with its corrections so far (the round is not read again)."""
-        with db.read(self.db_path) as con:
-            found = corrections.corrections_of(con, table="feedbacks", record_id=feedback_id) if feedback_id else []
-        self.feedback_id, self.feedback_corrections = feedback_id, found
+        """Open one feedback of the round for 更正或作废, with its corrections so far."""
+        self.feedback_id, self.feedback_corrections = feedback_id, self._history("feedbacks", feedback_id)
         self.revision += 1
 
     def feedback(self) -> dict[str, Any] | None:
@@ -232,16 +230,12 @@ class RoundsModel(app.AppModel):
         }
 
     def _need_feedback(self) -> dict[str, Any]:
-        found = self.feedback()
-        if found is None:
-            raise InvalidInput.one("feedback_id", "请先在上方的反馈列表中选择要更正或作废的反馈")
-        return found
+        return _opened(self.feedback(), "feedback_id", "请先在上方的反馈列表中选择要更正或作废的反馈")
 
     def correct_feedback(self, values: dict[str, Any]) -> str:
         """更正 the opened feedback (what differs from what is stored, with the reason); returns the message."""
         found = self._need_feedback()
-        stored = self.feedback_values()
-        changes = {k: values.get(k) for k in stored if (values.get(k) or "") != (stored[k] or "")}
+        changes = _changed(self.feedback_values(), values)
         self._write(
             "更正巡察反馈",
             lambda con: corrections.correct_feedback(
@@ -363,3 +357,19 @@ class RoundsModel(app.AppModel):
             ),
         )
         return "已登记处置结果"
+
+
+def _changed(stored: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a correction form that differ from what is stored (an empty box and nothing are alike)."""
+    return {k: values.get(k) for k in stored if (values.get(k) or "") != (stored[k] or "")}
+
+
+def _opened(found: dict[str, Any] | None, field: str, message: str) -> dict[str, Any]:
+    """The record opened for 更正或作废.
+
+    Raises:
+        InvalidInput: none is (on `field`, with `message`).
+    """
+    if found is None:
+        raise InvalidInput.one(field, message)
+    return found
