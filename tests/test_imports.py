@@ -320,18 +320,53 @@ UI_SHARED = ("kit.ui.widgets", "kit.ui.forms", "kit.ui.table", "kit.ui.parts", "
 SQL_WORDS = ("SELECT ", "INSERT ", "UPDATE ", "DELETE ", ".records(", ".scalar(", ".execute(", "db.read(", "db.write(")
 
 
+def is_model(path: Path) -> bool:
+    """An app's model is `model.py` and the modules it is made of, each named `<part>_model.py`."""
+    return path.name == "model.py" or path.stem.endswith("_model")
+
+
+def widgets_imported(source: str) -> list[str]:
+    """The widget modules a module imports: ipywidgets, or a shared widget module of kit.ui."""
+    imported: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            imported |= {base} | {f"{base}.{a.name}" for a in node.names}  # `from kit.ui import forms`
+    found = {"ipywidgets" for m in imported if m.split(".")[0] == "ipywidgets"}
+    found |= {shared for m in imported for shared in UI_SHARED if m == shared or m.startswith(f"{shared}.")}
+    return sorted(found)
+
+
 def test_an_apps_model_holds_no_widget_and_its_views_no_sql() -> None:
-    """Each app is a folder under kit/ui/: `model` (state and calls to kit) and its views."""
+    """Each app is a folder under kit/ui/: its model (state and calls to kit) and its views."""
     apps = [p for p in (KIT / "ui").iterdir() if p.is_dir() and (p / "model.py").is_file()]
     assert len(apps) >= 4
     for folder in apps:
-        model = ast.parse((folder / "model.py").read_text(encoding="utf-8"))
-        imported = {a.name for n in ast.walk(model) if isinstance(n, ast.Import) for a in n.names}
-        imported |= {n.module or "" for n in ast.walk(model) if isinstance(n, ast.ImportFrom)}
-        widgets = sorted(m for m in imported if m.split(".")[0] == "ipywidgets" or m.startswith(UI_SHARED))
-        assert widgets == [], f"{folder.name}/model.py imports widgets: {widgets}"
-        for view in folder.glob("*.py"):
-            if view.name in ("model.py", "__init__.py"):
-                continue
-            source = view.read_text(encoding="utf-8")
-            assert [w for w in SQL_WORDS if w in source] == [], f"{folder.name}/{view.name} touches the database"
+        for module in folder.glob("*.py"):
+            source = module.read_text(encoding="utf-8")
+            if is_model(module):
+                widgets = widgets_imported(source)
+                assert widgets == [], f"{folder.name}/{module.name} imports widgets: {widgets}"
+            elif module.name != "__init__.py":
+                assert [w for w in SQL_WORDS if w in source] == [], f"{folder.name}/{module.name} touches the database"
+
+
+@pytest.mark.parametrize(
+    ("name", "source", "widgets"),
+    [
+        ("model.py", "import ipywidgets as w\n", ["ipywidgets"]),
+        ("ledger_model.py", "from ipywidgets import HTML\n", ["ipywidgets"]),
+        ("copies_model.py", "from kit.ui.widgets import Html\n", ["kit.ui.widgets"]),
+        ("state_model.py", "from kit.ui import app, forms\n", ["kit.ui.forms"]),
+        ("ledger_model.py", "import traitlets\nfrom kit.ui import app\n", []),
+    ],
+)
+def test_every_part_of_a_model_is_held_to_no_widgets(name: str, source: str, widgets: list[str]) -> None:
+    assert is_model(Path("kit/ui/inspection") / name)
+    assert widgets_imported(source) == widgets
+
+
+def test_a_view_is_not_taken_for_a_model() -> None:
+    assert not any(is_model(Path("kit/ui/inspection") / n) for n in ("view.py", "ledger.py", "parts.py", "models.py"))
