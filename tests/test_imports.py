@@ -303,7 +303,6 @@ MAX_LINES = 450
 LONG_MODULES = {
     "kit.db": "read and write in their three ways (service, remote, embedded) with their outcomes: one concept",
     "kit.service.server": "the data service's request loop and its sessions: to be split in two",
-    "kit.ui.inspection.model": "the 巡察整改 app's state in one class: its parts (ledger, findings) to be separated",
     "kit.access": "users, roles and scopes with their checks: the user administration to move out",
 }
 

@@ -1,7 +1,8 @@
 """巡察整改: findings of a round, the rectification ledger, copies to the 分管领导, handovers.
 
 The app is a folder: `model` (`InspectionModel`: the state, and every call to kit; no
-widgets, testable without a browser), `parts` (small widgets shared by its tabs), one
+widgets, testable without a browser; its actions in `findings_model`, `ledger_model`,
+`excel_model` and `copies_model`, over `state_model`), `parts` (small widgets shared by its tabs), one
 module per tab (`findings`, `ledger`, `copies`, `handovers`) and `view` (the page:
 round picker, reports, tabs; `show` is what the notebook runs). Views draw the model and
 send it what the user did; they never touch SQL. Every action opens the database for

@@ -1,9 +1,14 @@
-"""The 巡察整改 app's model: its state and every call to kit (no widgets; the views draw it)."""
+"""The 巡察整改 app's model: its state and every call to kit (no widgets; the views draw it).
+
+`InspectionModel` holds the state, reads it and keeps the selection; its actions come in
+groups, one module each: findings_model (findings and clues), ledger_model (the ledger's
+items and reviews), excel_model (export and import), copies_model (copies and handovers).
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +18,12 @@ from kit import access, corrections, db, excel, inspections, rectification, regi
 from kit.db import Connection
 from kit.errors import InvalidInput, KitError
 from kit.ui import app
+from kit.ui.inspection.copies_model import CopyActions
+from kit.ui.inspection.excel_model import ExcelActions
+from kit.ui.inspection.findings_model import FindingActions, finding_values
+from kit.ui.inspection.ledger_model import LedgerActions, item_values
+
+__all__ = ["EMBED_LIMIT", "TITLE", "InspectionModel", "finding_values", "item_values", "uploaded"]
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +33,7 @@ TITLE = "巡察整改"
 EMBED_LIMIT = 8 * 1024 * 1024
 
 
-class InspectionModel(app.AppModel):
+class InspectionModel(FindingActions, LedgerActions, ExcelActions, CopyActions, app.AppModel):
     """One round's findings and ledger, the selected item, the chosen 分管领导's copies."""
 
     revision = t.Int(0)  # the round's data changed: tables and choices are redrawn
@@ -163,130 +174,7 @@ class InspectionModel(app.AppModel):
         when = f"{day.year}年{day.month}月{day.day}日"
         self.leader_text = f"{when}的一把手：{leader.label()}" if leader else f"{when}无在任一把手记录"
 
-    # -- 发现问题 ----------------------------------------------------------------
-    def add_finding(self, values: Mapping[str, Any]) -> str:
-        """Save one finding of the selected round; returns the message for the user.
-
-        Raises:
-            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
-        """
-        chosen = self.round
-        if chosen is None:
-            raise InvalidInput.one("round", "请先选择巡察轮次")
-        unit = next((u for u in self.units if u["id"] == values.get("unit")), None)
-        with db.write(self.db_path, action="录入发现问题") as con:
-            ident = inspections.add_finding(
-                con,
-                round=chosen["code"],
-                unit=unit["code"] if unit else "",
-                stage=values.get("stage"),
-                category=values.get("category"),
-                description=values.get("description"),
-                severity=values.get("severity"),
-                involves_top=values.get("involves_top"),
-                source=values.get("source"),
-                found_on=values.get("found_on"),
-            )
-        self._after_save(chosen["id"], template=True)
-        return f"已保存：问题编号 {ident}（{unit['name'] if unit else ''}）"
-
-    def transfer_clue(self, values: Mapping[str, Any]) -> str:
-        """移交问题线索 for a finding of the round; returns the message.
-
-        Raises:
-            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
-        """
-        with db.write(self.db_path, action="移交问题线索") as con:
-            ident = inspections.transfer_clue(
-                con,
-                finding_id=_required(values, "finding_id", "请选择要移交的问题"),
-                receiver=values.get("receiver"),
-                transferred_on=values.get("transferred_on"),
-                note=values.get("note"),
-            )
-        self._after_save(self.round_id)
-        return f"已移交：线索编号 {ident}"
-
-    def record_outcome(self, values: Mapping[str, Any]) -> str:
-        """登记线索处置结果; returns the message.
-
-        Raises:
-            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
-        """
-        with db.write(self.db_path, action="登记线索处置结果") as con:
-            inspections.record_outcome(
-                con,
-                clue_id=_required(values, "clue_id", "请选择线索"),
-                outcome=values.get("outcome"),
-                people=values.get("people"),
-                decided_on=values.get("decided_on"),
-                note=values.get("note"),
-            )
-        self._after_save(self.round_id)
-        return "已登记处置结果"
-
-    # -- Excel -------------------------------------------------------------------
-    def export(self, kind: str) -> bytes:
-        """The round's findings or ledger as shown, as .xlsx."""
-        if kind == "findings":
-            return excel.export_rows(self.findings, inspections.FINDING.export, sheet="发现问题")
-        return excel.export_rows(self.items, rectification.ITEM.export, sheet="整改台账")
-
-    def import_file(self, kind: str, data: bytes | None, *, good_only: bool) -> str:
-        """Import an .xlsx of findings or ledger items; the progress traits follow the rows checked.
-
-        Returns the message; row errors are kept in `import_result`.
-
-        Raises:
-            InvalidInput: no file, or the file itself is refused; PermissionDenied, Busy.
-        """
-        self.import_kind, self.import_result = kind, None
-        self.import_done, self.import_total = 0, 0
-        if not data:
-            raise InvalidInput.one("file", "请先选择要导入的 Excel 文件（.xlsx）")
-        result = excel.import_file(data, kind, path=self.db_path, good_only=good_only, progress=self._progress)
-        self.import_result = result
-        self.import_total = self.import_done = max(result.total, 1)
-        self.reload()
-        if result.ok:
-            return f"已导入 {len(result.imported)} 行"
-        if result.imported or result.rejects is not None:
-            return f"已导入 {len(result.imported)} 行；{len(result.bad_rows)} 行有误未导入，可下载后改正再导入"
-        return f"共 {result.total} 行，其中 {len(result.bad_rows)} 行有误，未导入任何数据"
-
-    def _progress(self, done: int, total: int) -> None:
-        self.import_total, self.import_done = max(total, 1), done
-
-    # -- 整改台账 ----------------------------------------------------------------
-    @property
-    def findings_without_item(self) -> list[dict[str, Any]]:
-        done = {i["finding_id"] for i in self.items if i["status"] != "voided"}
-        return [f for f in self.findings if f["id"] not in done and f["state"] == "live"]
-
-    def team_of(self, finding_id: int | None) -> list[str]:
-        """Names of the current leadership team of a finding's unit (choices for 责任领导)."""
-        finding = next((f for f in self.findings if f["id"] == finding_id), None)
-        return self.teams.get(finding["unit_id"], []) if finding else []
-
-    def add_item(self, values: Mapping[str, Any]) -> str:
-        """Add a ledger item for a finding; returns the message.
-
-        Raises:
-            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
-        """
-        with db.write(self.db_path, action="录入整改事项") as con:
-            ident = rectification.add_item(
-                con,
-                finding=_required(values, "finding", "请选择问题"),
-                measure=values.get("measure"),
-                leader=values.get("leader"),
-                responsible=values.get("responsible"),
-                deadline=values.get("deadline"),
-            )
-            self.item_id = ident
-        self._after_save(self.round_id, template=True)
-        return f"已建立整改事项（编号 {ident}）"
-
+    # -- selection: the item, the finding, the 分管领导 whose copies are shown ----------
     def select_item(self, item_id: int | None) -> None:
         with db.read(self.db_path) as con:
             self._load_item(con, item_id)
@@ -306,76 +194,6 @@ class InspectionModel(app.AppModel):
                         self.files[f["id"]] = rectification.evidence(con, evidence_id=f["id"])
         self.history_revision += 1
 
-    def evidence(self, evidence_id: int) -> tuple[str, bytes]:
-        """One evidence file (those too big to travel with the history)."""
-        with db.read(self.db_path) as con:
-            return rectification.evidence(con, evidence_id=evidence_id)
-
-    def _item_action(self, action: str, call: Callable[[Connection, int], Any]) -> None:
-        if self.item_id is None:
-            raise InvalidInput.one("item_id", "请先选择整改事项")
-        with db.write(self.db_path, action=action) as con:
-            call(con, self.item_id)
-        self._after_save(self.round_id)
-
-    def report_progress(self, values: Mapping[str, Any], files: Sequence[tuple[str, bytes]] = ()) -> str:
-        """报送整改进展 with evidence files; returns the message.
-
-        Raises:
-            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
-        """
-        self._item_action(
-            "报送整改进展",
-            lambda con, item: rectification.update_progress(
-                con, item_id=item, body=values.get("body"), progress=values.get("progress"), files=files
-            ),
-        )
-        return "已报送进展" + (f"，上传佐证材料 {len(files)} 份" if files else "")
-
-    def extend(self, values: Mapping[str, Any]) -> str:
-        """延期; returns the message.
-
-        Raises:
-            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
-        """
-        self._item_action(
-            "延长整改时限",
-            lambda con, item: rectification.extend_deadline(
-                con, item_id=item, deadline=values.get("deadline"), reason=values.get("reason")
-            ),
-        )
-        assert self.item is not None
-        return f"已延期至 {self.item['deadline']:%Y-%m-%d}（第 {self.item['extensions']} 次延期）"
-
-    def request_close(self, values: Mapping[str, Any], files: Sequence[tuple[str, bytes]] = ()) -> str:
-        """申请销号 (evidence needed, now or uploaded before); returns the message.
-
-        Raises:
-            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
-        """
-        self._item_action(
-            "申请销号",
-            lambda con, item: rectification.request_close(con, item_id=item, body=values.get("body"), files=files),
-        )
-        return "已申请销号，等待审核员审核"
-
-    def review(self, values: Mapping[str, Any], *, approve: bool) -> str:
-        """审核销号: approve (已销号) or return (整改中) a pending item; returns the message.
-
-        Raises:
-            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
-        """
-        item_id = _required(values, "review_item", "请选择待审核的整改事项")
-        action = "审核销号" if approve else "退回销号申请"
-        with db.write(self.db_path, action=action) as con:
-            try:
-                rectification.review_close(con, item_id=item_id, approve=approve, note=values.get("note"))
-            except InvalidInput as e:  # the item is chosen in this form's own field
-                raise InvalidInput({("review_item" if k == "item_id" else k): m for k, m in e.errors.items()}) from e
-        self._after_save(self.round_id)
-        return f"已同意销号（编号 {item_id}）" if approve else f"已退回（编号 {item_id}），该事项继续整改"
-
-    # -- 更正与作废 ---------------------------------------------------------------
     def select_finding(self, finding_id: int | None) -> None:
         with db.read(self.db_path) as con:
             self._load_finding(con, finding_id)
@@ -388,90 +206,6 @@ class InspectionModel(app.AppModel):
         )
         self.finding_revision += 1
 
-    def correct_finding(self, values: Mapping[str, Any]) -> str:
-        """更正 the selected finding: the fields the user changed, with the reason; returns the message.
-
-        Raises:
-            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
-        """
-        found = self.finding
-        if found is None:
-            raise InvalidInput.one("reason", "请先在表中点击要更正的问题")
-        unit = next((u for u in self.units if u["id"] == values.get("unit")), None)
-        stored = finding_values(found)
-        wanted = {**{k: values.get(k) for k in stored}, "unit": unit["id"] if unit else values.get("unit")}
-        changes = {k: v for k, v in wanted.items() if (v or "") != (stored[k] or "")}
-        if "unit" in changes:
-            changes["unit"] = unit["code"] if unit else ""
-        with db.write(self.db_path, action="更正发现问题") as con:
-            corrections.correct_finding(con, finding_id=found["id"], reason=values.get("reason"), **changes)
-        self._after_save(self.round_id, template=True)
-        return f"已更正问题 {found['id']}，更正记录见下方"
-
-    def void_finding(self, values: Mapping[str, Any]) -> str:
-        """作废 the selected finding (with the reason); returns the message.
-
-        Raises:
-            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
-        """
-        found = self.finding
-        if found is None:
-            raise InvalidInput.one("reason", "请先在表中点击要作废的问题")
-        with db.write(self.db_path, action="作废发现问题") as con:
-            corrections.void_finding(con, finding_id=found["id"], reason=values.get("reason"))
-        self._after_save(self.round_id, template=True)
-        return f"已作废问题 {found['id']}，它不再计入统计和报告"
-
-    def correct_item(self, values: Mapping[str, Any]) -> str:
-        """更正 the selected item (a 销号 one: a request for a 审核员); returns the message.
-
-        Raises:
-            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
-        """
-        item = self.item
-        if item is None:
-            raise InvalidInput.one("reason", "请先在台账中点击要更正的事项")
-        stored = item_values(item)
-        changes = {k: values.get(k) for k in stored if (values.get(k) or "") != (stored[k] or "")}
-        with db.write(self.db_path, action="更正整改事项") as con:
-            corrections.correct_item(con, item_id=item["id"], reason=values.get("reason"), **changes)
-        self._after_save(self.round_id)
-        if item["status"] == "closed":
-            return "已提交更正申请，待另一位审核员同意后生效"
-        return f"已更正整改事项 {item['id']}，更正记录见下方"
-
-    def void_item(self, values: Mapping[str, Any]) -> str:
-        """作废 the selected item (a 销号 one: a request for a 审核员); returns the message.
-
-        Raises:
-            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
-        """
-        item = self.item
-        if item is None:
-            raise InvalidInput.one("reason", "请先在台账中点击要作废的事项")
-        with db.write(self.db_path, action="作废整改事项") as con:
-            corrections.void_item(con, item_id=item["id"], reason=values.get("reason"))
-        self._after_save(self.round_id, template=True)
-        if item["status"] == "closed":
-            return "已提交作废申请，待另一位审核员同意后生效"
-        return f"已作废整改事项 {item['id']}，它不再计入台账统计"
-
-    def review_request(self, values: Mapping[str, Any], *, approve: bool) -> str:
-        """审核 a request to correct or void a reviewed record; returns the message.
-
-        Raises:
-            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
-        """
-        ident = _required(values, "request", "请选择待审核的申请")
-        with db.write(self.db_path, action="审核更正作废申请") as con:
-            try:
-                corrections.review(con, correction_id=ident, approve=approve, note=values.get("note"))
-            except InvalidInput as e:  # the request is chosen in this form's own field
-                raise InvalidInput({("request" if k == "correction_id" else k): m for k, m in e.errors.items()}) from e
-        self._after_save(self.round_id, template=True)
-        return f"已同意申请 {ident}，已生效" if approve else f"已不同意申请 {ident}，记录保持原样"
-
-    # -- 抄告 ---------------------------------------------------------------------
     def select_leader(self, person_id: int | None) -> None:
         with db.read(self.db_path) as con:
             self._load_copies(con, person_id)
@@ -480,41 +214,6 @@ class InspectionModel(app.AppModel):
         self.leader_id = person_id
         self.copies = [] if person_id is None else rectification.copies_for(con, person_id=person_id)
         self.copies_revision += 1
-
-    def mark_read(self, copy_ids: Iterable[int] | None = None) -> str:
-        """标记已阅: the unread copies among `copy_ids` (default: every one shown); returns the message.
-
-        Raises:
-            InvalidInput: nothing unread; NotFound, PermissionDenied, Busy.
-        """
-        wanted = None if copy_ids is None else set(copy_ids)
-        unread = [c["id"] for c in self.copies if c["read_at"] is None and (wanted is None or c["id"] in wanted)]
-        if not unread:
-            raise InvalidInput.one("copies", "没有未阅的抄告")
-        with db.write(self.db_path, action="阅知抄告") as con:
-            changed = rectification.mark_copies_read(con, copy_ids=unread)
-        try:  # saved: only the copies change on screen
-            with db.read(self.db_path) as con:
-                self.leaders = rectification.leaders_in_charge(con)
-                self._load_copies(con, self.leader_id)
-        except KitError:
-            log.warning("copies not re-read after a save", exc_info=True)
-        return f"已标记 {changed} 条为已阅"
-
-    # -- 交接 ---------------------------------------------------------------------
-    def sign_handover(self, values: Mapping[str, Any]) -> str:
-        """One side signs a handover; returns the message.
-
-        Raises:
-            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
-        """
-        side = values.get("side")
-        with db.write(self.db_path, action="整改交接签字") as con:
-            rectification.sign_handover(
-                con, handover_id=_required(values, "handover_id", "请选择交接记录"), side=side, on=values.get("on")
-            )
-        self._after_save(self.round_id)
-        return f"{rectification.SIDE_LABELS.get(str(side), '')}已签字"
 
     # -- reports ------------------------------------------------------------------
     def report(self, which: str) -> tuple[str, str]:
@@ -532,37 +231,6 @@ class InspectionModel(app.AppModel):
             if which == "round":
                 return reports.round_filename([chosen["code"]]), reports.round_report(con, round_ids=[chosen["id"]])
             return reports.notice_filename(chosen["code"]), reports.notice(con, round_id=chosen["id"])
-
-
-def finding_values(f: Mapping[str, Any]) -> dict[str, Any]:
-    """A listed finding's stored values as its form shows them (keys of the form's fields)."""
-    return {
-        "unit": f["unit_id"],
-        "category": f["category"],
-        "description": f["description"],
-        "severity": f["severity"],
-        "involves_top": "yes" if f["involves_top"] else "no",
-        "source": f["source"],
-        "found_on": f["found_on"].isoformat(),
-        "stage": f["stage"],
-    }
-
-
-def item_values(i: Mapping[str, Any]) -> dict[str, Any]:
-    """A listed item's correctable values as its form shows them."""
-    return {
-        "measure": i["measure"],
-        "leader": i["leader_name"] or "",
-        "responsible": i["responsible"],
-        "opened_on": i["opened_on"].isoformat(),
-    }
-
-
-def _required(values: Mapping[str, Any], key: str, message: str) -> Any:
-    value = values.get(key)
-    if value is None or value == "":
-        raise InvalidInput.one(key, message)
-    return value
 
 
 def uploaded(value: Iterable[Mapping[str, Any]] | None) -> list[tuple[str, bytes]]:
