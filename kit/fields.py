@@ -39,6 +39,7 @@ class Field:
     max_length: int = validate.MAX_TEXT  # "text", "textarea"
     minimum: int = 0  # "number"
     maximum: int = 0  # "number"
+    places: int = 0  # "number": decimals allowed (0: a whole number)
     placeholder: str = ""
     width: str = "22em"  # a form's input width
     excel: bool = True  # Excel templates and imports carry it
@@ -102,6 +103,17 @@ def parse(check: validate.Checker, record: Record, key: str, raw: Mapping[str, A
     if spec.kind in ("text", "textarea"):
         return check(
             validate.text, value, field=key, label=spec.label, required=spec.required, max_length=spec.max_length
+        )
+    if spec.kind == "number" and spec.places:
+        return check(
+            validate.number,
+            value,
+            field=key,
+            label=spec.label,
+            minimum=spec.minimum,
+            maximum=spec.maximum,
+            places=spec.places,
+            required=spec.required,
         )
     if spec.kind == "number":
         return check(

@@ -61,6 +61,8 @@ CHECKS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "rounds": inspections.check_round,
     "feedback": inspections.check_feedback,
     "outcomes": inspections.check_outcome,
+    "evaluations": rectification.check_evaluation,
+    "clues": inspections.check_clue,
 }
 # Values that get a check past its first look-ups (a ledger item's 责任领导 is looked up in its finding's unit).
 GIVEN: dict[str, dict[str, Any]] = {
@@ -69,6 +71,8 @@ GIVEN: dict[str, dict[str, Any]] = {
     "rounds": {},
     "feedback": {},
     "outcomes": {},
+    "evaluations": {},
+    "clues": {},
 }
 
 

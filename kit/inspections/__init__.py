@@ -20,9 +20,11 @@ from __future__ import annotations
 
 from kit.inspections.categories import add_category, list_categories
 from kit.inspections.clues import (
+    CLUE,
     CLUE_LIST,
     OUTCOME,
     OUTCOME_LIST,
+    check_clue,
     check_outcome,
     check_outcome_on_clue,
     clue_unit,
@@ -102,6 +104,7 @@ from kit.inspections.stats import STAT_LABELS, assignment_sheets, common_problem
 
 __all__ = [
     "AREA_LABELS",
+    "CLUE",
     "CLUE_LIST",
     "FEEDBACK",
     "FEEDBACK_LIST",
@@ -140,6 +143,7 @@ __all__ = [
     "add_to_pool",
     "assign_unit",
     "assignment_sheets",
+    "check_clue",
     "check_feedback",
     "check_feedback_in_round",
     "check_finding",

@@ -37,6 +37,49 @@ CLUE_LIST = Listing(
 )
 
 
+# A finding handed over as a clue (移交), as a 录入员 enters it.
+CLUE = Record(
+    kind="clues",
+    label="问题线索",
+    table="clues",
+    fields=(
+        Field("finding_id", "移交的问题", "id", rule="本轮未作废、尚未移交的发现问题", required=True, width="36em"),
+        Field(
+            "receiver",
+            "移交对象",
+            "choice",
+            choices=RECEIVER_LABELS,
+            rule="从下拉列表中选择",
+            required=True,
+            width="10em",
+        ),
+        Field(
+            "transferred_on",
+            "移交日期",
+            "date",
+            rule="日期，不早于发现日期，不晚于今天",
+            required=True,
+            placeholder="如 2025-05-20",
+            width="10em",
+        ),
+        Field("note", "移交备注", rule="不超过 500 字", max_length=500, placeholder="选填", width="30em"),
+    ),
+    excel=False,
+)
+
+
+def check_clue(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Parse a transfer (form or API) into the values stored, by CLUE's fields.
+
+    Raises:
+        InvalidInput: every field that breaks a rule, each with a Chinese message.
+    """
+    check = validate.Checker()
+    parsed = {key: fields.parse(check, CLUE, key, raw) for key in CLUE.labels}
+    check.done()
+    return parsed
+
+
 @door.public
 def transfer_clue(con: Connection, *, finding_id: Any, receiver: Any, transferred_on: Any, note: Any = None) -> int:
     """移交: a finding becomes a clue handed to 纪委监委 or 组织部; returns the clue id.
@@ -46,21 +89,21 @@ def transfer_clue(con: Connection, *, finding_id: Any, receiver: Any, transferre
         NotFound: no such finding.
         PermissionDenied: the unit is outside the user's scope or the user is not a 录入员.
     """
-    check = validate.Checker()
-    finding = check(validate.ident, finding_id, field="finding_id", label="问题编号")
-    to = check(validate.choice, receiver, field="receiver", label="移交对象", choices=RECEIVER_LABELS)
-    day = check(validate.day, transferred_on, field="transferred_on", label="移交日期")
-    note_text = check(validate.text, note, field="note", label="备注", max_length=500)
-    check.done()
+    parsed = check_clue(
+        {"finding_id": finding_id, "receiver": receiver, "transferred_on": transferred_on, "note": note}
+    )
+    finding, to, day, note_text = (parsed[k] for k in ("finding_id", "receiver", "transferred_on", "note"))
     unit = finding_unit(con, finding)
     access.require(con, access.ENTER, unit_id=unit, what="移交问题线索")
     found_on, voided = con.one("SELECT found_on, voided_at FROM findings WHERE id = ?", [finding]) or (None, None)
     if voided is not None:
         raise InvalidInput.one("finding_id", "该问题已作废，不能移交线索")
     if day < found_on:
-        raise InvalidInput.one("transferred_on", f"“移交日期”不能早于发现日期 {found_on.isoformat()}")
+        raise InvalidInput.one(
+            "transferred_on", f"“{CLUE.label_of('transferred_on')}”不能早于发现日期 {found_on.isoformat()}"
+        )
     if day > con.now.date():
-        raise InvalidInput.one("transferred_on", "“移交日期”不能晚于今天")
+        raise InvalidInput.one("transferred_on", f"“{CLUE.label_of('transferred_on')}”不能晚于今天")
     if con.scalar("SELECT count(*) FROM clues WHERE finding_id = ?", [finding]):
         raise InvalidInput.one("finding_id", "该问题已作为线索移交")
     new_id = int(

@@ -33,7 +33,15 @@ from kit.rectification.common import (
 )
 from kit.rectification.copies import COPY_LIST, READ_NAMES, copies_for, leaders_in_charge, mark_copies_read
 from kit.rectification.deadlines import Flag, add_months, deadline_flag, reminder_offsets, set_reminder_offsets
-from kit.rectification.evaluation import OVERVIEW_LIST, evaluate, grade_for, overview, poor_units
+from kit.rectification.evaluation import (
+    EVALUATION,
+    OVERVIEW_LIST,
+    check_evaluation,
+    evaluate,
+    grade_for,
+    overview,
+    poor_units,
+)
 from kit.rectification.handovers import HANDOVER_LIST, SIDE_LABELS, handover_for_change, list_handovers, sign_handover
 from kit.rectification.items import (
     ITEM,
@@ -64,6 +72,7 @@ from kit.rectification.progress import (
 __all__ = [
     "COPY_LIST",
     "DEFAULT_OFFSETS",
+    "EVALUATION",
     "EVALUATION_BANDS",
     "FLAG_NAMES",
     "HANDOVER_LIST",
@@ -88,6 +97,7 @@ __all__ = [
     "add_items",
     "add_months",
     "add_update",
+    "check_evaluation",
     "check_item",
     "copies_for",
     "deadline_flag",

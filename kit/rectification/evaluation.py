@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from kit import access, door, inspections, registry, validate
+from kit import access, door, fields, inspections, registry, validate
 from kit.db import Connection
 from kit.errors import InvalidInput
+from kit.fields import Field, Record
 from kit.formats import number
 from kit.listing import Column, Filter, Listing
 from kit.rectification.common import EVALUATION_BANDS, POOR_GRADE, traced, traced_state
@@ -36,6 +37,45 @@ OVERVIEW_LIST = Listing(
 )
 
 
+# 整改评估 of one unit in a round, as a 审核员 enters it.
+EVALUATION = Record(
+    kind="evaluations",
+    label="整改评估",
+    table="rectification_evaluations",
+    fields=(
+        Field("round_id", "巡察轮次", "id", rule="已建立的巡察轮次", required=True),
+        Field("unit_id", "被评估单位", "id", rule="本轮的巡察对象", required=True, width="22em"),
+        Field(
+            "score",
+            "评估得分",
+            "number",
+            rule="0–100，最多两位小数；90 分以上为好，80 分以上较好，60 分以上一般，其余为差",
+            required=True,
+            minimum=0,
+            maximum=100,
+            places=2,
+            placeholder="0–100",
+            width="8em",
+        ),
+        Field("note", "评估意见", "textarea", rule="不超过 2000 字", max_length=2000),
+        Field("on", "评估日期", "date", rule="日期；不填即今天", placeholder="2025-09-01", width="10em"),
+    ),
+    excel=False,
+)
+
+
+def check_evaluation(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Parse an evaluation (form or API) into the values stored, by EVALUATION's fields.
+
+    Raises:
+        InvalidInput: every field that breaks a rule, each with a Chinese message.
+    """
+    check = validate.Checker()
+    parsed = {key: fields.parse(check, EVALUATION, key, raw) for key in EVALUATION.labels}
+    check.done()
+    return parsed
+
+
 def grade_for(score: Decimal) -> str:
     """整改评估 grade of a score out of 100: 好 ≥ 90, 较好 ≥ 80, 一般 ≥ 60, else 差."""
     return next(label for floor, label in EVALUATION_BANDS if score >= floor)
@@ -49,13 +89,8 @@ def evaluate(con: Connection, *, round_id: Any, unit_id: Any, score: Any, note: 
         InvalidInput: bad score or date, or the unit was not inspected in the round.
         PermissionDenied: the unit is outside the user's scope or the user is not a 审核员.
     """
-    check = validate.Checker()
-    rnd = check(validate.ident, round_id, field="round_id", label="轮次编号")
-    unit = check(validate.ident, unit_id, field="unit_id", label="单位编号")
-    value = check(validate.number, score, field="score", label="评估得分", minimum=0, maximum=100, places=2)
-    text = check(validate.text, note, field="note", label="评估意见", max_length=2000)
-    day = check(validate.day, on, field="on", label="评估日期", required=False)
-    check.done()
+    parsed = check_evaluation({"round_id": round_id, "unit_id": unit_id, "score": score, "note": note, "on": on})
+    rnd, unit, value, text, day = (parsed[k] for k in ("round_id", "unit_id", "score", "note", "on"))
     access.require(con, access.REVIEW, unit_id=unit, what="整改评估")
     if not con.scalar("SELECT count(*) FROM inspection_targets WHERE round_id = ? AND unit_id = ?", [rnd, unit]):
         raise InvalidInput.one("unit_id", "该单位不是本轮巡察对象，不能评估")

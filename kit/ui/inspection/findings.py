@@ -10,10 +10,10 @@ from kit import excel, inspections
 from kit.markup import Markup, html, join
 from kit.ui import app
 from kit.ui.correction_panel import CorrectionPanel, corrections_html
-from kit.ui.forms import FieldSpec, Form, declared
+from kit.ui.forms import Form, declared
 from kit.ui.inspection.model import InspectionModel, finding_values
 from kit.ui.inspection.parts import ImportArea
-from kit.ui.parts import beside, day, keep, labelled, section, short, show_if, when_allowed
+from kit.ui.parts import beside, day, keep, section, short, show_if, when_allowed
 from kit.ui.table import TableView
 from kit.ui.widgets import Html
 
@@ -21,23 +21,8 @@ FINDING_FIELDS = declared(
     inspections.FINDING,
     ("unit", "category", "description", "severity", "involves_top", "source", "found_on", "stage"),
 )
-CLUE_FIELDS = [
-    FieldSpec("finding_id", "移交的问题", "choice", required=True, width="36em"),
-    FieldSpec(
-        "receiver", "移交对象", "choice", required=True, width="10em", options=labelled(inspections.RECEIVER_LABELS)
-    ),
-    FieldSpec("transferred_on", "移交日期", required=True, width="10em", placeholder="如 2025-05-20"),
-    FieldSpec("note", "移交备注", width="30em", placeholder="选填"),
-]
-OUTCOME_FIELDS = [
-    FieldSpec("clue_id", "线索", "choice", required=True, width="36em"),
-    FieldSpec(
-        "outcome", "处置结果", "choice", required=True, width="12em", options=labelled(inspections.OUTCOME_LABELS)
-    ),
-    FieldSpec("people", "涉及人次", "number", width="6em", placeholder="0"),
-    FieldSpec("decided_on", "处置日期", required=True, width="10em", placeholder="如 2025-08-01"),
-    FieldSpec("note", "处置备注", width="30em", placeholder="选填"),
-]
+CLUE_FIELDS = declared(inspections.CLUE, ("finding_id", "receiver", "transferred_on", "note"))
+OUTCOME_FIELDS = declared(inspections.OUTCOME, ("clue_id", "outcome", "people", "decided_on", "note"))
 
 
 class FindingsTab:

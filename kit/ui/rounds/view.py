@@ -53,20 +53,8 @@ FEEDBACK_FIELDS = declared(inspections.FEEDBACK, ("unit_id", "mode", "held_on", 
 OUTCOME_FIX_FIELDS = declared(inspections.OUTCOME, ("outcome", "people", "decided_on", "note"))
 # A feedback's correction: its round and unit name it (one recorded for the wrong unit is voided).
 FEEDBACK_FIX_FIELDS = declared(inspections.FEEDBACK, ("mode", "held_on", "leader_id", "note"))
-EVALUATION_FIELDS = [
-    FieldSpec("unit_id", "被评估单位", "choice", required=True, width="22em"),
-    FieldSpec(
-        "score", "评估得分", "number", required=True, placeholder="0–100", width="8em", hint="90 好、80 较好、60 一般"
-    ),
-    FieldSpec("note", "评估意见", "textarea"),
-]
-OUTCOME_FIELDS = [
-    FieldSpec("clue_id", "问题线索", "choice", required=True, width="30em"),
-    FieldSpec("outcome", "处置结果", "choice", required=True, options=labelled(inspections.OUTCOME_LABELS)),
-    FieldSpec("people", "涉及人次", "number", placeholder="0", width="6em"),
-    FieldSpec("decided_on", "处置日期", required=True, placeholder="2025-09-01", width="10em"),
-    FieldSpec("note", "备注", "textarea"),
-]
+EVALUATION_FIELDS = declared(rectification.EVALUATION, ("unit_id", "score", "note"), score="90 好、80 较好、60 一般")
+OUTCOME_FIELDS = declared(inspections.OUTCOME, ("clue_id", "outcome", "people", "decided_on", "note"))
 
 
 ENTRY_TITLES = ("新建轮次", "新建巡察组", "调配组员", "确定巡察对象")
