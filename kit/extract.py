@@ -53,6 +53,7 @@ TABLES: dict[str, str] = {
     "assessment_schemes": "SELECT * FROM assessment_schemes",
     "assessment_indicators": "SELECT * FROM assessment_indicators",
     "grade_bands": "SELECT * FROM grade_bands",
+    "assessment_closings": "SELECT * FROM assessment_closings",
     "score_sheets": "SELECT * FROM score_sheets WHERE list_contains($units, unit_id)",
     "scores": f"SELECT * FROM scores WHERE sheet_id IN ({_SHEETS})",
     "followups": f"SELECT * FROM followups WHERE sheet_id IN ({_SHEETS})",

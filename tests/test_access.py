@@ -94,6 +94,9 @@ EXEMPT = {
     "assessments.assessment_day": "date arithmetic",
     "assessments.sheet_key": "formats a key from values given to it",
     "followups.follow_grade": "changes follow-ups inside a checked write of their sheet",
+    "assessments.describe_history": "formats trace entries given to it (read by sheet_history, which checks)",
+    "inspections.clues.check_clue": "validates values only: reads nothing",
+    "rectification.evaluation.check_evaluation": "validates values only: reads nothing",
     "assessments.write_sheet": "writes a sheet checked by save_sheet or by an approved correction",
     "corrections.items.apply_request": "applies a request inside corrections.review, which checks the reviewer",
     "corrections.sheets.apply_request": "applies a request inside corrections.review, which checks the reviewer",
@@ -661,6 +664,36 @@ CASES: dict[str, Case] = {
     ),
     "corrections.review.review": Case(
         lambda con, w: corrections.review(con, correction_id=w.insp["correction_b"], approve=True, note="同意"),
+        writes=True,
+    ),
+    # a round's groups belong to the 巡察办: only a 录入员 over all units corrects them
+    "corrections.groups.correct_group": Case(
+        lambda con, w: corrections.correct_group(con, group_id=w.insp["group"], reason="录错", name="第二巡察组"),
+        writes=True,
+    ),
+    "corrections.groups.void_group": Case(
+        lambda con, w: corrections.void_group(con, group_id=w.insp["group"], reason="误建"), writes=True
+    ),
+    "corrections.groups.change_member": Case(
+        lambda con, w: corrections.change_member(
+            con, group_id=w.insp["group"], person_id=w.insp["deputy"], role="member", reason="录错"
+        ),
+        writes=True,
+    ),
+    "corrections.groups.remove_member": Case(
+        lambda con, w: corrections.remove_member(
+            con, group_id=w.insp["group"], person_id=w.insp["deputy"], reason="调配错了"
+        ),
+        writes=True,
+    ),
+    "corrections.groups.move_target": Case(
+        lambda con, w: corrections.move_target(
+            con, round_id=w.insp["round"], unit_id=w.office["b"], group_id=w.insp["group"], reason="录错"
+        ),
+        writes=True,
+    ),
+    "corrections.groups.remove_target": Case(
+        lambda con, w: corrections.remove_target(con, round_id=w.insp["round"], unit_id=w.office["b"], reason="录错"),
         writes=True,
     ),
     "corrections.sheets.request_sheet_correction": Case(

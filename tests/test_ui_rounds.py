@@ -253,3 +253,41 @@ def test_a_clue_step_is_opened_from_the_steps_table_corrected_and_voided(
     assert view.model.outcomes() == []
     assert "待处置" in view.clues.page_html()
     assert view.outcome_fix_box.layout.display == "none"
+
+
+def test_a_group_is_opened_from_its_row_and_its_name_members_and_units_corrected(
+    view: RoundsView, office: dict[str, Any]
+) -> None:
+    panel = view.group_panel
+    assert panel is not None
+    assert panel.box.layout.display == "none"  # nothing opened yet
+    assert OK in _submit(view.group_form, name="第二巡察组")
+    first = next(n for n, r in enumerate(view.groups.shown.rows) if r["name"] == "第一巡察组")
+    opener = view.groups.lines[first][0]
+    assert opener.description == "更正"
+    opener.click()
+    assert panel.box.layout.display is None
+    assert panel.fix.form.values()["name"] == "第一巡察组"  # filled with what is stored
+    assert OK in _submit(panel.fix.form, name="第一巡察组（财经）", reason="名称录错")
+    assert "第一巡察组（财经）" in view.groups.page_html()
+    assert "巡察组名称：第一巡察组 → 第一巡察组（财经）" in view.round_log.value  # the round's history
+    # a member: another post, then out of the group
+    assert [label for label, _ in panel.members.inputs["person_id"].options] == ["孙组长（组长）", "钱副组长（副组长）"]
+    assert ERROR in _submit(panel.members, person_id=office["deputy"], role="leader", reason="录错")
+    assert "钱副组长不在组长库中，不能担任组长" in panel.members.row_errors["member"].value  # beside the fields
+    assert OK in _submit(panel.members, person_id=office["deputy"], role="remove", reason="调配错了")
+    assert "钱副组长" not in view.groups.page_html()
+    # a unit: to the other group; taking it off is refused while the round holds its findings
+    second = next(g["id"] for g in view.model.groups if g["name"] == "第二巡察组")
+    assert ERROR in _submit(panel.units, unit_id=office["b"], group_id=0, reason="确定错了")
+    assert "乙县委本轮已有发现问题、巡察反馈，不能撤销" in panel.units.row_errors["unit"].value
+    assert OK in _submit(panel.units, unit_id=office["b"], group_id=second, reason="分组调整")
+    assert "乙县委的巡察组：第一巡察组（财经） → 第二巡察组" in view.round_log.value
+    # the empty group: voided, its outcome shown although its panel hides
+    view.groups.lines[next(n for n, r in enumerate(view.groups.shown.rows) if r["name"] == "第二巡察组")][0].click()
+    assert OK in _submit(panel.units, unit_id=office["b"], group_id=view.model.groups[0]["id"], reason="还是原组")
+    panel.fix.form.inputs["reason"].value = "误建"
+    panel.fix.void_button.click()
+    assert "已作废第二巡察组" in panel.fix.done.value
+    assert panel.box.layout.display == "none"
+    assert [g["name"] for g in view.model.groups] == ["第一巡察组（财经）"]

@@ -13,10 +13,10 @@ other than the requester approves it (then it is applied, checked again) or reje
 
 The area is a package, one module per kind of record corrected, each importing only
 those above it in this list: `common` (what can be corrected, labels, logging and
-applying a correction), `findings`, `rounds`, `feedback`, `outcomes`, `items`, `sheets`
-(a closed year's score sheets, by request only), `review` (a 审核员's decision on a
-request), `history`. Callers use the names re-exported here
-(`corrections.correct_finding`).
+applying a correction), `findings`, `rounds`, `feedback`, `outcomes`, `groups` (a
+round's groups, members and units: corrections of the round), `items`, `sheets` (a
+closed year's score sheets, by request only), `review` (a 审核员's decision on a
+request), `history`. Callers use the names re-exported here (`corrections.correct_finding`).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from kit.corrections.common import (
     STATE_SQL,
     STATUS_LABELS,
     TABLE_LABELS,
+    TARGET,
     UNITLESS,
     Correctable,
     apply_correction,
@@ -48,6 +49,14 @@ from kit.corrections.common import (
 )
 from kit.corrections.feedback import correct_feedback, void_feedback
 from kit.corrections.findings import correct_finding, void_finding
+from kit.corrections.groups import (
+    change_member,
+    correct_group,
+    move_target,
+    remove_member,
+    remove_target,
+    void_group,
+)
 from kit.corrections.history import REQUEST_LIST, corrections_of, pending_requests
 from kit.corrections.items import correct_item, void_item
 from kit.corrections.outcomes import correct_outcome, void_outcome
@@ -69,21 +78,27 @@ __all__ = [
     "STATE_SQL",
     "STATUS_LABELS",
     "TABLE_LABELS",
+    "TARGET",
     "UNITLESS",
     "Correctable",
     "apply_correction",
     "apply_void",
     "asked_reason",
+    "change_member",
     "correct_feedback",
     "correct_finding",
+    "correct_group",
     "correct_item",
     "correct_outcome",
     "correct_round",
     "corrections_of",
     "differences",
     "log_correction",
+    "move_target",
     "pending_requests",
     "reason_text",
+    "remove_member",
+    "remove_target",
     "request_sheet_correction",
     "review",
     "shown_changes",
@@ -91,6 +106,7 @@ __all__ = [
     "update_record",
     "void_feedback",
     "void_finding",
+    "void_group",
     "void_item",
     "void_outcome",
     "void_round",

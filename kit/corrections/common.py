@@ -21,6 +21,7 @@ RECORD_LABELS = {
     "feedbacks": "巡察反馈",
     "clue_outcomes": "线索处置",
     "score_sheets": "评分表",
+    "inspection_targets": "巡察对象",
 }
 
 
@@ -61,7 +62,10 @@ OUTCOME = Correctable(
 )
 # A closed year's score sheet: its scores, their notes and the overall note, by request only.
 SHEET = Correctable("score_sheets", "评分表", {"scores": "得分", "notes": "扣分说明", "note": "总体评价"})
-CORRECTABLE = {c.table: c for c in (FINDING, ITEM, ROUND, FEEDBACK, OUTCOME, SHEET)}
+# Which group inspects a unit in a round: its record is the round (`record_id`) and the unit, so a
+# reader sees the corrections of the units in their scope only.
+TARGET = Correctable("inspection_targets", "巡察对象", {"group": "巡察组"})
+CORRECTABLE = {c.table: c for c in (FINDING, ITEM, ROUND, FEEDBACK, OUTCOME, SHEET, TARGET)}
 # The records that belong to no one unit: their corrections carry none, and every reader sees them.
 UNITLESS = frozenset({"inspection_rounds"})
 

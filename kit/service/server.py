@@ -50,6 +50,7 @@ SERVED = (
     "kit.corrections.common",
     "kit.corrections.feedback",
     "kit.corrections.findings",
+    "kit.corrections.groups",
     "kit.corrections.history",
     "kit.corrections.items",
     "kit.corrections.outcomes",

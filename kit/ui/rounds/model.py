@@ -11,6 +11,7 @@ from kit import access, corrections, db, inspections, rectification, registry
 from kit.db import Connection
 from kit.errors import InvalidInput, KitError
 from kit.ui import app
+from kit.ui.rounds.groups_model import GroupActions, opened
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ def person_label(person: dict[str, Any]) -> str:
     return f"{person['name']}（{where}，编号 {person['id']}）"
 
 
-class RoundsModel(app.AppModel):
+class RoundsModel(GroupActions, app.AppModel):
     """The rounds, the chosen round's groups and targets, and what the forms may choose from."""
 
     revision = t.Int(0)
@@ -37,6 +38,7 @@ class RoundsModel(app.AppModel):
     feedbacks: t.List[Any] = t.List()  # the chosen round's feedback meetings (voided ones left out)
     feedback_id = t.Int(None, allow_none=True)  # the feedback opened for 更正或作废
     feedback_corrections: t.List[Any] = t.List()  # its 更正 and 作废
+    group_id = t.Int(None, allow_none=True)  # the group opened for 更正或作废
     outcome_id = t.Int(None, allow_none=True)  # the clue's step opened for 更正或作废
     outcome_corrections: t.List[Any] = t.List()  # its 更正 and 作废
     units: t.List[Any] = t.List()
@@ -71,8 +73,14 @@ class RoundsModel(app.AppModel):
             self.groups = inspections.round_groups(con, round_id=chosen)
             self.targets = rectification.overview(con, round_ids=[chosen])
             self.clues = inspections.list_clues(con, round_ids=[chosen])
-            self.round_corrections = corrections.corrections_of(con, table="inspection_rounds", record_id=chosen)
+            self.round_corrections = sorted(  # the round's, and those of its units the user sees
+                corrections.corrections_of(con, table="inspection_rounds", record_id=chosen)
+                + corrections.corrections_of(con, table="inspection_targets", record_id=chosen),
+                key=lambda c: c["id"],
+            )
             self.feedbacks = inspections.list_feedbacks(con, round_id=chosen)
+        if self.group_id not in {g["id"] for g in self.groups}:
+            self.group_id = None  # voided, or another round chosen: nothing is open
         if self.outcome_id is not None:
             self.outcome_corrections = corrections.corrections_of(con, table="clue_outcomes", record_id=self.outcome_id)
         if self.outcome_id not in {o["id"] for o in self.outcomes()}:
@@ -161,6 +169,14 @@ class RoundsModel(app.AppModel):
         )
         return f"已作废轮次 {code}，它不再出现在轮次列表中"
 
+    def open_group(self, group_id: int | None) -> None:
+        """Open one group of the round for 更正或作废 (its corrections are the round's, listed with them)."""
+        self.group_id = group_id
+        self.revision += 1
+
+    def group(self) -> dict[str, Any] | None:
+        return next((g for g in self.groups if g["id"] == self.group_id), None)
+
     def outcomes(self) -> list[dict[str, Any]]:
         """The live steps taken on the round's clues (处置记录), each with its clue's unit."""
         return [step for clue in self.clues for step in clue["outcomes"]]
@@ -186,7 +202,7 @@ class RoundsModel(app.AppModel):
         }
 
     def _need_outcome(self) -> dict[str, Any]:
-        return _opened(self.outcome(), "outcome_id", "请先在上方的处置记录中选择要更正或作废的一条")
+        return opened(self.outcome(), "outcome_id", "请先在上方的处置记录中选择要更正或作废的一条")
 
     def correct_outcome(self, values: dict[str, Any]) -> str:
         """更正 the opened step (what differs from what is stored, with the reason); returns the message."""
@@ -230,7 +246,7 @@ class RoundsModel(app.AppModel):
         }
 
     def _need_feedback(self) -> dict[str, Any]:
-        return _opened(self.feedback(), "feedback_id", "请先在上方的反馈列表中选择要更正或作废的反馈")
+        return opened(self.feedback(), "feedback_id", "请先在上方的反馈列表中选择要更正或作废的反馈")
 
     def correct_feedback(self, values: dict[str, Any]) -> str:
         """更正 the opened feedback (what differs from what is stored, with the reason); returns the message."""
@@ -362,14 +378,3 @@ class RoundsModel(app.AppModel):
 def _changed(stored: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     """The fields of a correction form that differ from what is stored (an empty box and nothing are alike)."""
     return {k: values.get(k) for k in stored if (values.get(k) or "") != (stored[k] or "")}
-
-
-def _opened(found: dict[str, Any] | None, field: str, message: str) -> dict[str, Any]:
-    """The record opened for 更正或作废.
-
-    Raises:
-        InvalidInput: none is (on `field`, with `message`).
-    """
-    if found is None:
-        raise InvalidInput.one(field, message)
-    return found

@@ -15,6 +15,7 @@ from kit.ui import app
 from kit.ui.correction_panel import CorrectionPanel, corrections_html
 from kit.ui.forms import FieldSpec, Form, declared
 from kit.ui.parts import labelled, show_if, when_allowed
+from kit.ui.rounds.groups import GroupPanel
 from kit.ui.rounds.model import TITLE, RoundsModel
 from kit.ui.table import TableView
 from kit.ui.widgets import Html
@@ -121,9 +122,14 @@ class RoundsView:
             export_name=lambda: f"巡察反馈（{self._round_code()}）.xlsx",
             sheet="巡察反馈",
         )
+        self.group_panel: GroupPanel | None = None
+        self.group_box = w.VBox([])  # the opened group's correction, and what a 作废 did
         self.groups = TableView(
             inspections.GROUP_LIST,
             css="kit-groups",
+            on_open=model.open_group,
+            open_label="更正",
+            can_open=lambda _row: self.group_panel is not None,
             export_name=lambda: f"巡察组（{self._round_code()}）.xlsx",
             sheet="巡察组",
         )
@@ -163,7 +169,14 @@ class RoundsView:
         self.tabs = w.Tab(
             children=[
                 w.VBox(
-                    [self.groups.box, *self.entry_boxes, self.round_fix_box, self.fix_done["round"], self.round_log]
+                    [
+                        self.groups.box,
+                        self.group_box,
+                        *self.entry_boxes,
+                        self.round_fix_box,
+                        self.fix_done["round"],
+                        self.round_log,
+                    ]
                 ),
                 w.VBox(
                     [
@@ -227,6 +240,8 @@ class RoundsView:
         submit_row.children = [self.pool_form.submit, self.pool_remove, self.pool_form.status]
         self.feedback_box.children = self._section("登记反馈", self.feedback_form.box)
         self.outcome_box.children = self._section("登记线索处置结果", self.outcome_form.box)
+        self.group_panel = GroupPanel(m)
+        self.group_box.children = [self.group_panel.box, self.group_panel.fix.done]
         self.round_fix = CorrectionPanel(
             ROUND_FIX_FIELDS, correct=m.correct_round, void=m.void_round, void_label="作废本轮"
         )
@@ -295,6 +310,8 @@ class RoundsView:
             if form is not None:  # a form exists only for a user with its role
                 form.set_choices(offered)
         self.groups.show(m.groups)
+        if self.group_panel is not None:
+            self.group_panel.draw()
         self.targets.show(m.targets)
         self.clues.show(m.clues)
         self.pool.show(m.pool)
