@@ -10,163 +10,47 @@
 - embedded (no service runs: a stopped office, a copy on a laptop): the sidecar lock
   (`kit.lock`), the file attached for one transaction, then detached.
 
-This module is also the only one that sees DuckDB's exceptions: it turns them into
-`kit.errors` at the boundary.
+This module and the ones it is made of (`kit.engine`: the process's own DuckDB and the
+file attached to it; `kit.commits`: how an embedded write ends; `kit.free_sql`; `kit.remote`:
+the connection to the service) are also the only ones that see DuckDB's exceptions: they
+turn them into `kit.errors` at the boundary. Their public names are importable from here.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import duckdb
-import pyarrow as pa
 
-from kit import anchor, config, identity, schema, trace, users
+from kit import anchor, config, engine, identity, schema, trace, users
+from kit.commits import NOT_SAVED as NOT_SAVED
+from kit.commits import InDoubt, note_outcome, settle
+from kit.commits import commit as _commit  # looked up here, so a test can make the COMMIT fail
+from kit.commits import rollback as rollback
 from kit.connection import Connection as Connection
 from kit.connection import Params as Params
 from kit.connection import first_line as first_line
-from kit.errors import (
-    Busy,
-    DatabaseError,
-    InvalidInput,
-    KitError,
-    NotFound,
-    OutcomeUnknown,
-    PermissionDenied,
-    SchemaError,
-)
+from kit.engine import DUCKDB_SETTINGS as DUCKDB_SETTINGS
+from kit.engine import hold as hold
+from kit.engine import open_private as open_private
+from kit.errors import Busy, DatabaseError, KitError, NotFound, PermissionDenied, SchemaError
+from kit.free_sql import require_select as require_select
+from kit.free_sql import run_sealed
 from kit.lock import FileLock
+from kit.remote import RemoteConnection as RemoteConnection
 from kit.service import client
 
 if TYPE_CHECKING:  # pandas is imported when a frame is asked for: the apps' kernels never need it
     import pandas as pd
 
 log = logging.getLogger(__name__)
-
-# Extensions must never be fetched: the offices are offline.
-DUCKDB_SETTINGS: dict[str, str | bool | int | float | list[str]] = {
-    "autoinstall_known_extensions": False,
-    "autoload_known_extensions": False,
-}
-# A COMMIT only writes the log: merging it into the file happens apart (at DETACH here,
-# by the data service's own schedule there), so a failed merge is never reported as a
-# failed save of something that was in fact kept.
-_EMBEDDED_SETTINGS = {**DUCKDB_SETTINGS, "checkpoint_threshold": "1000GB"}
-
-
-class RemoteConnection(Connection):
-    """A connection to the data service: kit's public functions sent to it run there (kit.door).
-
-    Free SQL goes as one read-only SELECT, answered only for users who see every unit.
-    """
-
-    def __init__(self, session: client.Session) -> None:  # no local handle: `raw` stays unset
-        self.session = session
-        self.actor = session.actor
-        self.writable = session.writable
-        self.now = session.now
-        self.trace_tail = None
-        self.cache = {}
-
-    def forward(self, name: str, args: Sequence[Any], kwargs: Mapping[str, Any], by: str = "arg") -> Any:
-        """Run the public function `name` in the service, in this connection's transaction.
-
-        `args` and `kwargs` leave the connection out; `by` says how it was passed ("arg" or "kw").
-        """
-        result, tail = self.session.call(name, args, kwargs, by)
-        if tail is not None:
-            self.trace_tail = (int(tail[0]), str(tail[1]))
-        return result
-
-    def execute(self, sql: str, params: Params | None = None) -> Any:
-        table = self.arrow(sql, params)
-        return _Rows(list(table.column_names), _as_duckdb(table, lambda rel: rel.fetchall()))
-
-    def df(self, sql: str, params: Params | None = None) -> pd.DataFrame:
-        frame: pd.DataFrame = _as_duckdb(self.arrow(sql, params), lambda rel: rel.df())
-        return frame
-
-    def arrow(self, sql: str, params: Params | None = None) -> pa.Table:
-        """The service runs the SELECT and sends Arrow; rows and frames are made here, as DuckDB makes them."""
-        table: pa.Table = self.session.sql(sql, _plain(params))
-        return table
-
-    def insert_rows(self, table: str, rows: Sequence[Sequence[Any]]) -> None:
-        raise PermissionDenied("通过数据服务不能直接写入数据表，请使用监督台的函数。", action="直接写表")
-
-    def insert_columns(self, table: str, columns: Mapping[str, Sequence[Any]] | pa.Table) -> None:
-        raise PermissionDenied("通过数据服务不能直接写入数据表，请使用监督台的函数。", action="直接写表")
-
-
-def _as_duckdb(table: pa.Table, read: Callable[[duckdb.DuckDBPyRelation], Any]) -> Any:
-    """`read` of an Arrow table through this process's own DuckDB: the same Python values and dtypes
-    a direct query gives, and the service spends no time making them."""
-    cursor = _get_engine().cursor()
-    try:
-        return read(cursor.from_arrow(table))
-    finally:
-        cursor.close()
-
-
-def _plain(params: Params | None) -> Any:
-    if params is None:
-        return None
-    return dict(params) if isinstance(params, Mapping) else list(params)
-
-
-class _Rows:
-    """The rows of a SELECT the service ran, read like a DuckDB cursor's."""
-
-    def __init__(self, names: list[str], rows: list[tuple[Any, ...]]) -> None:
-        self.description = [(n, None, None, None, None, None, None) for n in names]
-        self._rows = rows
-        self._at = 0
-
-    def fetchall(self) -> list[tuple[Any, ...]]:
-        rest, self._at = self._rows[self._at :], len(self._rows)
-        return rest
-
-    def fetchone(self) -> tuple[Any, ...] | None:
-        if self._at >= len(self._rows):
-            return None
-        self._at += 1
-        return self._rows[self._at - 1]
-
-    def fetchmany(self, size: int = 1) -> list[tuple[Any, ...]]:
-        part = self._rows[self._at : self._at + size]
-        self._at += len(part)
-        return part
-
-    def df(self) -> pd.DataFrame:
-        import pandas as pd
-
-        return pd.DataFrame(self.fetchall(), columns=[d[0] for d in self.description])
-
-
-def require_select(con: Connection, sql: str) -> None:
-    """Free SQL is for reading: refuse anything but one SELECT statement.
-
-    Raises:
-        InvalidInput: more than one statement, or one that is not a SELECT.
-        DatabaseError: the SQL cannot be parsed.
-    """
-    try:
-        statements = con.raw.extract_statements(sql)
-    except duckdb.Error as e:
-        raise DatabaseError(f"SQL 有误：{first_line(e)}") from e
-    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
-        raise InvalidInput.one("sql", "自由 SQL 查询只能是一条 SELECT 语句（只读），不能修改数据或设置")
 
 
 def sealed_df(con: Connection, path: str | Path | None, sql: str, params: Params | None = None) -> pd.DataFrame:
@@ -184,19 +68,7 @@ def sealed_df(con: Connection, path: str | Path | None, sql: str, params: Params
     require_select(con, sql)
     if _owner.get() is not None:
         return con.df(sql, params)
-    quoted = str(config.db_path(path)).replace("'", "''")
-    sealed = duckdb.connect(":memory:")
-    try:
-        sealed.execute(f"ATTACH '{quoted}' AS {_ALIAS} (READ_ONLY)")
-        sealed.execute(f"USE {_ALIAS}")
-        sealed.execute("SET enable_external_access = false")
-        sealed.execute("SET lock_configuration = true")
-        frame: pd.DataFrame = (sealed.execute(sql, params) if params is not None else sealed.execute(sql)).df()
-        return frame
-    except duckdb.Error as e:
-        raise DatabaseError(f"数据库操作失败：{first_line(e)}") from e
-    finally:
-        sealed.close()
+    return run_sealed(config.db_path(path), sql, params)
 
 
 def through_service(path: str | Path | None) -> bool:
@@ -263,84 +135,6 @@ def owned_by(owner: Owner) -> Iterator[None]:
         _owner.reset(token)
 
 
-# Starting a DuckDB instance costs ~40 ms; attaching a file to a running one ~4-6 ms
-# (benchmarks/open_cost.py, results in benchmarks/RESULTS.md). So each process keeps one in-memory instance and attaches
-# the file for the length of one action only: the file is still held only while
-# an action runs, exactly as decision 1 asks.
-_ALIAS = "kit"
-_engine: duckdb.DuckDBPyConnection | None = None
-_engine_pid = 0
-_turn = threading.Lock()  # the alias is process-wide: one action at a time per process
-_local = threading.local()
-
-
-def _get_engine() -> duckdb.DuckDBPyConnection:
-    global _engine, _engine_pid
-    if _engine is None or _engine_pid != os.getpid():  # a forked child needs its own
-        _engine = duckdb.connect(":memory:", config=_EMBEDDED_SETTINGS)
-        _engine_pid = os.getpid()
-    return _engine
-
-
-def _drop_engine() -> None:
-    global _engine
-    if _engine is not None:
-        with contextlib.suppress(duckdb.Error):
-            _engine.close()
-    _engine = None
-
-
-@contextmanager
-def _process_turn(deadline: float) -> Iterator[None]:
-    if getattr(_local, "active", False):
-        raise RuntimeError("kit.db actions cannot be nested: pass the open connection down instead")
-    if not _turn.acquire(timeout=max(0.0, deadline - time.monotonic())):
-        raise Busy("本程序中另一项数据库操作尚未结束，本次操作未执行，请稍后重试。")
-    _local.active = True
-    try:
-        yield
-    finally:
-        _local.active = False
-        _turn.release()
-
-
-@contextmanager
-def _attached(path: Path, *, read_only: bool, deadline: float) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The file attached as the default database; a lock held outside kit is waited out."""
-    raw = _get_engine().cursor()
-    quoted = str(path).replace("'", "''")
-    options = " (READ_ONLY)" if read_only else ""
-    try:
-        while True:
-            try:
-                raw.execute(f"ATTACH '{quoted}' AS {_ALIAS}{options}")
-                break
-            except duckdb.IOException as e:
-                if "lock" not in str(e).lower():
-                    raise DatabaseError(f"无法打开数据库文件 {path.name}：{first_line(e)}") from e
-                if time.monotonic() >= deadline:
-                    raise Busy(
-                        f"数据库文件 {path.name} 被监督台以外的程序占用（例如直接打开文件的 DuckDB），"
-                        "本次操作未执行。请关闭该程序后重试。"
-                    ) from e
-                time.sleep(0.05)
-            except duckdb.Error as e:
-                raise DatabaseError(f"无法打开数据库文件 {path.name}：{first_line(e)}") from e
-        try:
-            raw.execute(f"USE {_ALIAS}")
-            yield raw
-        finally:
-            try:
-                raw.execute("USE memory")
-                raw.execute(f"DETACH {_ALIAS}")
-            except duckdb.Error:
-                # Never leave the file attached: start afresh with a new instance.
-                _drop_engine()
-    finally:
-        with contextlib.suppress(duckdb.Error):
-            raw.close()
-
-
 def init(path: str | Path | None = None, *, admin: str | None = None, wait_s: float | None = None) -> int:
     """Create the database file if needed and bring its schema up to date.
 
@@ -358,9 +152,9 @@ def init(path: str | Path | None = None, *, admin: str | None = None, wait_s: fl
     db.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait
     with (
-        _process_turn(deadline),
+        engine.process_turn(deadline),
         FileLock(db, exclusive=True, wait_s=wait, actor=config.operator(), action="初始化数据库"),
-        _attached(db, read_only=False, deadline=deadline) as raw,
+        engine.attached(db, read_only=False, deadline=deadline) as raw,
     ):
         version = schema.migrate(raw, db)
         _bootstrap(raw, admin or config.operator(), db)
@@ -428,9 +222,9 @@ def read(path: str | Path | None = None, *, wait_s: float | None = None) -> Iter
         for _attempt in range(2):
             deadline = time.monotonic() + wait
             with (
-                _process_turn(deadline),
+                engine.process_turn(deadline),
                 FileLock(db, exclusive=False, wait_s=wait),
-                _attached(db, read_only=True, deadline=deadline) as raw,
+                engine.attached(db, read_only=True, deadline=deadline) as raw,
             ):
                 version = schema.version(raw)
                 schema.check_not_newer(version, db)
@@ -481,11 +275,11 @@ def write(
         deadline = time.monotonic() + wait
         request = uuid.uuid4().hex
         with (
-            _process_turn(deadline),
+            engine.process_turn(deadline),
             FileLock(db, exclusive=True, wait_s=wait, actor=who, action=action),
         ):
             try:
-                with _attached(db, read_only=False, deadline=deadline) as raw:
+                with engine.attached(db, read_only=False, deadline=deadline) as raw:
                     try:
                         if schema.version(raw) != schema.latest_version():
                             schema.migrate(raw, db)
@@ -494,15 +288,15 @@ def write(
                         con = Connection(raw, actor=who, writable=True)
                         try:
                             yield con
-                            _note_outcome(raw, request, who, action, con.now)
+                            note_outcome(raw, request, who, action, con.now)
                         except BaseException:
                             rollback(raw)
                             raise
                         _commit(raw, request)
                     except duckdb.Error as e:
                         raise DatabaseError(f"{NOT_SAVED}：{first_line(e)}") from e
-            except _InDoubt as doubt:
-                _settle_embedded(db, doubt, deadline)
+            except InDoubt as doubt:
+                settle(db, doubt, deadline)
             # Still under the exclusive lock, so anchors are written in commit order.
             anchor.write_after_commit(db, con.trace_tail)
     except PermissionDenied as e:
@@ -510,61 +304,9 @@ def write(
         raise
 
 
-NOT_SAVED = "未保存，未写入任何数据"
-
-
-class _InDoubt(Exception):
-    """COMMIT failed in a way that leaves DuckDB unusable: whether it reached the log must be read back."""
-
-    def __init__(self, request: str, cause: BaseException) -> None:
-        super().__init__(request)
-        self.request, self.cause = request, cause
-
-
-def _note_outcome(raw: duckdb.DuckDBPyConnection, request: str, who: str, action: str, when: datetime) -> None:
-    """Leave the request id in the transaction, so its commit can be looked up (migration 0004)."""
-    raw.execute("INSERT INTO write_outcomes VALUES (?, ?, ?, ?)", [request, who, action, when])
-    if request.startswith("00"):  # now and then, forget outcomes nobody will ask about any more
-        raw.execute("DELETE FROM write_outcomes WHERE committed_at < ?", [when - timedelta(days=2)])
-
-
-def _commit(raw: duckdb.DuckDBPyConnection, request: str) -> None:
-    try:
-        raw.execute("COMMIT")
-    except duckdb.FatalException as e:
-        raise _InDoubt(request, e) from e
-    except duckdb.Error:
-        rollback(raw)
-        found = raw.execute("SELECT count(*) FROM write_outcomes WHERE request_id = ?", [request]).fetchone()
-        if found != (0,):
-            log.error("COMMIT failed, yet request %s is in the file", request)
-            return
-        raise
-
-
-def _settle_embedded(db: Path, doubt: _InDoubt, deadline: float) -> None:
-    """Read the file again (still holding its lock) to learn whether the failed COMMIT landed.
-
-    Raises:
-        DatabaseError: it did not: nothing was written.
-        OutcomeUnknown: the file cannot be read now.
-    """
-    _drop_engine()
-    try:
-        with _attached(db, read_only=True, deadline=deadline) as raw:
-            found = raw.execute("SELECT count(*) FROM write_outcomes WHERE request_id = ?", [doubt.request]).fetchone()
-    except (duckdb.Error, KitError) as e:
-        raise OutcomeUnknown(
-            "结果不明，请刷新核对：保存时数据库发生严重错误，暂时无法确认是否已写入。请稍后刷新页面核对后再决定是否重新录入。"
-        ) from e
-    if found == (0,):
-        raise DatabaseError(f"{NOT_SAVED}：{first_line(doubt.cause)}") from doubt.cause
-    log.warning("COMMIT reported a fatal error, yet request %s reached the file", doubt.request)
-
-
 def _record_refusal(db: Path, who: str, refusal: PermissionDenied) -> None:
     """Leave a trace entry for a refused action, in an action of its own (the refused one wrote nothing)."""
-    if getattr(_local, "active", False):
+    if engine.in_action():
         return  # only the outermost action records (actions are never nested)
     record_refusal_with(lambda: write(db, action="记录拒绝访问", actor=who), who, refusal)
 
@@ -607,45 +349,3 @@ def copied(path: str | Path | None, target: Path, copy: Callable[[Path | Source,
             raise DatabaseError(f"数据库文件 {source.name} 有未合并的日志（.wal），请先运行“kit init”合并后再备份。")
         copy(source, target)
         yield con
-
-
-@contextmanager
-def hold(path: str | Path | None, *, action: str, wait_s: float | None = None) -> Iterator[Path]:
-    """The file held alone, not attached: for replacing it whole (a restore).
-
-    Raises:
-        Busy: the file stayed locked past the wait.
-    """
-    db = config.db_path(path)
-    wait = config.lock_wait_s() if wait_s is None else wait_s
-    deadline = time.monotonic() + wait
-    who = identity.current()
-    with _process_turn(deadline), FileLock(db, exclusive=True, wait_s=wait, actor=who, action=action):
-        yield db
-
-
-@contextmanager
-def open_private(path: Path) -> Iterator[Connection]:
-    """A read-only connection to a file no one else uses (a backup being made or checked).
-
-    It has its own DuckDB instance, so it may be opened while an action of this
-    process holds the office's file. Never use it for the live database.
-
-    Raises:
-        DatabaseError: the file is not a DuckDB database or cannot be read.
-    """
-    try:
-        raw = duckdb.connect(str(path), read_only=True, config=DUCKDB_SETTINGS)
-    except duckdb.Error as e:
-        raise DatabaseError(f"无法打开文件 {path.name}：{first_line(e)}") from e
-    try:
-        yield Connection(raw, actor=identity.current(), writable=False)
-    finally:
-        with contextlib.suppress(duckdb.Error):
-            raw.close()
-
-
-def rollback(raw: duckdb.DuckDBPyConnection) -> None:
-    # The transaction may already be aborted by DuckDB itself.
-    with contextlib.suppress(duckdb.Error):
-        raw.execute("ROLLBACK")
