@@ -10,6 +10,9 @@ deadlines and bearer headers; tables travel as Arrow. An exchange is
 
 and every request carries a verified identity (kit.service.tokens): the user it
 names is the only user the request acts as.
+
+This module is the Flight server (credentials, the small actions `ping` and `outcome`)
+and the process that runs it; each exchange is one session of kit.service.sessions.
 """
 
 from __future__ import annotations
@@ -25,17 +28,18 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.flight as fl
 
-from kit import access, config, db, door, schema
-from kit.errors import Busy, DatabaseError, KitError, OutcomeUnknown, PermissionDenied
+from kit import config, schema
+from kit.errors import KitError, PermissionDenied
 from kit.service import client, codec, faults, tokens
-from kit.service.owner import EXPIRED, Held, WriteSession, acting
+from kit.service.owner import Held
+from kit.service.sessions import MAX_MESSAGE_BYTES as MAX_MESSAGE_BYTES
+from kit.service.sessions import Exchange, Sessions
+from kit.service.sessions import write_idle_s as write_idle_s
 
 log = logging.getLogger(__name__)
 
@@ -90,54 +94,7 @@ SERVED = (
     "kit.reports.inspection",
 )
 EXIT_RESTART = 75  # the supervisor starts a fresh service
-MAX_MESSAGE_BYTES = 96 * 1024 * 1024  # a 30 MB ledger's rows or a 20 MB evidence file, with room
-_MAX_WAIT_S = 120.0
 _REFUSALS_PER_MINUTE = 30
-
-
-def write_idle_s() -> float:
-    """How long a write session may sit silent holding the write turn before it is rolled back."""
-    try:
-        return max(0.5, float(os.environ.get("KIT_WRITE_IDLE_S", "") or 10.0))
-    except ValueError:
-        return 10.0
-
-
-class _Gone(Exception):
-    """The client's exchange ended (it closed it, or it died)."""
-
-
-class _Exchange:
-    """The server's end of one exchange."""
-
-    def __init__(self, reader: fl.MetadataRecordBatchReader, writer: fl.MetadataRecordBatchWriter) -> None:
-        self.reader, self.writer = reader, writer
-
-    def receive(self) -> tuple[dict[str, Any], list[pa.Buffer]]:
-        try:
-            chunk = self.reader.read_chunk()
-        except (StopIteration, pa.ArrowException, OSError) as e:  # the client closed it, or died
-            raise _Gone() from e
-        size = (chunk.data.nbytes if chunk.data is not None else 0) + (
-            chunk.app_metadata.size if chunk.app_metadata is not None else 0
-        )
-        if size > MAX_MESSAGE_BYTES:  # checked before anything of it is decoded
-            raise codec.WireError(f"请求过大（超过 {MAX_MESSAGE_BYTES // (1024 * 1024)} MB），未执行。")
-        return codec.unpack(chunk)
-
-    def reply(self, doc: Mapping[str, Any], blobs: list[bytes | pa.Buffer] | None = None) -> None:
-        batch, metadata = codec.pack(doc, blobs or [])
-        try:
-            if batch is None:
-                self.writer.write_metadata(metadata)
-            else:
-                self.writer.write_with_metadata(batch, metadata)
-        except (pa.ArrowException, OSError) as e:
-            raise _Gone() from e
-
-    def error(self, exc: BaseException) -> None:
-        with contextlib.suppress(_Gone):
-            self.reply({"error": codec.error_data(exc)})
 
 
 class _Identity(fl.ServerMiddleware):  # type: ignore[misc]
@@ -172,9 +129,7 @@ class Service(fl.FlightServerBase):  # type: ignore[misc]
         self.hub = tokens.HubUsers(hub_api_url)
         self._refusals: list[float] = []
         self._refusals_lock = threading.Lock()
-        self._pending: set[str] = set()
-        self._writers: set[WriteSession] = set()
-        self._pending_lock = threading.Condition()
+        self.sessions = Sessions(held)
         self.started = time.time()
 
     # -- identity ------------------------------------------------------------------------
@@ -212,26 +167,10 @@ class Service(fl.FlightServerBase):  # type: ignore[misc]
             }
         elif action.type == "outcome":
             request_id = str(json.loads(action.body.to_pybytes()).get("request_id", ""))
-            answer = {"outcome": self._outcome(request_id)}
+            answer = {"outcome": self.sessions.outcome(request_id)}
         else:
             raise fl.FlightServerError(f"未知的请求：{action.type}")
         yield json.dumps(answer).encode()
-
-    def _outcome(self, request_id: str) -> str:
-        with self._pending_lock:
-            if request_id in self._pending:
-                return "pending"
-        return self.held.committed(request_id)
-
-    @contextmanager
-    def _in_flight(self, request_id: str) -> Iterator[None]:
-        with self._pending_lock:
-            self._pending.add(request_id)
-        try:
-            yield
-        finally:
-            with self._pending_lock:
-                self._pending.discard(request_id)
 
     # -- sessions ------------------------------------------------------------------------
     def do_exchange(
@@ -243,205 +182,7 @@ class Service(fl.FlightServerBase):  # type: ignore[misc]
     ) -> None:
         user = context.get_middleware("kit").user
         writer.begin(codec.BLOBS)
-        exchange = _Exchange(reader, writer)
-        refusals: list[PermissionDenied] = []
-        token = acting.set(user)
-        owned = db.owned_by(self.held)
-        owned.__enter__()
-        try:
-            opening, _ = exchange.receive()
-            kind = opening.get("kind")
-            wait = min(max(float(opening.get("wait_s") or 0.0), 0.0), _MAX_WAIT_S)
-            action = str(opening.get("action") or "")[:200]
-            if kind == "write":
-                self._write_session(exchange, user, action, wait, str(opening.get("request_id") or ""), refusals)
-            elif kind == "read":
-                self._read_session(exchange, user, refusals)
-            elif kind == "action":
-                self._action_session(exchange, user)
-            else:
-                exchange.error(codec.WireError("未知的会话类型。"))
-        except _Gone:
-            pass
-        except KitError as e:
-            exchange.error(e)
-        except Exception as e:
-            log.exception("data service session failed")
-            exchange.error(e)
-        finally:
-            for refusal in refusals:
-                self.held.record_refusal(user, refusal)
-            owned.__exit__(None, None, None)
-            acting.reset(token)
-
-    def _write_session(
-        self,
-        exchange: _Exchange,
-        user: str,
-        action: str,
-        wait: float,
-        request_id: str,
-        refusals: list[PermissionDenied],
-    ) -> None:
-        """A write transaction that takes the write turn at its first call, not when it opens.
-
-        A client that opens, then thinks, keeps no one waiting; the turn is held from the
-        first call to the commit.
-        """
-        if not request_id:
-            exchange.error(codec.WireError("写入请求缺少编号，未执行。"))
-            return
-        now = config.now()
-        exchange.reply({"actor": user, "now": now.isoformat(), "writable": True})
-        session: WriteSession | None = None
-        with self._in_flight(request_id):
-            try:
-                while True:
-                    doc, blobs = exchange.receive()
-                    op = doc.get("op")
-                    if op == "rollback" or (op == "commit" and session is None):
-                        exchange.reply({"ok": True} if op == "rollback" else {"committed": True})
-                        return  # nothing begun is rolled back below
-                    if op == "commit":
-                        break
-                    if session is None:
-                        try:
-                            session = self.held.begin(user, action, wait, request_id, now=now)
-                        except (Busy, DatabaseError) as e:
-                            exchange.error(e)  # the client rolls back: nothing was begun
-                            continue
-                        self._writers.add(session)
-                    with session.lock:
-                        if session.expired:
-                            exchange.error(DatabaseError(EXPIRED))
-                            continue
-                        self._answer(exchange, session.con, doc, blobs, refusals)
-                        session.touched = time.monotonic()
-                assert session is not None  # a commit ends the loop only once the transaction began
-                with session.lock:
-                    session.commit()
-            except _Gone:
-                return  # rolled back below: the client never asked to commit, or cannot hear the answer
-            except (DatabaseError, OutcomeUnknown) as e:
-                exchange.error(e)
-                return
-            finally:
-                if session is not None:
-                    self._writers.discard(session)
-                    with session.lock:
-                        session.rollback()
-        exchange.reply({"committed": True})
-        faults.reached("after-reply")
-
-    def expire_silent_writers(self) -> None:
-        """Roll back write sessions whose client went silent (it holds the write turn for everyone)."""
-        for session in list(self._writers):
-            if session.expire(write_idle_s()):
-                log.warning("a write session was silent for %.0f s and was rolled back", write_idle_s())
-
-    def _read_session(self, exchange: _Exchange, user: str, refusals: list[PermissionDenied]) -> None:
-        with self.held.snapshot(user) as con:
-            exchange.reply({"actor": user, "now": con.now.isoformat(), "writable": False})
-            self._serve(exchange, con, refusals)
-        exchange.reply({"ok": True})
-
-    def _action_session(self, exchange: _Exchange, user: str) -> None:
-        exchange.reply({"actor": user, "now": config.now().isoformat(), "writable": False})
-        doc, blobs = exchange.receive()
-        try:
-            fn, is_action = door.find(str(doc.get("fn")))
-            if not is_action:
-                raise KeyError(doc.get("fn"))
-            args, kwargs = _arguments(doc, blobs, exchange)
-            kwargs[door.ACTIONS[str(doc.get("fn"))][1]] = self.held.path
-            result = fn(*args, **kwargs)
-        except KeyError:
-            exchange.error(PermissionDenied("数据服务不提供这个操作。", action="未开放的操作"))
-        except Exception as e:  # a refusal was traced by the action's own db.read/db.write
-            if not isinstance(e, KitError):
-                log.exception("action %s failed", doc.get("fn"))
-            exchange.error(e)
-        else:
-            _reply_result(exchange, result, None)
-        exchange.receive()  # the client's rollback: nothing of its own to undo
-        exchange.reply({"ok": True})
-
-    def _serve(self, exchange: _Exchange, con: db.Connection, refusals: list[PermissionDenied]) -> None:
-        """Answer calls of a read session until the client ends it."""
-        while True:
-            doc, blobs = exchange.receive()
-            if doc.get("op") in ("commit", "rollback"):
-                return
-            self._answer(exchange, con, doc, blobs, refusals)
-
-    def _answer(
-        self,
-        exchange: _Exchange,
-        con: db.Connection,
-        doc: Mapping[str, Any],
-        blobs: list[pa.Buffer],
-        refusals: list[PermissionDenied],
-    ) -> None:
-        """One call of a public function, or one SELECT, in the session's transaction."""
-        op = doc.get("op")
-        try:
-            if op == "call":
-                fn, is_action = door.find(str(doc.get("fn")))
-                if is_action:
-                    raise KeyError(doc.get("fn"))
-                args, kwargs = _arguments(doc, blobs, exchange)
-                if doc.get("con") == "kw":
-                    kwargs["con"] = con
-                else:
-                    args.insert(door.FUNCTIONS[str(doc.get("fn"))][1], con)
-                _reply_result(exchange, fn(*args, **kwargs), con.trace_tail)
-            elif op == "sql":
-                _reply_result(exchange, _sql(con, doc), None)
-            else:
-                raise PermissionDenied("数据服务不提供这个操作。", action="未开放的操作")
-        except KeyError:
-            exchange.error(PermissionDenied("数据服务不提供这个函数。", action="未开放的操作"))
-        except PermissionDenied as e:
-            refusals.append(e)
-            exchange.error(e)
-        except _Gone:
-            raise
-        except Exception as e:
-            if not isinstance(e, KitError):
-                log.exception("call %s failed", doc.get("fn"))
-            exchange.error(e)
-
-
-def _arguments(doc: Mapping[str, Any], blobs: list[pa.Buffer], exchange: _Exchange) -> tuple[list[Any], dict[str, Any]]:
-    """A call's arguments; a callback of the client becomes a message sent back to it."""
-
-    def callback(index: int) -> Callable[..., None]:
-        def send(*args: Any) -> None:
-            encoder = codec.Encoder()
-            exchange.reply({"cb": index, "args": encoder(list(args))}, encoder.blobs)
-
-        return send
-
-    decode = codec.Decoder(blobs, trusted=False, callback=callback)
-    args = decode(doc.get("args") or [])
-    kwargs = decode(doc.get("kwargs") or {})
-    if not isinstance(args, list) or not isinstance(kwargs, dict):
-        raise codec.WireError("调用参数格式不正确。")
-    return args, kwargs
-
-
-def _reply_result(exchange: _Exchange, result: Any, tail: Any) -> None:
-    encoder = codec.Encoder()
-    exchange.reply({"result": encoder(result), "tail": list(tail) if tail else None}, encoder.blobs)
-
-
-def _sql(con: db.Connection, doc: Mapping[str, Any]) -> Any:
-    """One read-only SELECT, for users who see every unit (the rule of kit.analysis.query)."""
-    access.require_all_units(con, access.READ, what="执行自由 SQL 查询")
-    sql = str(doc.get("sql") or "")
-    db.require_select(con, sql)
-    params = codec.Decoder([], trusted=False)(doc.get("params"))
-    return con.arrow(sql, params)  # rows or frames are made by the client: no Python objects here
+        self.sessions.run(Exchange(reader, writer), user)
 
 
 # -- running it ----------------------------------------------------------------------------
@@ -497,7 +238,7 @@ class Running:
                 os.kill(os.getpid(), signal.SIGTERM)
                 return
             try:
-                self.server.expire_silent_writers()
+                self.server.sessions.expire_silent_writers()
                 self.held.checkpoint_if_due()
             except Exception:
                 log.exception("checkpoint loop")
