@@ -9,18 +9,21 @@ Roles: 录入员 enters, 审核员 reviews and closes, 分析员 reads, 管理�
 units and schemes. Every role reads what its scope covers. A scope is all units,
 one unit, a unit and everything under it (所辖), or the units a 派驻纪检组 supervises
 (派驻监督), each optionally limited to a period (a 巡察组 for the length of its round).
+
+The checks and the public functions are here; which units a scope covers is in kit.scopes,
+and the work of the user administration (once the check here has passed) in kit.user_admin.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-from kit import door, trace, users, validate
+from kit import door, scopes, user_admin, users
 from kit.db import Connection
-from kit.errors import InvalidInput, NotFound, PermissionDenied
+from kit.errors import PermissionDenied
+from kit.user_admin import HIDDEN_SCOPE as HIDDEN_SCOPE
 from kit.users import ROLE_LABELS as ROLE_LABELS  # the roles and scope kinds are named in kit.users
 from kit.users import SCOPE_LABELS as SCOPE_LABELS
 
@@ -36,6 +39,7 @@ _NEEDS = {
 }
 _ACTION_LABELS = {READ: "查看", ENTER: "录入", REVIEW: "审核", ADMIN: "管理"}
 _CACHE_KEY = "access.user"
+_scope_units = scopes.units_of  # kit.extract reads another user's units by this name
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,7 @@ def user(con: Connection) -> User:
         raise PermissionDenied(
             f"用户“{con.actor}”尚未被授予任何角色。请联系管理员授权。", action="登录", target=con.actor
         )
-    found = User(con.actor, row[0], roles, _scope_units(con, con.actor, con.now.date()))
+    found = User(con.actor, row[0], roles, scopes.units_of(con, con.actor, con.now.date()))
     con.cache[_CACHE_KEY] = found
     return found
 
@@ -150,66 +154,7 @@ def scope_sql(con: Connection, column: str) -> tuple[str, list[Any]]:
     return f"list_contains(?::INTEGER[], {column})", [units]
 
 
-# --- scopes ------------------------------------------------------------------------
-
-
-def _unit_tree(con: Connection) -> list[tuple[int, int | None, int | None]]:
-    key = "access.units"
-    if key not in con.cache:
-        con.cache[key] = [(int(r[0]), r[1], r[2]) for r in con.all("SELECT id, parent_id, supervisor_id FROM units")]
-    tree: list[tuple[int, int | None, int | None]] = con.cache[key]
-    return tree
-
-
-def _covered(con: Connection, kind: str, unit_id: int | None) -> frozenset[int] | None:
-    """The units one scope covers; None for all."""
-    if kind == "all":
-        return None
-    assert unit_id is not None
-    tree = _unit_tree(con)
-    if kind == "unit":
-        return frozenset({unit_id})
-    if kind == "supervised":
-        return frozenset({unit_id} | {u for u, _, sup in tree if sup == unit_id})
-    found, frontier = {unit_id}, {unit_id}
-    while frontier:  # subordinate: the unit and everything below it
-        frontier = {u for u, parent, _ in tree if parent in frontier and u not in found}
-        found |= frontier
-    return frozenset(found)
-
-
-def _scope_units(con: Connection, name: str, on: date) -> frozenset[int] | None:
-    rows = con.all(
-        "SELECT kind, unit_id FROM user_scopes WHERE user_name = ?"
-        " AND (valid_from IS NULL OR valid_from <= ?) AND (valid_until IS NULL OR valid_until >= ?)",
-        [name, on, on],
-    )
-    units: set[int] = set()
-    for kind, unit_id in rows:
-        covered = _covered(con, kind, unit_id)
-        if covered is None:
-            return None
-        units |= covered
-    return frozenset(units)
-
-
-# --- administration ----------------------------------------------------------------
-
-
-def _require_user(con: Connection, name: str) -> dict[str, Any]:
-    state = users.state(con, name)
-    if state is None:
-        raise NotFound(f"用户“{name}”不存在")
-    return state
-
-
-def _clean_roles(raw: Iterable[Any]) -> list[str]:
-    if isinstance(raw, str) or not isinstance(raw, Iterable):
-        raise InvalidInput.one("roles", "“角色”必须是角色的列表")
-    check = validate.Checker()
-    roles = {check(validate.choice, r, field="roles", label="角色", choices=ROLE_LABELS) for r in raw}
-    check.done()
-    return sorted(r for r in roles if r)
+# --- administration (the work is done in kit.user_admin) ------------------------------
 
 
 @door.public
@@ -231,34 +176,7 @@ def add_user(con: Connection, *, name: Any, display_name: Any = None, roles: Seq
         InvalidInput: a field breaks its rule or the name is taken.
     """
     require(con, ADMIN, what="登记用户")
-    check = validate.Checker()
-    clean = check(users.clean_name, name)
-    shown = check(validate.text, display_name, field="display_name", label="姓名", max_length=50) or clean
-    check.done()
-    clean_roles = _clean_roles(roles)
-    if users.state(con, clean) is not None:
-        raise InvalidInput.one("name", f"用户名“{clean}”已被使用")
-    con.execute("INSERT INTO users VALUES (?, ?, TRUE, ?, ?)", [clean, shown, con.now, con.actor])
-    con.insert_rows("user_roles", [[clean, role] for role in clean_roles])
-    users.record(con, "登记用户", clean, None)
-
-
-def _full_admins(con: Connection) -> set[str]:
-    rows = con.all(
-        "SELECT DISTINCT u.name FROM users u JOIN user_roles r ON r.user_name = u.name AND r.role = 'admin'"
-        " JOIN user_scopes s ON s.user_name = u.name AND s.kind = 'all'"
-        "  AND (s.valid_from IS NULL OR s.valid_from <= ?) AND (s.valid_until IS NULL OR s.valid_until >= ?)"
-        " WHERE u.active",
-        [con.now.date(), con.now.date()],
-    )
-    return {r[0] for r in rows}
-
-
-def _keep_an_admin(con: Connection, doing: str) -> None:
-    if not _full_admins(con):
-        raise InvalidInput.one(
-            "name", f"{doing}后将没有可管理全部单位的管理员，已拒绝。请先为他人授予管理员角色和全部单位范围。"
-        )
+    user_admin.add_user(con, name=name, display_name=display_name, roles=roles)
 
 
 @door.public
@@ -271,15 +189,7 @@ def set_active(con: Connection, *, name: Any, active: Any) -> None:
         InvalidInput: disabling would leave no administrator of all units.
     """
     require(con, ADMIN, what="停用或启用用户")
-    if not isinstance(active, bool):  # "false" is true to Python yet false to DuckDB: it would skip the check below
-        raise InvalidInput.one("active", "“是否启用”必须为是或否")
-    before = _require_user(con, users.clean_name(name))
-    if before["active"] == active:
-        return
-    con.execute("UPDATE users SET active = ? WHERE name = ?", [active, before["name"]])
-    if not active:
-        _keep_an_admin(con, "停用该用户")
-    users.record(con, "启用用户" if active else "停用用户", before["name"], before)
+    user_admin.set_active(con, name=name, active=active)
 
 
 @door.public
@@ -292,12 +202,7 @@ def grant_role(con: Connection, *, name: Any, role: Any) -> None:
         InvalidInput: not a role.
     """
     require(con, ADMIN, what="授予角色")
-    before = _require_user(con, users.clean_name(name))
-    (clean,) = _clean_roles([role])
-    if clean in before["roles"]:
-        return
-    con.execute("INSERT INTO user_roles VALUES (?, ?)", [before["name"], clean])
-    users.record(con, "授予角色", before["name"], before)
+    user_admin.grant_role(con, name=name, role=role)
 
 
 @door.public
@@ -310,13 +215,7 @@ def revoke_role(con: Connection, *, name: Any, role: Any) -> None:
         InvalidInput: not a role, or it would leave no administrator of all units.
     """
     require(con, ADMIN, what="收回角色")
-    before = _require_user(con, users.clean_name(name))
-    (clean,) = _clean_roles([role])
-    if clean not in before["roles"]:
-        return
-    con.execute("DELETE FROM user_roles WHERE user_name = ? AND role = ?", [before["name"], clean])
-    _keep_an_admin(con, "收回该角色")
-    users.record(con, "收回角色", before["name"], before)
+    user_admin.revoke_role(con, name=name, role=role)
 
 
 @door.public
@@ -340,32 +239,17 @@ def grant_scope(
         InvalidInput: a field breaks its rule, or the dates are reversed.
     """
     admin = require(con, ADMIN, what="授予范围")
-    target = _require_user(con, users.clean_name(name))
-    check = validate.Checker()
-    if unit_id is not None:
-        unit_id = check(validate.ident, unit_id, field="unit_id", label="单位编号")
-    clean_kind = check(validate.choice, kind, field="kind", label="范围类别", choices=SCOPE_LABELS)
-    start = check(validate.day, valid_from, field="valid_from", label="起始日期", required=False)
-    end = check(validate.day, valid_until, field="valid_until", label="截止日期", required=False)
-    clean_note = check(validate.text, note, field="note", label="说明", max_length=200) or None
-    check.done()
-    if start and end and end < start:
-        raise InvalidInput.one("valid_until", "“截止日期”不能早于“起始日期”")
-    if clean_kind == "all":
-        if unit_id is not None:
-            raise InvalidInput.one("unit_id", "“全部单位”范围不能指定单位")
-    elif unit_id is None:
-        raise InvalidInput.one("unit_id", f"“{SCOPE_LABELS[clean_kind]}”范围必须指定单位")
-    elif con.scalar("SELECT count(*) FROM units WHERE id = ?", [unit_id]) == 0:
-        raise NotFound(f"单位不存在（编号 {unit_id}）")
-    covered = _covered(con, clean_kind, unit_id)
-    if admin.units is not None and (covered is None or not covered <= admin.units):
-        raise PermissionDenied(
-            f"您（{admin.display_name}）只能授予自己授权范围内的单位。",
-            action="授予范围",
-            target=f"unit:{unit_id}",
-        )
-    return users.insert_scope(con, target["name"], clean_kind, unit_id, start, end, clean_note)
+    return user_admin.grant_scope(
+        con,
+        admin_units=admin.units,
+        admin_name=admin.display_name,
+        name=name,
+        kind=kind,
+        unit_id=unit_id,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        note=note,
+    )
 
 
 @door.public
@@ -378,28 +262,7 @@ def revoke_scope(con: Connection, *, scope_id: int) -> None:
         InvalidInput: it would leave no administrator of all units.
     """
     admin = require(con, ADMIN, what="收回范围")
-    scope_id = validate.ident(scope_id, field="scope_id", label="授权范围编号")
-    rows = con.records("SELECT * FROM user_scopes WHERE id = ?", [scope_id])
-    if not rows:
-        raise NotFound(f"授权范围不存在（编号 {scope_id}）")
-    before = rows[0]
-    covered = _covered(con, before["kind"], before["unit_id"])
-    if admin.units is not None and (covered is None or not covered <= admin.units):
-        raise PermissionDenied(
-            f"您（{admin.display_name}）只能收回自己授权范围内的单位。", action="收回范围", target=f"scope:{scope_id}"
-        )
-    con.execute("DELETE FROM user_scopes WHERE id = ?", [scope_id])
-    _keep_an_admin(con, "收回该范围")
-    trace.record(con, action="收回范围", table="user_scopes", key=str(scope_id), before=before, after=None)
-
-
-def _scope_text(row: dict[str, Any]) -> str:
-    text = SCOPE_LABELS[row["kind"]]
-    if row["unit_name"]:
-        text += f"：{row['unit_name']}"
-    if row["valid_from"] or row["valid_until"]:
-        text += f"（{row['valid_from'] or '…'} 至 {row['valid_until'] or '…'}）"
-    return text
+    user_admin.revoke_scope(con, admin_units=admin.units, admin_name=admin.display_name, scope_id=scope_id)
 
 
 @door.public
@@ -410,29 +273,7 @@ def list_users(con: Connection) -> list[dict[str, Any]]:
         PermissionDenied: the acting user is not an administrator.
     """
     me = require(con, ADMIN, what="查看用户名单")
-    users = con.records("SELECT name, display_name, active FROM users ORDER BY created_at, name")
-    scopes = con.records(
-        "SELECT s.id, s.user_name, s.kind, s.unit_id, s.valid_from, s.valid_until, u.name AS unit_name"
-        " FROM user_scopes s LEFT JOIN units u ON u.id = s.unit_id ORDER BY s.id"
-    )
-    roles = con.all("SELECT user_name, role FROM user_roles")
-    for row in users:
-        mine = {r for n, r in roles if n == row["name"]}
-        row["roles"] = [label for role, label in ROLE_LABELS.items() if role in mine]
-        row["scopes"] = [
-            {"id": s["id"], "text": _scope_text(s) if _shown(me, s) else HIDDEN_SCOPE}
-            for s in scopes
-            if s["user_name"] == row["name"]
-        ]
-    return users
-
-
-HIDDEN_SCOPE = "（授权范围之外的单位）"
-
-
-def _shown(me: User, scope: dict[str, Any]) -> bool:
-    """Whether an administrator of some units may see which unit a scope names."""
-    return me.units is None or scope["unit_id"] is None or int(scope["unit_id"]) in me.units
+    return user_admin.list_users(con, admin_units=me.units)
 
 
 @door.public
@@ -444,13 +285,4 @@ def who_can_see(con: Connection, *, unit_id: int) -> list[dict[str, Any]]:
         NotFound: no such unit.
     """
     require(con, ADMIN, unit_id=unit_id, what="查看单位的可见用户")
-    if con.scalar("SELECT count(*) FROM units WHERE id = ?", [unit_id]) == 0:
-        raise NotFound(f"单位不存在（编号 {unit_id}）")
-    found = []
-    for name, display_name in con.all("SELECT name, display_name FROM users WHERE active ORDER BY name"):
-        roles = {r[0] for r in con.all("SELECT role FROM user_roles WHERE user_name = ?", [name])}
-        units = _scope_units(con, name, con.now.date())
-        if roles and (units is None or unit_id in units):
-            labels = [label for role, label in ROLE_LABELS.items() if role in roles]
-            found.append({"name": name, "display_name": display_name, "roles": labels})
-    return found
+    return user_admin.who_can_see(con, unit_id=unit_id)

@@ -56,7 +56,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "kit.door",
         ),
     ),
-    ("access", ("kit.access",)),
+    ("access", ("kit.scopes", "kit.user_admin", "kit.access")),
     (
         "areas",
         (
@@ -305,9 +305,7 @@ def test_the_circle_finder_sees_a_circle_hidden_in_a_function(
 # reason it has not been split yet; the test fails when another grows past the limit, and
 # when one of these has become short (take it off the list).
 MAX_LINES = 450
-LONG_MODULES = {
-    "kit.access": "users, roles and scopes with their checks: the user administration to move out",
-}
+LONG_MODULES: dict[str, str] = {}
 
 
 def test_each_module_holds_one_concept_of_about_400_lines() -> None:
