@@ -273,7 +273,8 @@ def test_the_office_sets_up_a_round_and_recusal_stops_a_conflicted_group(page: P
         page.get_by_label("巡察轮次").locator("option", has_text="十一届州委第十轮巡察").get_attribute("value") or "",
         timeout=20_000,
     )
-    page.get_by_label("巡察组名称＊").fill("第一巡察组")
+    new_group = page.locator(".widget-vbox", has=page.get_by_role("button", name="新建巡察组")).last
+    new_group.get_by_label("巡察组名称＊").fill("第一巡察组")
     page.get_by_role("button", name="新建巡察组").click()
     expect(page.locator(".kit-list-kit-groups")).to_contain_text("（未调配）")
 
@@ -530,3 +531,48 @@ def test_a_closed_years_sheet_is_corrected_by_request_and_a_reviewers_agreement(
     expect(page.locator(".kit-request")).to_contain_text(f"{scheme.indicators[0].name}得分：{old} → 1")
     expect(page.get_by_role("button", name="同意更正")).to_have_count(0)  # never the requester's own
     expect(score_box(page, scheme.indicators[0])).to_have_value(old)  # the sheet waits as it was
+
+
+def test_a_group_is_renamed_and_a_unit_handed_to_another_group_from_its_row(page: Page, server: b.Server) -> None:
+    path = db_of(server)
+    with db.read(path) as con:
+        chosen = next(r for r in inspections.list_rounds(con) if r["code"] == "2025-9")
+        groups = inspections.round_groups(con, round_id=chosen["id"])
+        first = groups[0]
+        unit = first["units"][0]
+        other = next(  # a group none of whose members must recuse from that unit
+            g
+            for g in groups[1:]
+            if not inspections.recusal_conflicts(
+                con, person_ids=[m["person_id"] for m in g["members"]], unit_ids=[unit["id"]]
+            )
+        )
+    page.goto(server.url("/voila/render/rounds.ipynb"))
+    picker = page.get_by_label("巡察轮次")
+    expect(picker).to_contain_text(chosen["name"], timeout=60_000)
+    picker.select_option(value=picker.locator("option", has_text=chosen["name"]).first.get_attribute("value") or "")
+    table = page.locator(".kit-list-kit-groups")
+    expect(table).to_contain_text(first["name"], timeout=20_000)
+    table.locator(".kit-list-row", has_text=first["name"]).get_by_role("button", name="更正").click()
+    panel = page.locator(".kit-correction").filter(has=page.get_by_role("button", name="作废本组"))
+    expect(panel.get_by_label("巡察组名称＊")).to_have_value(first["name"])
+    renamed = f"{first['name']}（更正）"
+    panel.get_by_label("巡察组名称＊").fill(renamed)
+    panel.get_by_label("更正或作废理由＊").fill("名称录错")
+    panel.get_by_role("button", name="保存更正").click()
+    expect(page.get_by_role("status").filter(has_text=f"已把“{first['name']}”更正为“{renamed}”")).to_be_visible()
+    expect(table).to_contain_text(renamed)
+
+    units = page.locator(".widget-vbox", has=page.get_by_role("button", name="保存巡察对象更正")).last
+    units.get_by_label("巡察对象＊").select_option(label=unit["name"])
+    units.get_by_label("改由＊").select_option(label=other["name"])
+    units.get_by_label("更正或作废理由＊").fill("分组调整")
+    page.get_by_role("button", name="保存巡察对象更正").click()
+    expect(page.get_by_role("status").filter(has_text=f"已把{unit['name']}交给{other['name']}")).to_be_visible()
+    history = page.locator("table.kit-corrections", has_text="巡察组名称")
+    expect(history).to_contain_text(f"巡察组名称：{first['name']} → {renamed}")
+    expect(history).to_contain_text(f"{unit['name']}的巡察组：{renamed} → {other['name']}")
+    with db.read(path) as con:
+        after = {g["name"]: g for g in inspections.round_groups(con, round_id=chosen["id"])}
+    assert unit["id"] in {u["id"] for u in after[other["name"]]["units"]}
+    assert unit["id"] not in {u["id"] for u in after[renamed]["units"]}
