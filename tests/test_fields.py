@@ -63,6 +63,10 @@ CHECKS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "outcomes": inspections.check_outcome,
     "evaluations": rectification.check_evaluation,
     "clues": inspections.check_clue,
+    "groups": inspections.check_group,
+    "members": inspections.check_member,
+    "targets": inspections.check_target,
+    "pool": inspections.check_pool,
 }
 # Values that get a check past its first look-ups (a ledger item's 责任领导 is looked up in its finding's unit).
 GIVEN: dict[str, dict[str, Any]] = {
@@ -73,6 +77,10 @@ GIVEN: dict[str, dict[str, Any]] = {
     "outcomes": {},
     "evaluations": {},
     "clues": {},
+    "groups": {},
+    "members": {},
+    "targets": {},
+    "pool": {},
 }
 
 

@@ -53,8 +53,8 @@ def test_a_new_round_with_a_group_member_and_a_target(view: RoundsView, office: 
     assert view.group_form.values()["name"] == ""
     group = view.model.groups[0]["id"]
     chief = office["chief"]
-    assert OK in _submit(view.member_form, group=group, person_id=chief, role="leader")
-    assert OK in _submit(view.target_form, group=group, unit_id=office["a"])
+    assert OK in _submit(view.member_form, group_id=group, person_id=chief, role="leader")
+    assert OK in _submit(view.target_form, group_id=group, unit_id=office["a"])
     assert "甲县委" in view.groups.page_html()
     assert "孙组长（组长）" in view.groups.page_html()
 
@@ -63,7 +63,7 @@ def test_pool_and_recusal_messages_appear_beside_the_fields(view: RoundsView, of
     _submit(view.round_form, code="2024-2", name="第二轮巡察", kind="regular", start="2024-07-01", end="2024-09-30")
     _submit(view.group_form, name="第一巡察组")
     group = view.model.groups[0]["id"]
-    status = _submit(view.member_form, group=group, person_id=office["deputy"], role="leader")
+    status = _submit(view.member_form, group_id=group, person_id=office["deputy"], role="leader")
     assert ERROR in status
     assert "钱副组长不在组长库中，不能担任组长" in view.member_form.row_errors["person_id"].value
     with db.write(office["db"], action="任职") as con:
@@ -71,8 +71,8 @@ def test_pool_and_recusal_messages_appear_beside_the_fields(view: RoundsView, of
             con, person_id=office["chief"], unit_id=office["b"], post="副县长", role="member", start="2019-01-01"
         )
     view.model.select(view.model.round_id)
-    _submit(view.member_form, group=group, person_id=office["chief"], role="leader")
-    status = _submit(view.target_form, group=group, unit_id=office["b"])
+    _submit(view.member_form, group_id=group, person_id=office["chief"], role="leader")
+    status = _submit(view.target_form, group_id=group, unit_id=office["b"])
     assert ERROR in status
     assert "孙组长曾在或正在乙县委任副县长" in view.target_form.row_errors["unit_id"].value
     with db.read(office["db"]) as con:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kit import access, door, registry, validate
+from kit import access, door, fields, registry, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
+from kit.fields import Field, Record
 from kit.inspections.common import (
     MEMBER_ROLE_LABELS,
     POOL_LABELS,
@@ -19,6 +20,103 @@ from kit.inspections.common import (
 from kit.inspections.rounds import live_round
 from kit.listing import Column, Listing
 
+# A round's group, a member drawn into it, a unit it inspects: how the 巡察办 sets up a round.
+GROUP = Record(
+    kind="groups",
+    label="巡察组",
+    table="inspection_groups",
+    fields=(
+        Field("round_id", "巡察轮次", "id", rule="已建立、未作废的巡察轮次", required=True),
+        Field(
+            "name",
+            "巡察组名称",
+            rule="不超过 50 字，本轮内不重名",
+            required=True,
+            max_length=50,
+            placeholder="如 第一巡察组",
+            width="14em",
+        ),
+    ),
+    excel=False,
+)
+MEMBER = Record(
+    kind="members",
+    label="巡察组成员",
+    table="group_members",
+    fields=(
+        Field("group_id", "巡察组", "id", rule="本轮的巡察组", required=True, width="14em"),
+        Field(
+            "person_id",
+            "人员",
+            "id",
+            rule="已登记的人员，本轮只在一个组；组长、副组长、联络员须在相应人员库中；曾在本组巡察对象任职的须回避",
+            required=True,
+            width="18em",
+        ),
+        Field(
+            "role",
+            "组内职务",
+            "choice",
+            choices=MEMBER_ROLE_LABELS,
+            rule="从下拉列表中选择；每组一名组长",
+            required=True,
+            width="8em",
+        ),
+    ),
+    excel=False,
+)
+TARGET = Record(
+    kind="targets",
+    label="巡察对象",
+    table="inspection_targets",
+    fields=(
+        Field("group_id", "巡察组", "id", rule="本轮的巡察组", required=True, width="14em"),
+        Field(
+            "unit_id",
+            "被巡察单位",
+            "id",
+            rule="本轮尚未确定巡察组的单位；曾在该单位任职的组员须回避",
+            required=True,
+            width="22em",
+        ),
+    ),
+    excel=False,
+)
+
+
+def _parsed(record: Record, raw: Mapping[str, Any]) -> dict[str, Any]:
+    check = validate.Checker()
+    parsed = {key: fields.parse(check, record, key, raw) for key in record.labels}
+    check.done()
+    return parsed
+
+
+def check_group(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Parse a group (form or API) by GROUP's fields.
+
+    Raises:
+        InvalidInput: every field that breaks a rule, each with a Chinese message.
+    """
+    return _parsed(GROUP, raw)
+
+
+def check_member(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Parse a member (form or API) by MEMBER's fields.
+
+    Raises:
+        InvalidInput: every field that breaks a rule, each with a Chinese message.
+    """
+    return _parsed(MEMBER, raw)
+
+
+def check_target(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Parse a unit given to a group (form or API) by TARGET's fields.
+
+    Raises:
+        InvalidInput: every field that breaks a rule, each with a Chinese message.
+    """
+    return _parsed(TARGET, raw)
+
 
 @door.public
 def add_group(con: Connection, *, round_id: Any, name: Any) -> int:
@@ -29,10 +127,8 @@ def add_group(con: Connection, *, round_id: Any, name: Any) -> int:
         NotFound: no such round.
         PermissionDenied: not a 录入员 over all units.
     """
-    check = validate.Checker()
-    round_ident = check(validate.ident, round_id, field="round_id", label="轮次编号")
-    name_text = check(validate.text, name, field="name", label="巡察组名称", required=True, max_length=50)
-    check.done()
+    parsed = check_group({"round_id": round_id, "name": name})
+    round_ident, name_text = parsed["round_id"], parsed["name"]
     require_round_admin(con, "设置巡察组")
     live_round(con, round_ident)
     if con.scalar("SELECT count(*) FROM inspection_groups WHERE round_id = ? AND name = ?", [round_ident, name_text]):
@@ -90,11 +186,8 @@ def add_member(con: Connection, *, group_id: Any, person_id: Any, role: Any) -> 
         NotFound: no such group or person.
         PermissionDenied: not a 录入员 over all units.
     """
-    check = validate.Checker()
-    group = check(validate.ident, group_id, field="group_id", label="巡察组编号")
-    person = check(validate.ident, person_id, field="person_id", label="人员编号")
-    post = check(validate.choice, role, field="role", label="组内职务", choices=MEMBER_ROLE_LABELS)
-    check.done()
+    parsed = check_member({"group_id": group_id, "person_id": person_id, "role": role})
+    group, person, post = parsed["group_id"], parsed["person_id"], parsed["role"]
     require_round_admin(con, "设置巡察组")
     info = _group(con, group)
     name = person_name(con, person)
@@ -128,10 +221,8 @@ def assign_unit(con: Connection, *, group_id: Any, unit_id: Any) -> None:
         NotFound: no such group or unit.
         PermissionDenied: not a 录入员 over all units.
     """
-    check = validate.Checker()
-    group = check(validate.ident, group_id, field="group_id", label="巡察组编号")
-    unit = check(validate.ident, unit_id, field="unit_id", label="单位编号")
-    check.done()
+    parsed = check_target({"group_id": group_id, "unit_id": unit_id})
+    group, unit = parsed["group_id"], parsed["unit_id"]
     require_round_admin(con, "确定巡察对象")
     info = _group(con, group)
     registry.get_unit(con, unit)

@@ -12,6 +12,30 @@ from kit.fields import Field, Record
 from kit.inspections.common import POOL_LABELS, ROUND_KIND_LABELS, STATE_SQL, person_name, require_round_admin, traced
 from kit.listing import Column, Filter, Listing
 
+# A person in one of the pools of inspectors (入库).
+POOL = Record(
+    kind="pool",
+    label="巡察人员库",
+    table="inspector_pool",
+    fields=(
+        Field("person_id", "人员", "id", rule="已登记的人员；同一库中只入一次", required=True, width="26em"),
+        Field("pool", "人员库", "choice", choices=POOL_LABELS, rule="从下拉列表中选择", required=True, width="10em"),
+    ),
+    excel=False,
+)
+
+
+def check_pool(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Parse a pool entry (form or API) by POOL's fields.
+
+    Raises:
+        InvalidInput: every field that breaks a rule, each with a Chinese message.
+    """
+    check = validate.Checker()
+    parsed = {key: fields.parse(check, POOL, key, raw) for key in POOL.labels}
+    check.done()
+    return parsed
+
 
 @door.public
 def add_to_pool(con: Connection, *, person_id: Any, pool: Any) -> None:
@@ -22,10 +46,8 @@ def add_to_pool(con: Connection, *, person_id: Any, pool: Any) -> None:
         NotFound: no such person.
         PermissionDenied: not a 录入员 over all units.
     """
-    check = validate.Checker()
-    person = check(validate.ident, person_id, field="person_id", label="人员编号")
-    which = check(validate.choice, pool, field="pool", label="人员库", choices=POOL_LABELS)
-    check.done()
+    parsed = check_pool({"person_id": person_id, "pool": pool})
+    person, which = parsed["person_id"], parsed["pool"]
     require_round_admin(con, "调整巡察人员库")
     person_name(con, person)
     key = f"{which}/{person}"

@@ -278,14 +278,14 @@ class RoundsModel(GroupActions, app.AppModel):
     def add_member(self, values: dict[str, Any]) -> str:
         """调配组员 (pools and recusal are checked by kit); returns the message."""
         self._need_round()
-        if values.get("group") is None:
-            raise InvalidInput.one("group", "请选择巡察组")
-        if values.get("person") is None:
+        if values.get("group_id") is None:
+            raise InvalidInput.one("group_id", "请选择巡察组")
+        if values.get("person_id") is None:
             raise InvalidInput.one("person_id", "请选择人员")
         self._write(
             "设置巡察组成员",
             lambda con: inspections.add_member(
-                con, group_id=values["group"], person_id=values["person"], role=values.get("role")
+                con, group_id=values["group_id"], person_id=values["person_id"], role=values.get("role")
             ),
         )
         return "已调配"
@@ -293,31 +293,31 @@ class RoundsModel(GroupActions, app.AppModel):
     def assign_unit(self, values: dict[str, Any]) -> str:
         """确定巡察对象 (recusal is checked by kit); returns the message."""
         self._need_round()
-        if values.get("group") is None:
-            raise InvalidInput.one("group", "请选择巡察组")
-        if values.get("unit") is None:
+        if values.get("group_id") is None:
+            raise InvalidInput.one("group_id", "请选择巡察组")
+        if values.get("unit_id") is None:
             raise InvalidInput.one("unit_id", "请选择被巡察单位")
         self._write(
             "确定巡察对象",
-            lambda con: inspections.assign_unit(con, group_id=values["group"], unit_id=values["unit"]),
+            lambda con: inspections.assign_unit(con, group_id=values["group_id"], unit_id=values["unit_id"]),
         )
         return "已确定巡察对象"
 
     def add_to_pool(self, values: dict[str, Any]) -> str:
         """入库; returns the message."""
-        if values.get("person") is None:
+        if values.get("person_id") is None:
             raise InvalidInput.one("person_id", "请选择人员")
         self._write(
-            "入库", lambda con: inspections.add_to_pool(con, person_id=values["person"], pool=values.get("pool"))
+            "入库", lambda con: inspections.add_to_pool(con, person_id=values["person_id"], pool=values.get("pool"))
         )
         return "已入库"
 
     def remove_from_pool(self, values: dict[str, Any]) -> str:
         """移出人员库 (groups already formed keep the person); returns the message."""
-        if values.get("person") is None:
+        if values.get("person_id") is None:
             raise InvalidInput.one("person_id", "请选择人员")
         pool = values.get("pool")
-        self._write("出库", lambda con: inspections.remove_from_pool(con, person_id=values["person"], pool=pool))
+        self._write("出库", lambda con: inspections.remove_from_pool(con, person_id=values["person_id"], pool=pool))
         return f"已移出{inspections.POOL_LABELS.get(str(pool), '人员库')}"
 
     def pool_entry(self, key: str) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ from kit.markup import html
 from kit.ui import app
 from kit.ui.correction_panel import CorrectionPanel, corrections_html
 from kit.ui.forms import FieldSpec, Form, declared
-from kit.ui.parts import labelled, show_if, when_allowed
+from kit.ui.parts import show_if, when_allowed
 from kit.ui.rounds.groups import GroupPanel
 from kit.ui.rounds.model import TITLE, RoundsModel
 from kit.ui.table import TableView
@@ -33,21 +33,15 @@ def _dates_on_one_line(specs: list[FieldSpec]) -> list[FieldSpec]:
 ROUND_FIELDS = _dates_on_one_line(declared(inspections.ROUND, ("code", "name", "kind", "start", "end")))
 # A round's correction: everything but its code, which names it for good.
 ROUND_FIX_FIELDS = _dates_on_one_line(declared(inspections.ROUND, ("name", "kind", "start", "end", "note")))
-GROUP_FIELDS = [FieldSpec("name", "巡察组名称", required=True, placeholder="如 第一巡察组", width="14em")]
-MEMBER_FIELDS = [
-    FieldSpec("group", "巡察组", "choice", required=True, width="14em"),
-    FieldSpec("person_id", "人员", "choice", required=True, width="18em", hint="组长、副组长、联络员须在相应人员库中"),
-    FieldSpec(
-        "role", "组内职务", "choice", required=True, options=labelled(inspections.MEMBER_ROLE_LABELS), width="8em"
-    ),
-]
-TARGET_FIELDS = [
-    FieldSpec("group", "巡察组", "choice", required=True, width="14em"),
-    FieldSpec("unit_id", "被巡察单位", "choice", required=True, width="22em", hint="曾在该单位任职的组员须回避"),
-]
+GROUP_FIELDS = declared(inspections.GROUP, ("name",))
+MEMBER_FIELDS = declared(
+    inspections.MEMBER, ("group_id", "person_id", "role"), person_id="组长、副组长、联络员须在相应人员库中"
+)
+TARGET_FIELDS = declared(inspections.TARGET, ("group_id", "unit_id"), unit_id="曾在该单位任职的组员须回避")
+# 336 people: the person is found by typing part of a name, unit or post.
 POOL_FIELDS = [
-    FieldSpec("person_id", "人员", "search", required=True, width="26em"),
-    FieldSpec("pool", "人员库", "choice", required=True, options=labelled(inspections.POOL_LABELS), width="10em"),
+    replace(spec, kind="search") if spec.key == "person_id" else spec
+    for spec in declared(inspections.POOL, ("person_id", "pool"))
 ]
 FEEDBACK_FIELDS = declared(inspections.FEEDBACK, ("unit_id", "mode", "held_on", "leader_id", "note"))
 # A clue's step, corrected: its clue names it (a step recorded on the wrong clue is voided).
@@ -216,9 +210,9 @@ class RoundsView:
             ROUND_FIELDS, submit_label="新建轮次", on_submit=m.add_round, clear_after=[f.key for f in ROUND_FIELDS]
         )
         self.group_form = Form(GROUP_FIELDS, submit_label="新建巡察组", on_submit=m.add_group, clear_after=["name"])
-        self.member_form = Form(MEMBER_FIELDS, submit_label="调配", on_submit=_keyed(m.add_member, person_id="person"))
-        self.target_form = Form(TARGET_FIELDS, submit_label="确定", on_submit=_keyed(m.assign_unit, unit_id="unit"))
-        self.pool_form = Form(POOL_FIELDS, submit_label="入库", on_submit=_keyed(m.add_to_pool, person_id="person"))
+        self.member_form = Form(MEMBER_FIELDS, submit_label="调配", on_submit=m.add_member)
+        self.target_form = Form(TARGET_FIELDS, submit_label="确定", on_submit=m.assign_unit)
+        self.pool_form = Form(POOL_FIELDS, submit_label="入库", on_submit=m.add_to_pool)
         self.feedback_form = Form(
             FEEDBACK_FIELDS,
             submit_label="登记反馈",
@@ -234,7 +228,7 @@ class RoundsView:
             "人员入库或移出（在上表中选中一行，即填入该人员和所在的库）", self.pool_form.box
         )
         self.pool_remove = w.Button(description="移出人员库", button_style="warning")
-        remove = _keyed(m.remove_from_pool, person_id="person")
+        remove = m.remove_from_pool
         self.pool_remove.on_click(lambda _b: self.pool_form.run_submit(remove) if self.pool_form else None)
         submit_row = self.pool_form.box.children[-1]
         submit_row.children = [self.pool_form.submit, self.pool_remove, self.pool_form.status]
@@ -299,8 +293,8 @@ class RoundsView:
         target_units = [(f"{r['unit_name']}", r["unit_id"]) for r in m.targets]
         clues = [(f"{c['unit_name']}：{c['description'][:30]}（{c['latest']}）", c["id"]) for c in m.clues]
         choices: list[tuple[Form | None, dict[str, tuple[Sequence[tuple[str, Any]], Any]]]] = [
-            (self.member_form, {"group": (groups, None), "person_id": (_unique(pool_people), None)}),
-            (self.target_form, {"group": (groups, None), "unit_id": (m.units, None)}),
+            (self.member_form, {"group_id": (groups, None), "person_id": (_unique(pool_people), None)}),
+            (self.target_form, {"group_id": (groups, None), "unit_id": (m.units, None)}),
             (self.pool_form, {"person_id": (m.people, None)}),
             (self.feedback_form, {"unit_id": (target_units, None), "leader_id": (m.leaders, None)}),
             (self.evaluation_form, {"unit_id": (target_units, None)}),
