@@ -671,6 +671,16 @@ CASES: dict[str, Case] = {
         writes=True,
     ),
     # a round's groups belong to the 巡察办: only a 录入员 over all units corrects them
+    "corrections.evaluations.correct_evaluation": Case(
+        lambda con, w: corrections.correct_evaluation(
+            con, round_id=w.insp["round"], unit_id=w.office["b"], reason="录错", score=60
+        ),
+        writes=True,
+    ),
+    "corrections.evaluations.void_evaluation": Case(
+        lambda con, w: corrections.void_evaluation(con, round_id=w.insp["round"], unit_id=w.office["b"], reason="误评"),
+        writes=True,
+    ),
     "corrections.groups.correct_group": Case(
         lambda con, w: corrections.correct_group(con, group_id=w.insp["group"], reason="录错", name="第二巡察组"),
         writes=True,

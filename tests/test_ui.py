@@ -287,7 +287,7 @@ ROLE_PARTS: dict[str, dict[str, Any]] = {
     "rounds": {
         access.ENTER: {"新建轮次", "新建巡察组", "调配", "确定", "入库", "登记反馈", "登记", "保存更正", "作废本轮"}
         | {"作废此反馈", "移出人员库", "作废此处置", "作废本组", "保存组员更正", "保存巡察对象更正"},
-        access.REVIEW: {"保存评估"},
+        access.REVIEW: {"保存评估", "保存更正", "作废此评估"},
         "uploads": 0,
     },
     "results": {access.ENTER: set(), access.REVIEW: {"办结"}, "uploads": 0},

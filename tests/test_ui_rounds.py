@@ -291,3 +291,28 @@ def test_a_group_is_opened_from_its_row_and_its_name_members_and_units_corrected
     assert "已作废第二巡察组" in panel.fix.done.value
     assert panel.box.layout.display == "none"
     assert [g["name"] for g in view.model.groups] == ["第一巡察组（财经）"]
+
+
+def test_an_evaluation_is_opened_from_the_overview_corrected_and_voided(
+    view: RoundsView, office: dict[str, Any]
+) -> None:
+    assert view.evaluation_form is not None
+    assert OK in _submit(view.evaluation_form, unit_id=office["b"], score="55")
+    row = next(n for n, r in enumerate(view.targets.shown.rows) if r["unit_name"] == "乙县委")
+    opener = view.targets.lines[row][0]
+    assert opener.description == "更正评估"
+    unevaluated = next(n for n, r in enumerate(view.targets.shown.rows) if r["unit_name"] == "甲县委")
+    assert view.targets.lines[unevaluated][0].disabled  # nothing to correct yet
+    opener.click()
+    panel = view.evaluation_fix
+    assert panel is not None
+    assert view.evaluation_fix_box.layout.display is None
+    assert panel.form.values()["score"] == "55"  # filled with what is stored
+    assert OK in _submit(panel.form, score="65", reason="得分录错")
+    assert "65（一般）" in view.targets.page_html()
+    assert "评估得分：55 → 65；等次：差 → 一般" in view.evaluation_log.value
+    panel.form.inputs["reason"].value = "评错了单位"
+    panel.void_button.click()
+    assert "已作废乙县委的整改评估" in panel.done.value  # shown although the panel hides
+    assert view.evaluation_fix_box.layout.display == "none"
+    assert "未评估" in view.targets.page_html()

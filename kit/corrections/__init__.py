@@ -14,15 +14,16 @@ other than the requester approves it (then it is applied, checked again) or reje
 The area is a package, one module per kind of record corrected, each importing only
 those above it in this list: `common` (what can be corrected, labels, logging and
 applying a correction), `findings`, `rounds`, `feedback`, `outcomes`, `groups` (a
-round's groups, members and units: corrections of the round), `items`, `sheets` (a
-closed year's score sheets, by request only), `review` (a 审核员's decision on a
-request), `history`. Callers use the names re-exported here (`corrections.correct_finding`).
+round's groups, members and units: corrections of the round), `evaluations`, `items`,
+`sheets` (a closed year's score sheets, by request only), `review` (a 审核员's decision
+on a request), `history`. Callers use the names re-exported here (`corrections.correct_finding`).
 """
 
 from __future__ import annotations
 
 from kit.corrections.common import (
     CORRECTABLE,
+    EVALUATION,
     FEEDBACK,
     FINDING,
     ITEM,
@@ -47,6 +48,7 @@ from kit.corrections.common import (
     shown_value,
     update_record,
 )
+from kit.corrections.evaluations import correct_evaluation, void_evaluation
 from kit.corrections.feedback import correct_feedback, void_feedback
 from kit.corrections.findings import correct_finding, void_finding
 from kit.corrections.groups import (
@@ -66,6 +68,7 @@ from kit.corrections.sheets import request_sheet_correction
 
 __all__ = [
     "CORRECTABLE",
+    "EVALUATION",
     "FEEDBACK",
     "FINDING",
     "ITEM",
@@ -85,6 +88,7 @@ __all__ = [
     "apply_void",
     "asked_reason",
     "change_member",
+    "correct_evaluation",
     "correct_feedback",
     "correct_finding",
     "correct_group",
@@ -104,6 +108,7 @@ __all__ = [
     "shown_changes",
     "shown_value",
     "update_record",
+    "void_evaluation",
     "void_feedback",
     "void_finding",
     "void_group",

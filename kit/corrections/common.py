@@ -22,6 +22,7 @@ RECORD_LABELS = {
     "clue_outcomes": "线索处置",
     "score_sheets": "评分表",
     "inspection_targets": "巡察对象",
+    "rectification_evaluations": "整改评估",
 }
 
 
@@ -65,7 +66,13 @@ SHEET = Correctable("score_sheets", "评分表", {"scores": "得分", "notes": "
 # Which group inspects a unit in a round: its record is the round (`record_id`) and the unit, so a
 # reader sees the corrections of the units in their scope only.
 TARGET = Correctable("inspection_targets", "巡察对象", {"group": "巡察组"})
-CORRECTABLE = {c.table: c for c in (FINDING, ITEM, ROUND, FEEDBACK, OUTCOME, SHEET, TARGET)}
+# An evaluation's score, opinion and date: its round and unit name it (one for the wrong unit is voided).
+EVALUATION = Correctable(
+    "rectification_evaluations",
+    "整改评估",
+    {k: rectification.EVALUATION.label_of(k) for k in ("score", "note", "on")},
+)
+CORRECTABLE = {c.table: c for c in (FINDING, ITEM, ROUND, FEEDBACK, OUTCOME, SHEET, TARGET, EVALUATION)}
 # The records that belong to no one unit: their corrections carry none, and every reader sees them.
 UNITLESS = frozenset({"inspection_rounds"})
 
@@ -139,7 +146,7 @@ def update_record(
 ) -> None:
     """Change one record, traced under its key (its id, or what its table's trace names it by)."""
     key = str(record_id) if key is None else key
-    states = rectification.STATE_SQL if table == "rectification_items" else inspections.STATE_SQL
+    states = rectification.STATE_SQL if table in rectification.STATE_SQL else inspections.STATE_SQL
     before = trace.state(con, states, table, key)
     assignments = ", ".join(f"{name} = ?" for name in values)
     con.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", [*values.values(), record_id])

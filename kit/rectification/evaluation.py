@@ -83,7 +83,10 @@ def grade_for(score: Decimal) -> str:
 
 @door.public
 def evaluate(con: Connection, *, round_id: Any, unit_id: Any, score: Any, note: Any = None, on: Any = None) -> str:
-    """整改评估: score a unit's rectification in a round (0–100); returns the grade. A new score replaces the old.
+    """整改评估: score a unit's rectification in a round (0–100); returns the grade.
+
+    A new evaluation replaces the old (and brings back a voided one); the trace keeps both.
+    A mistake in one is corrected with a reason instead (`corrections.correct_evaluation`).
 
     Raises:
         InvalidInput: bad score or date, or the unit was not inspected in the round.
@@ -97,10 +100,19 @@ def evaluate(con: Connection, *, round_id: Any, unit_id: Any, score: Any, note: 
     grade = grade_for(value)
     key = f"{rnd}/{unit}"
     before = traced_state(con, "rectification_evaluations", key)
-    con.execute(
-        "INSERT OR REPLACE INTO rectification_evaluations VALUES (?, ?, ?, ?, ?, ?)",
-        [rnd, unit, value, grade, text or None, day or con.now.date()],
-    )
+    values = [value, grade, text or None, day or con.now.date()]
+    if before is None:
+        con.execute(
+            "INSERT INTO rectification_evaluations (score, grade, note, evaluated_on, round_id, unit_id)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [*values, rnd, unit],
+        )
+    else:  # evaluated again (a voided evaluation comes back with the new score)
+        con.execute(
+            "UPDATE rectification_evaluations SET score = ?, grade = ?, note = ?, evaluated_on = ?,"
+            " voided_at = NULL, voided_by = NULL WHERE round_id = ? AND unit_id = ?",
+            [*values, rnd, unit],
+        )
     traced(con, "整改评估", "rectification_evaluations", key, before)
     return grade
 
@@ -113,9 +125,11 @@ def overview(con: Connection, *, round_ids: Sequence[Any], today: date | None = 
     rounds = sorted({validate.ident(r, field="round_id", label="轮次编号") for r in round_ids})
     scope, params = access.scope_sql(con, "t.unit_id")
     units = con.records(
-        "SELECT t.round_id, t.unit_id, u.name AS unit_name, e.score, e.grade FROM inspection_targets t"
+        "SELECT t.round_id, t.unit_id, u.name AS unit_name, e.score, e.grade, e.id AS evaluation_id,"
+        " e.note AS evaluation_note, e.evaluated_on FROM inspection_targets t"
         " JOIN units u ON u.id = t.unit_id"
         " LEFT JOIN rectification_evaluations e ON e.round_id = t.round_id AND e.unit_id = t.unit_id"
+        " AND e.voided_at IS NULL"
         f" WHERE list_contains(?::INTEGER[], t.round_id) AND {scope} ORDER BY t.round_id, u.sort_order, u.code",
         [rounds, *params],
     )

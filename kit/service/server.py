@@ -52,6 +52,7 @@ SERVED = (
     "kit.backup",
     "kit.closings",
     "kit.corrections.common",
+    "kit.corrections.evaluations",
     "kit.corrections.feedback",
     "kit.corrections.findings",
     "kit.corrections.groups",

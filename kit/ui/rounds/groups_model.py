@@ -13,6 +13,11 @@ REMOVE_MEMBER = "remove"
 REMOVE_TARGET = 0
 
 
+def changed(stored: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a correction form that differ from what is stored (an empty box and nothing are alike)."""
+    return {k: values.get(k) for k in stored if (values.get(k) or "") != (stored[k] or "")}
+
+
 def opened(found: dict[str, Any] | None, field: str, message: str) -> dict[str, Any]:
     """The record opened for 更正或作废.
 

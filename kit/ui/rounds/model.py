@@ -11,7 +11,8 @@ from kit import access, corrections, db, inspections, rectification, registry
 from kit.db import Connection
 from kit.errors import InvalidInput, KitError
 from kit.ui import app
-from kit.ui.rounds.groups_model import GroupActions, opened
+from kit.ui.rounds.evaluation_model import EvaluationActions
+from kit.ui.rounds.groups_model import GroupActions, changed, opened
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ def person_label(person: dict[str, Any]) -> str:
     return f"{person['name']}（{where}，编号 {person['id']}）"
 
 
-class RoundsModel(GroupActions, app.AppModel):
+class RoundsModel(GroupActions, EvaluationActions, app.AppModel):
     """The rounds, the chosen round's groups and targets, and what the forms may choose from."""
 
     revision = t.Int(0)
@@ -39,6 +40,8 @@ class RoundsModel(GroupActions, app.AppModel):
     feedback_id = t.Int(None, allow_none=True)  # the feedback opened for 更正或作废
     feedback_corrections: t.List[Any] = t.List()  # its 更正 and 作废
     group_id = t.Int(None, allow_none=True)  # the group opened for 更正或作废
+    evaluation_unit = t.Int(None, allow_none=True)  # the unit whose 整改评估 is opened for 更正或作废
+    evaluation_corrections: t.List[Any] = t.List()  # its 更正 and 作废
     outcome_id = t.Int(None, allow_none=True)  # the clue's step opened for 更正或作废
     outcome_corrections: t.List[Any] = t.List()  # its 更正 and 作废
     units: t.List[Any] = t.List()
@@ -81,6 +84,13 @@ class RoundsModel(GroupActions, app.AppModel):
             self.feedbacks = inspections.list_feedbacks(con, round_id=chosen)
         if self.group_id not in {g["id"] for g in self.groups}:
             self.group_id = None  # voided, or another round chosen: nothing is open
+        opened_evaluation = self.evaluation()
+        if opened_evaluation is None:
+            self.evaluation_unit = None  # voided, or another round chosen: nothing is open
+        else:
+            self.evaluation_corrections = corrections.corrections_of(
+                con, table="rectification_evaluations", record_id=opened_evaluation["evaluation_id"]
+            )
         if self.outcome_id is not None:
             self.outcome_corrections = corrections.corrections_of(con, table="clue_outcomes", record_id=self.outcome_id)
         if self.outcome_id not in {o["id"] for o in self.outcomes()}:
@@ -153,7 +163,7 @@ class RoundsModel(GroupActions, app.AppModel):
     def correct_round(self, values: dict[str, Any]) -> str:
         """更正 the chosen round (what differs from what is stored, with the reason); returns the message."""
         round_id = self._need_round()
-        changes = _changed(self.round_values(), values)
+        changes = changed(self.round_values(), values)
         self._write(
             "更正巡察轮次",
             lambda con: corrections.correct_round(con, round_id=round_id, reason=values.get("reason"), **changes),
@@ -207,7 +217,7 @@ class RoundsModel(GroupActions, app.AppModel):
     def correct_outcome(self, values: dict[str, Any]) -> str:
         """更正 the opened step (what differs from what is stored, with the reason); returns the message."""
         found = self._need_outcome()
-        changes = _changed(self.outcome_values(), values)
+        changes = changed(self.outcome_values(), values)
         self._write(
             "更正线索处置",
             lambda con: corrections.correct_outcome(
@@ -251,7 +261,7 @@ class RoundsModel(GroupActions, app.AppModel):
     def correct_feedback(self, values: dict[str, Any]) -> str:
         """更正 the opened feedback (what differs from what is stored, with the reason); returns the message."""
         found = self._need_feedback()
-        changes = _changed(self.feedback_values(), values)
+        changes = changed(self.feedback_values(), values)
         self._write(
             "更正巡察反馈",
             lambda con: corrections.correct_feedback(
@@ -373,8 +383,3 @@ class RoundsModel(GroupActions, app.AppModel):
             ),
         )
         return "已登记处置结果"
-
-
-def _changed(stored: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """The fields of a correction form that differ from what is stored (an empty box and nothing are alike)."""
-    return {k: values.get(k) for k in stored if (values.get(k) or "") != (stored[k] or "")}

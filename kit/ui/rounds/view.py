@@ -49,6 +49,8 @@ OUTCOME_FIX_FIELDS = declared(inspections.OUTCOME, ("outcome", "people", "decide
 # A feedback's correction: its round and unit name it (one recorded for the wrong unit is voided).
 FEEDBACK_FIX_FIELDS = declared(inspections.FEEDBACK, ("mode", "held_on", "leader_id", "note"))
 EVALUATION_FIELDS = declared(rectification.EVALUATION, ("unit_id", "score", "note"), score="90 好、80 较好、60 一般")
+# An evaluation's correction: its round and unit name it (one for the wrong unit is voided).
+EVALUATION_FIX_FIELDS = declared(rectification.EVALUATION, ("score", "note", "on"), required=("on",))
 OUTCOME_FIELDS = declared(inspections.OUTCOME, ("clue_id", "outcome", "people", "decided_on", "note"))
 
 
@@ -137,9 +139,17 @@ class RoundsView:
             sheet="巡察人员库",
         )
         self.pool_remove: w.Button | None = None
+        self.evaluation_fix: CorrectionPanel | None = None
+        self._fixing_evaluation: int | None = None  # the unit whose evaluation the form was filled with
+        self.evaluation_fix_box = w.VBox([])
+        self.evaluation_log = Html("")
+        self.fix_done["evaluation"] = w.VBox([])
         self.targets = TableView(
             rectification.OVERVIEW_LIST,
             css="kit-targets",
+            on_open=model.open_evaluation,
+            open_label="更正评估",
+            can_open=lambda row: self.evaluation_fix is not None and row["evaluation_id"] is not None,
             export_name=lambda: f"整改情况总览（{self._round_code()}）.xlsx",
             sheet="整改情况总览",
         )
@@ -181,6 +191,9 @@ class RoundsView:
                         self.feedback_log,
                         self.feedback_box,
                         self.evaluation_box,
+                        self.evaluation_fix_box,
+                        self.fix_done["evaluation"],
+                        self.evaluation_log,
                     ]
                 ),
                 w.VBox(
@@ -253,6 +266,12 @@ class RoundsView:
         self.fix_done["feedback"].children = [self.feedback_fix.done]
 
     def _build_review(self) -> None:
+        m = self.model
+        self.evaluation_fix = CorrectionPanel(
+            EVALUATION_FIX_FIELDS, correct=m.correct_evaluation, void=m.void_evaluation, void_label="作废此评估"
+        )
+        self.evaluation_fix_box.children = self._section("更正或作废所选单位的整改评估", self.evaluation_fix.box)
+        self.fix_done["evaluation"].children = [self.evaluation_fix.done]
         self.evaluation_form = Form(
             EVALUATION_FIELDS, submit_label="保存评估", on_submit=_keyed(self.model.evaluate, unit_id="unit")
         )
@@ -315,9 +334,24 @@ class RoundsView:
         self.round_log.value = corrections_html(m.round_corrections, "本轮没有更正或作废记录。") if m.rounds else ""
         self._draw_feedback()
         self._draw_outcome()
+        self._draw_evaluation()
         for box in [*self.entry_boxes, self.round_fix_box, self.pool_box, self.feedback_box, self.outcome_box]:
             box.layout.display = None if m.can_enter else "none"
         self.evaluation_box.layout.display = None if m.can_review else "none"
+
+    def _draw_evaluation(self) -> None:
+        """The evaluation opened from the overview, in its correction form, with its history."""
+        m = self.model
+        opened = m.evaluation()
+        if self.evaluation_fix is not None and opened is not None:
+            if self._fixing_evaluation != opened["unit_id"] or not self.evaluation_fix.form.dirty:
+                self.evaluation_fix.fill(m.evaluation_values(), reviewed=False)  # what the user is typing stays
+                self._fixing_evaluation = opened["unit_id"]
+        elif opened is None:
+            self._fixing_evaluation = None
+        show_if(self.evaluation_fix_box, self.evaluation_fix is not None and opened is not None)
+        history = corrections_html(m.evaluation_corrections, "该评估没有更正或作废记录。")
+        self.evaluation_log.value = history if opened is not None else ""
 
     def _draw_outcome(self) -> None:
         """The steps taken on the round's clues; the one opened, in the correction form, with its history."""
