@@ -576,3 +576,37 @@ def test_a_group_is_renamed_and_a_unit_handed_to_another_group_from_its_row(page
         after = {g["name"]: g for g in inspections.round_groups(con, round_id=chosen["id"])}
     assert unit["id"] in {u["id"] for u in after[other["name"]]["units"]}
     assert unit["id"] not in {u["id"] for u in after[renamed]["units"]}
+
+
+def test_an_evaluation_is_corrected_from_its_row_of_the_overview(page: Page, server: b.Server) -> None:
+    path = db_of(server)
+    with db.read(path) as con:
+        chosen, row = next(
+            (r, u)
+            for r in inspections.list_rounds(con)
+            for u in rectification.overview(con, round_ids=[r["id"]])
+            if u["evaluation_id"] is not None
+        )
+    new_score = 95 if row["score"] < 90 else 61
+    page.goto(server.url("/voila/render/rounds.ipynb"))
+    picker = page.get_by_label("巡察轮次")
+    expect(picker).to_contain_text(chosen["name"], timeout=60_000)
+    picker.select_option(value=picker.locator("option", has_text=chosen["name"]).first.get_attribute("value") or "")
+    page.get_by_role("tab", name="反馈与整改评估").click()
+    table = page.locator(".kit-list-kit-targets")
+    line = table.locator(".kit-list-row", has_text=row["unit_name"]).first
+    expect(line).to_contain_text(row["evaluation"], timeout=20_000)
+    line.get_by_role("button", name="更正评估").click()
+    panel = page.locator(".kit-correction").filter(has=page.get_by_role("button", name="作废此评估"))
+    expect(panel.get_by_label("评估得分＊")).to_have_value(f"{row['score'].normalize():f}")
+    panel.get_by_label("评估得分＊").fill(str(new_score))
+    panel.get_by_label("更正或作废理由＊").fill("得分录错")
+    panel.get_by_role("button", name="保存更正").click()
+    expect(page.get_by_role("status").filter(has_text=f"已更正{row['unit_name']}的整改评估")).to_be_visible()
+    expect(line).to_contain_text(f"{new_score}（")
+    expect(page.locator("table.kit-corrections", has_text="评估得分")).to_contain_text(
+        f"评估得分：{row['score'].normalize():f} → {new_score}"
+    )
+    with db.read(path) as con:
+        after = next(u for u in rectification.overview(con, round_ids=[chosen["id"]]) if u["unit_id"] == row["unit_id"])
+    assert after["score"] == new_score
