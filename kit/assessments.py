@@ -364,7 +364,7 @@ def describe_history(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "actor": entry.get("actor_name") or entry["actor"],
                 "action": entry["action"],
                 "total": total,
-                "grade": f"{before['grade']} → {grade}" if before.get("grade") else grade,
+                "grade": f"{before['grade']} → {grade}" if before.get("grade") not in (None, grade) else grade,
                 "changes": "；".join(changed),
             }
         )

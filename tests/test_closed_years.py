@@ -125,7 +125,7 @@ def test_a_correction_waits_for_a_reviewer_then_changes_the_grade_and_the_follow
         log = corrections.corrections_of(con, table="score_sheets", record_id=sheet.id)
         ranked = {r["unit_name"]: r["grade"] for r in rankings.ranking(con, scheme_id=closed["scheme"], year=2024)}
         open_after = followups.stats(con, year=2024)["units"]
-    assert [h["action"] for h in history] == ["新建评分表", "更正评分表（经审核）"]
+    assert [h["action"] for h in history] == ["新建评分表", "更正评分表（录入员甲申请，经审核）"]
     assert Decimal(history[-1]["before"]["total"]) == 60
     assert history[-1]["after"]["grade"] == "合格"
     assert [(c["status_label"], c["decided_by_name"]) for c in log] == [("已生效", "审核员乙")]

@@ -508,7 +508,7 @@ def test_a_closed_years_sheet_is_corrected_by_request_and_a_reviewers_agreement(
     page.get_by_role("button", name="同意更正").click()
     expect(page.get_by_role("status")).to_contain_text(f"已同意更正申请 {asked['id']}，评分表已更正")
     expect(page.locator(".kit-request")).to_have_count(0)
-    expect(page.locator(".kit-list-kit-history")).to_contain_text("更正评分表（经审核）")
+    expect(page.locator(".kit-list-kit-history")).to_contain_text("更正评分表（王丽申请，经审核）")
     with db.read(path) as con:
         after = assessments.load_sheet(con, scheme_id=scheme.id, unit_id=unit_id, year=2024)
     assert after is not None

@@ -191,7 +191,7 @@ def test_a_group_set_up_in_error_is_voided_once_it_is_empty(office: dict[str, An
     with db.write(path, action="作废") as con:
         corrections.void_group(con, group_id=insp["second"], reason="误建")
     assert set(_groups(path, insp["round"])) == {"第一巡察组"}
-    assert _history(path, insp["round"]) == ["更正 巡察组：第二巡察组 → （作废）。理由：误建"]
+    assert _history(path, insp["round"]) == ["作废 巡察组：第二巡察组 → （作废）。理由：误建"]
     with db.write(path, action="重建") as con:  # its name is free again
         inspections.add_group(con, round_id=insp["round"], name="第二巡察组")
     _clean(path)

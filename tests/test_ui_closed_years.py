@@ -89,7 +89,7 @@ def test_a_clerk_asks_to_correct_a_closed_year_and_nothing_changes_until_a_revie
     assert checker.model.sheet.scores[first.id] == Decimal(1)
     assert checker.model.sheet.version == before.version + 1
     assert "同意更正" not in _buttons(checker.box)
-    assert any(line["action"] == "更正评分表（经审核）" for line in checker.model.history)
+    assert any(line["action"] == "更正评分表（王丽申请，经审核）" for line in checker.model.history)
     with db.read(demo_db) as con:
         ranked = {r["unit_id"]: r["total"] for r in rankings.ranking(con, scheme_id=checker.model.scheme_id, year=2024)}
     assert ranked[other] == checker.model.sheet.total
@@ -107,6 +107,11 @@ def test_a_reviewer_of_every_unit_closes_the_open_year(demo_db: Path, monkeypatc
     assert f"已评分 {scored} 个单位，未评分 {units - scored} 个单位" in view.close_info.value
     assert view.close_form is not None
     view.close_form.inputs["note"].value = "经考核工作领导小组审定"
+    view.close_form.run_submit()  # not without saying so: it cannot be undone
+    assert f"未评分的 {units - scored} 个单位本年度将不再评分" in view.close_form.row_errors["confirm"].value
+    with db.read(demo_db) as con:
+        assert assessments.closing(con, scheme_id=view.model.scheme_id, year=2025) is None
+    view.close_form.inputs["confirm"].value = "yes"
     view.close_form.run_submit()
     assert "已结束2025年度考核" in view.outcome.value
     assert view.close_box.layout.display == "none"
@@ -116,6 +121,11 @@ def test_a_reviewer_of_every_unit_closes_the_open_year(demo_db: Path, monkeypatc
     assert closed.note == "经考核工作领导小组审定"
     _pick(view, 2025, _unit(demo_db, "C02"))
     assert view.model.mode == "ask"  # 孙敏 is a 录入员 too: her form now asks
+    assert view.outcome.value == ""  # the closing's message stayed with the page it was made on
+    unscored = next(v for label, v in view.model.unit_options if "（已评分）" not in label)
+    _pick(view, 2025, unscored)
+    assert "该单位本年度未评分，不能再补评" in view.sheet_state.value
+    assert "请逐项填写后保存" not in view.sheet_state.value
 
 
 @pytest.mark.parametrize("user", ["fenxi01", "luru01", "shenhe01"])
@@ -135,3 +145,35 @@ def test_a_reader_sees_a_closed_years_sheet_and_its_request_without_any_button(
     assert "评分表不能再直接修改" in view.sheet_state.value
     assert "待审核的更正申请" in view.request_info.value
     assert _buttons(view.box) & {"保存评分表", "提交更正申请", "同意更正", "不同意", "结束本年度考核"} == set()
+
+
+def test_the_ledgers_request_list_offers_a_reviewer_only_the_requests_of_others(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kit import corrections
+    from kit.ui.inspection import InspectionModel, InspectionView
+
+    monkeypatch.setenv("KIT_OPERATOR", "xcb01")  # 审核员 and 录入员 of every unit
+    unit = _unit(demo_db, "C02")
+    with db.write(demo_db, action="申请更正评分表") as con:
+        scheme = assessments.list_schemes(con)[0]["id"]
+        sheet = assessments.load_sheet(con, scheme_id=scheme, unit_id=unit, year=2024)
+        assert sheet is not None
+        first = next(iter(sheet.scores))
+        mine = corrections.request_sheet_correction(
+            con,
+            scheme_id=scheme,
+            unit_id=unit,
+            year=2024,
+            scores={**sheet.scores, first: sheet.scores[first] - 1},
+            notes=sheet.notes,
+            note=sheet.note,
+            reason="得分录错",
+        )
+    view = InspectionView(InspectionModel(demo_db))
+    view.load()
+    requests = view.ledger.requests
+    lines = requests.lines[: len(requests.shown.rows)]  # the page's rows, on as many lines
+    offered = {row["id"]: not opener.disabled for row, (opener, _c, _b) in zip(requests.shown.rows, lines, strict=True)}
+    assert offered[mine] is False  # 孙敏's own: another 审核员 decides it
+    assert True in offered.values()  # 王丽's, from the demo, is hers to decide

@@ -102,8 +102,11 @@ def log_correction(
     reason: str,
     changes: Mapping[str, Any],
     status: str,
+    action: str = "",
 ) -> int:
     """Record one correction or void (or a request for one) of a correctable record, traced.
+
+    The trace names it by `action`, else by its kind and record type (更正发现问题).
 
     Raises:
         ValueError: not a correctable table, or a unit given or missing against its kind
@@ -129,7 +132,7 @@ def log_correction(
             ],
         )
     )
-    action = f"{KIND_LABELS[kind]}{RECORD_LABELS[table]}" + ("申请" if status == "pending" else "")
+    action = action or f"{KIND_LABELS[kind]}{RECORD_LABELS[table]}" + ("申请" if status == "pending" else "")
     trace.record(
         con,
         action=action,

@@ -41,6 +41,7 @@ def _change(
     reason: str,
     shown: dict[str, list[str]],
     unit_id: int | None = None,
+    kind: str = "correct",
 ) -> int:
     """Change one row of the round's set-up, traced under its key, and log it as a correction.
 
@@ -61,10 +62,11 @@ def _change(
         table=ROUND.table if unit_id is None else TARGET.table,
         record_id=round_id,
         unit_id=unit_id,
-        kind="correct",
+        kind=kind,
         reason=reason,
         changes=shown,
         status="applied",
+        action=action,
     )
 
 
@@ -132,6 +134,7 @@ def void_group(con: Connection, *, group_id: Any, reason: Any) -> int:
         round_id=group["round_id"],
         reason=text,
         shown={"巡察组": [group["name"], "（作废）"]},
+        kind="void",
     )
 
 

@@ -59,10 +59,10 @@ def _rows(con: Connection, table: str | None, record_id: int | None, status: str
 
 def _summary(row: Mapping[str, Any]) -> str:
     """One line: what was changed (or that the record was voided) and why."""
-    if row["kind"] == "void":
-        what = f"作废。理由：{row['reason']}"
+    parts = [f"{label}：{old or '（空）'} → {new or '（空）'}" for label, (old, new) in row["changes"].items()]
+    if row["kind"] == "void":  # a record's own void; a part of it voided says which (a round's group)
+        what = ("作废 " + "；".join(parts) if parts else "作废") + f"。理由：{row['reason']}"
     else:
-        parts = [f"{label}：{old or '（空）'} → {new or '（空）'}" for label, (old, new) in row["changes"].items()]
         what = "更正 " + "；".join(parts) + f"。理由：{row['reason']}"
     if row["status"] == "pending":
         return what + "（待审核员同意）"

@@ -146,5 +146,7 @@ def apply_request(con: Connection, request: Mapping[str, Any], asked: dict[str, 
         values["note"],
     )
     shown = _shown(scheme, old, scores, notes, note)
-    assessments.write_sheet(con, scheme, unit, old.year, old, scores, notes, note, action="更正评分表（经审核）")
+    asker = con.scalar("SELECT coalesce(max(display_name), ?) FROM users WHERE name = ?", [request["requested_by"]] * 2)
+    action = f"更正评分表（{asker}申请，经审核）"
+    assessments.write_sheet(con, scheme, unit, old.year, old, scores, notes, note, action=action)
     return {**asked, "shown": shown}

@@ -61,6 +61,7 @@ class AppModel(t.HasTraits):
     """What every app's model has: its database file and the acting user, as the header shows them."""
 
     user_label = t.Unicode("")
+    user_name = t.Unicode("")  # the acting user's login (a request they made is not theirs to review)
     analyst = t.Bool(False)  # the user holds 分析员: the bar also links the analysis notebooks
 
     def __init__(self, db_path: str | Path | None = None) -> None:
@@ -75,6 +76,7 @@ class AppModel(t.HasTraits):
         """
         self.user_label = con.actor
         me = access.user(con)
+        self.user_name = me.name
         self.analyst = "analyst" in me.roles
         self.user_label = me.label
         return me

@@ -108,7 +108,8 @@ class LedgerTab:
             css="kit-requests",
             on_open=self._pick_request,
             open_label="审核",
-            can_open=lambda _row: self.request_form is not None,
+            # a request is decided by a 审核员 other than the one who made it
+            can_open=lambda row: self.request_form is not None and row["requested_by"] != model.user_name,
         )
         self.request_box = w.VBox([])
         self.add_box = w.VBox([])

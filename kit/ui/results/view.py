@@ -77,7 +77,7 @@ class ResultsView:
             self.summary,
             Html(html('<div class="kit-section-title">等次分布</div>')),
             self.chart,
-            Html(html('<div class="kit-section-title">后续措施待办</div>')),
+            Html(html('<div class="kit-section-title">后续措施（待办与已完成）</div>')),
             self.followup_summary,
             self.followups.box,
             self.review_box,

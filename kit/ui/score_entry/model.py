@@ -216,6 +216,10 @@ class ScoreEntryModel(app.AppModel):
         """
         if self.scheme_id is None:
             raise InvalidInput.one("note", "请先选择考核方案")
+        if values.get("confirm") != "yes":
+            missing = self.counts[1]
+            unscored = f"，未评分的 {missing} 个单位本年度将不再评分" if missing else ""
+            raise InvalidInput.one("confirm", f"请先在“确认”中选择确认结束：结束后不能撤销{unscored}")
         with db.write(self.db_path, action="结束考核年度") as con:
             assessments.close_year(con, scheme_id=self.scheme_id, year=self.year, note=values.get("note"))
             self._select(con, self.year, self.scheme_id, self.unit_id)

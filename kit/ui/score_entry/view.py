@@ -42,7 +42,7 @@ class ScoreEntryView:
         self.history = TableView(
             assessments.SHEET_HISTORY_LIST,
             css="kit-history",
-            export_name=lambda: f"{model.year}年度评分表修改记录.xlsx",
+            export_name=lambda: f"{model.year}年度评分表修改记录（{self._unit_name()}）.xlsx",
             sheet="修改记录",
         )
         self._history_of: tuple[Any, ...] = ()  # the sheet whose history is listed: another one starts unfiltered
@@ -96,9 +96,12 @@ class ScoreEntryView:
                 self._filling = False
             form.box.layout.display = None if m.unit_id is not None else "none"
             self._update_total()
-        state = _sheet_state_html(m.sheet, m.unit_id)
-        if m.closed and m.unit_id is not None:
-            state += _closed_html(m.closed, m.mode)
+        if m.closed and m.unit_id is not None and m.sheet is None:
+            state = html('<div class="kit-info kit-closed">{}：该单位本年度未评分，不能再补评。</div>', m.closed)
+        else:
+            state = _sheet_state_html(m.sheet, m.unit_id)
+            if m.closed and m.unit_id is not None:
+                state += _closed_html(m.closed, m.mode)
         if m.unit_id is not None and not m.can_enter:
             state += html('<div class="kit-info">您没有录入员角色，只能查看评分表，不能保存。</div>')
         self.sheet_state.value = state
@@ -214,6 +217,10 @@ class ScoreEntryView:
             first.box.layout.display = "none"
             self.form_area.children = [first.box]
 
+    def _unit_name(self) -> str:
+        label = next((label for label, value in self.model.unit_options if value == self.model.unit_id), "")
+        return str(label).removesuffix("（已评分）")
+
     def _update_total(self) -> None:
         if self._filling:
             return
@@ -233,6 +240,7 @@ class ScoreEntryView:
         self._go(picked)
 
     def _go(self, picked: dict[str, Any]) -> None:
+        self.outcome.value = ""  # what was done to the sheet left behind is not this one's
         with app.errors_shown_in(self.status):
             self.model.select(year=picked["year"], scheme_id=picked["scheme"], unit_id=picked["unit"])
 
@@ -268,7 +276,17 @@ REASON_FIELD = FieldSpec(
     "reason", "更正理由", "textarea", required=True, width="40em", placeholder="为什么要更正这份已结束考核的评分表"
 )
 REVIEW_FIELDS = [FieldSpec("note", "审核意见", "textarea", required=True, width="40em")]
-CLOSE_FIELDS = [FieldSpec("note", "说明", "text", width="30em", placeholder="选填，如“经考核领导小组审定”")]
+CLOSE_FIELDS = [
+    FieldSpec(
+        "confirm",
+        "确认",
+        "choice",
+        required=True,
+        options=[("请选择", ""), ("确认结束：不能撤销，未评分的单位本年度不再评分", "yes")],
+        width="30em",
+    ),
+    FieldSpec("note", "说明", "text", width="30em", placeholder="选填，如“经考核领导小组审定”"),
+]
 
 
 def score_fields(scheme: assessments.Scheme) -> list[FieldSpec]:
