@@ -68,10 +68,10 @@ SHEET_HISTORY_LIST = Listing(
     columns=(
         Column("logged_at", "时间", "moment", width=9),
         Column("actor", "操作人", width=6),
-        Column("action", "操作", width=9),
+        Column("action", "操作", width=15),  # 更正评分表（王丽申请，经审核）
         Column("total", "总分", width=7),
         Column("grade", "等次", width=9),
-        Column("changes", "修改的指标", width=24, limit=60),
+        Column("changes", "修改的指标", width=22, limit=60),
     ),
     sort="logged_at",
     descending=True,

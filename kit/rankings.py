@@ -32,7 +32,7 @@ ORDER BY rank, sort_order, unit_code
 # A scheme's ranking as the results app lists it: the rows of `ranking` (all on one page).
 RANKING_LIST = Listing(
     columns=(
-        Column("rank", "名次", "number", width=5, shown="rank_label"),
+        Column("rank", "名次", "number", width=7, shown="rank_label"),  # 2（并列）
         Column("unit_code", "单位", width=14, shown="unit_name"),
         Column("leader_name", "一把手", width=7),
         Column("total", "总分", "number", width=5),
