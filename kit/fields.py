@@ -132,3 +132,15 @@ def parse(check: validate.Checker, record: Record, key: str, raw: Mapping[str, A
     if spec.kind == "id":
         return check(validate.ident, value, field=key, label=spec.label)
     raise ValueError(f"field {key} is a {spec.kind}: the record's check looks it up")
+
+
+def parse_all(record: Record, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Every plain field of `raw` read by its declaration: a record whose check has no rule across fields.
+
+    Raises:
+        InvalidInput: every field that breaks its rule, each with a Chinese message.
+    """
+    check = validate.Checker()
+    parsed = {key: parse(check, record, key, raw) for key in record.labels}
+    check.done()
+    return parsed

@@ -70,10 +70,7 @@ def check_evaluation(raw: Mapping[str, Any]) -> dict[str, Any]:
     Raises:
         InvalidInput: every field that breaks a rule, each with a Chinese message.
     """
-    check = validate.Checker()
-    parsed = {key: fields.parse(check, EVALUATION, key, raw) for key in EVALUATION.labels}
-    check.done()
-    return parsed
+    return fields.parse_all(EVALUATION, raw)
 
 
 def grade_for(score: Decimal) -> str:
