@@ -152,9 +152,15 @@ def test_twenty_writers_at_human_pace_and_two_analysts_for_a_minute(demo_db: Pat
                 "SELECT id FROM units WHERE active AND list_contains(?, kind) ORDER BY id", [scheme.unit_kinds]
             )
         ]
-        years = [
-            r[0] for r in con.all("SELECT DISTINCT year FROM score_sheets WHERE scheme_id = ? ORDER BY 1", [scheme_id])
+        years = [  # the years still open: a closed year's sheets change only by an approved request
+            r[0]
+            for r in con.all(
+                "SELECT DISTINCT year FROM score_sheets WHERE scheme_id = ? AND year NOT IN"
+                " (SELECT year FROM assessment_closings WHERE scheme_id = ?) ORDER BY 1",
+                [scheme_id, scheme_id],
+            )
         ]
+    assert years, "the demo has no open year to write to"
     owned = {f"录入员{i}": units[i::LOAD_WRITERS] for i in range(LOAD_WRITERS)}
     workers.register_entry_users(demo_db, owned)
     ctx = multiprocessing.get_context("spawn")

@@ -279,7 +279,8 @@ def remove_target(con: Connection, *, round_id: Any, unit_id: Any, reason: Any) 
     held = {
         "发现问题": "SELECT count(*) FROM findings WHERE round_id = ? AND unit_id = ? AND voided_at IS NULL",
         "巡察反馈": "SELECT count(*) FROM feedbacks WHERE round_id = ? AND unit_id = ? AND voided_at IS NULL",
-        "整改评估": "SELECT count(*) FROM rectification_evaluations WHERE round_id = ? AND unit_id = ?",
+        "整改评估": "SELECT count(*) FROM rectification_evaluations WHERE round_id = ? AND unit_id = ?"
+        " AND voided_at IS NULL",
     }
     found = [what for what, sql in held.items() if con.scalar(sql, [rnd, unit])]
     if found:
