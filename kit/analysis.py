@@ -54,7 +54,7 @@ SELECT sc.code AS scheme_code, sc.name AS scheme_name, u.id AS unit_id, u.code A
 FROM score_sheets s
 JOIN units u ON u.id = s.unit_id
 JOIN assessment_schemes sc ON sc.id = s.scheme_id
-WHERE s.year = ? AND (? IS NULL OR sc.code = ?) AND {scope}
+WHERE s.year = ? AND (? IS NULL OR sc.code = ?) AND s.voided_at IS NULL AND {scope}
 ORDER BY sc.code, u.sort_order, u.code
 """
 

@@ -40,6 +40,7 @@ __all__ = [
     "save_sheet",
     "sheet_history",
     "sheet_key",
+    "void_written",
     "write_sheet",
 ]
 
@@ -90,7 +91,7 @@ def sheet_key(scheme: Scheme, unit: Mapping[str, Any], year: int) -> str:
 
 @door.public
 def load_sheet(con: Connection, *, scheme_id: int, unit_id: int, year: int) -> Sheet | None:
-    """The saved sheet, or None if the unit has not been scored that year.
+    """The saved sheet, or None if the unit has not been scored that year (or its sheet was voided).
 
     Raises:
         PermissionDenied: the unit is outside the user's scope.
@@ -99,7 +100,7 @@ def load_sheet(con: Connection, *, scheme_id: int, unit_id: int, year: int) -> S
     row = con.one(
         "SELECT s.id, s.total, s.grade, coalesce(s.note, ''), s.version, s.updated_at, s.updated_by,"
         " coalesce(u.display_name, s.updated_by) FROM score_sheets s LEFT JOIN users u ON u.name = s.updated_by"
-        " WHERE s.scheme_id = ? AND s.unit_id = ? AND s.year = ?",
+        " WHERE s.scheme_id = ? AND s.unit_id = ? AND s.year = ? AND s.voided_at IS NULL",
         [scheme_id, unit_id, year],
     )
     if row is None:
@@ -132,6 +133,7 @@ def _sheet_state(scheme: Scheme, sheet: Sheet) -> dict[str, Any]:
         "version": sheet.version,
         "scores": {by_id[k]: v for k, v in sheet.scores.items()},
         "notes": {by_id[k]: v for k, v in sheet.notes.items()},
+        "voided_at": None,
     }
 
 
@@ -253,7 +255,8 @@ def write_sheet(
         return old  # nothing changed: no new version, no trace entry
     total = scheme.total(scores)
     band = scheme.grade(total)
-    sheet_id = _store(con, old, scheme.id, unit["id"], year, total, band.label, note)
+    voided = None if old else _voided(con, scheme.id, unit["id"], year)
+    sheet_id, version = _store(con, old or voided, scheme.id, unit["id"], year, total, band.label, note)
     con.insert_rows("scores", [[sheet_id, ind_id, value, notes.get(ind_id)] for ind_id, value in scores.items()])
     new = Sheet(
         id=sheet_id,
@@ -263,7 +266,7 @@ def write_sheet(
         total=total,
         grade=band.label,
         note=note,
-        version=old.version + 1 if old else 1,
+        version=version,
         scores=scores,
         notes=notes,
         updated_at=con.now,
@@ -274,7 +277,7 @@ def write_sheet(
     )
     trace.record(
         con,
-        action=action or ("修改评分表" if old else "新建评分表"),
+        action=action or ("修改评分表" if old else "重新录入评分表（原表已作废）" if voided else "新建评分表"),
         table="score_sheets",
         key=sheet_key(scheme, unit, year),
         before=_sheet_state(scheme, old) if old else None,
@@ -293,24 +296,64 @@ def write_sheet(
 
 def _store(
     con: Connection, old: Sheet | None, scheme_id: int, unit_id: int, year: int, total: Decimal, grade: str, note: str
-) -> int:
-    """Insert or update the sheet row (its scores are replaced by the caller); returns its id."""
+) -> tuple[int, int]:
+    """Insert or update the sheet row (a voided one comes back); returns its id and new version.
+
+    Its scores are replaced by the caller.
+    """
     if old is None:
-        return int(
-            con.scalar(
-                "INSERT INTO score_sheets (scheme_id, unit_id, year, total, grade, note, version,"
-                " created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)"
-                " RETURNING id",
-                [scheme_id, unit_id, year, total, grade, note, con.now, con.actor, con.now, con.actor],
-            )
+        ident = con.scalar(
+            "INSERT INTO score_sheets (scheme_id, unit_id, year, total, grade, note, version,"
+            " created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)"
+            " RETURNING id",
+            [scheme_id, unit_id, year, total, grade, note, con.now, con.actor, con.now, con.actor],
         )
+        return int(ident), 1
     con.execute(
         "UPDATE score_sheets SET total = ?, grade = ?, note = ?, version = version + 1,"
-        " updated_at = ?, updated_by = ? WHERE id = ?",
+        " updated_at = ?, updated_by = ?, voided_at = NULL, voided_by = NULL WHERE id = ?",
         [total, grade, note, con.now, con.actor, old.id],
     )
     con.execute("DELETE FROM scores WHERE sheet_id = ?", [old.id])
-    return old.id
+    return old.id, old.version + 1
+
+
+def _voided(con: Connection, scheme_id: int, unit_id: int, year: int) -> Sheet | None:
+    """The voided sheet of the unit that year, if any: scoring it again writes over it."""
+    row = con.one(
+        "SELECT id, version FROM score_sheets WHERE scheme_id = ? AND unit_id = ? AND year = ?"
+        " AND voided_at IS NOT NULL",
+        [scheme_id, unit_id, year],
+    )
+    if row is None:
+        return None
+    return Sheet(int(row[0]), scheme_id, unit_id, year, Decimal(0), "", "", int(row[1]), {}, {}, None, "")
+
+
+def void_written(con: Connection, scheme: Scheme, unit: Mapping[str, Any], old: Sheet, *, action: str) -> None:
+    """作废 a checked sheet: it leaves rankings and reports, its open follow-ups are cancelled (kit's own path).
+
+    Called by `corrections.void_sheet` and by an approved request to void a closed year's
+    sheet, each after its own checks.
+    """
+    con.execute("UPDATE score_sheets SET voided_at = ?, voided_by = ? WHERE id = ?", [con.now, con.actor, old.id])
+    before = _sheet_state(scheme, old)
+    trace.record(
+        con,
+        action=action,
+        table="score_sheets",
+        key=sheet_key(scheme, unit, old.year),
+        before=before,
+        after={**before, "voided_at": con.now, "voided_by": con.actor},
+    )
+    followups.follow_grade(
+        con,
+        sheet_id=old.id,
+        sheet_key=sheet_key(scheme, unit, old.year),
+        unit=unit,
+        triggered=False,
+        on=assessment_day(old.year, con.now.date()),
+    )
 
 
 def _check_version(old: Sheet | None, expected: int | None) -> None:
@@ -357,6 +400,10 @@ def describe_history(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if before.get("total") is not None:
             total = f"{number(Decimal(before['total']))} → {total}"
         grade = after.get("grade", "")
+        if before.get("grade") not in (None, grade):
+            grade = f"{before['grade']} → {grade}"
+        if after.get("voided_at"):  # 作废: the sheet as it was, leaving the results
+            total, grade = number(Decimal(after["total"])), f"{after['grade']} → 已作废"
         lines.append(
             {
                 "seq": entry.get("seq"),
@@ -364,7 +411,7 @@ def describe_history(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "actor": entry.get("actor_name") or entry["actor"],
                 "action": entry["action"],
                 "total": total,
-                "grade": f"{before['grade']} → {grade}" if before.get("grade") not in (None, grade) else grade,
+                "grade": grade,
                 "changes": "；".join(changed),
             }
         )

@@ -214,7 +214,7 @@ def _sheets(con: Connection) -> dict[str, dict[str, Any]]:
     found = {}
     rows = con.records(
         "SELECT s.id, sc.code || '/' || u.code || '/' || s.year AS key, s.total, s.grade,"
-        " coalesce(s.note, '') AS note, s.version FROM score_sheets s"
+        " coalesce(s.note, '') AS note, s.version, s.voided_at, s.voided_by FROM score_sheets s"
         " JOIN assessment_schemes sc ON sc.id = s.scheme_id JOIN units u ON u.id = s.unit_id"
     )
     lines: dict[int, list[tuple[str, Any, str | None]]] = {}

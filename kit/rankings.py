@@ -22,7 +22,7 @@ JOIN units u ON u.id = s.unit_id
 LEFT JOIN tenures t ON t.unit_id = u.id AND t.role = 'principal'
      AND t.start_date <= $day AND (t.end_date IS NULL OR t.end_date >= $day)
 LEFT JOIN people p ON p.id = t.person_id
-WHERE s.scheme_id = $scheme AND s.year = $year
+WHERE s.scheme_id = $scheme AND s.year = $year AND s.voided_at IS NULL
 )
 SELECT * EXCLUDE (sort_order) FROM ranked WHERE {scope}
 ORDER BY rank, sort_order, unit_code
@@ -69,7 +69,7 @@ def grade_distribution(con: Connection, *, scheme_id: int, year: int) -> list[di
     return con.records(
         "SELECT b.label AS grade, b.triggers_followup, count(s.id) AS units"
         " FROM grade_bands b LEFT JOIN score_sheets s"
-        f"   ON s.scheme_id = b.scheme_id AND s.grade = b.label AND s.year = ? AND {scope}"
+        f"   ON s.scheme_id = b.scheme_id AND s.grade = b.label AND s.year = ? AND s.voided_at IS NULL AND {scope}"
         " WHERE b.scheme_id = ? GROUP BY b.ord, b.label, b.triggers_followup ORDER BY b.ord",
         [year, *scope_params, scheme_id],
     )
@@ -83,7 +83,7 @@ def coverage(con: Connection, *, scheme_id: int, year: int) -> dict[str, Any]:
     missing = con.records(
         f"SELECT u.id, u.code, u.name FROM units u WHERE u.active AND list_contains(?, u.kind) AND {scope}"
         " AND NOT EXISTS (SELECT 1 FROM score_sheets s WHERE s.unit_id = u.id"
-        "   AND s.scheme_id = ? AND s.year = ?) ORDER BY u.sort_order, u.code",
+        "   AND s.scheme_id = ? AND s.year = ? AND s.voided_at IS NULL) ORDER BY u.sort_order, u.code",
         [scheme.unit_kinds, *scope_params, scheme_id, year],
     )
     expected = int(
@@ -99,7 +99,7 @@ def coverage(con: Connection, *, scheme_id: int, year: int) -> dict[str, Any]:
 def years(con: Connection, *, today: date) -> list[int]:
     """Years to offer: every year with sheets, plus this year and the last one, newest first."""
     access.require(con, access.READ)
-    found = {int(r[0]) for r in con.all("SELECT DISTINCT year FROM score_sheets")}
+    found = {int(r[0]) for r in con.all("SELECT DISTINCT year FROM score_sheets WHERE voided_at IS NULL")}
     return sorted(found | {today.year, today.year - 1}, reverse=True)
 
 
@@ -107,7 +107,7 @@ def years(con: Connection, *, today: date) -> list[int]:
 def scored_units(con: Connection, *, scheme_id: int, year: int) -> set[int]:
     """The units in the user's scope that have a sheet of this scheme and year."""
     scope, params = access.scope_sql(con, "unit_id")
-    sql = f"SELECT unit_id FROM score_sheets WHERE scheme_id = ? AND year = ? AND {scope}"
+    sql = f"SELECT unit_id FROM score_sheets WHERE scheme_id = ? AND year = ? AND voided_at IS NULL AND {scope}"
     return {int(r[0]) for r in con.all(sql, [scheme_id, year, *params])}
 
 
@@ -115,5 +115,5 @@ def scored_units(con: Connection, *, scheme_id: int, year: int) -> set[int]:
 def latest_year(con: Connection) -> int | None:
     """The latest year with a sheet of a unit in the user's scope, if any."""
     scope, params = access.scope_sql(con, "unit_id")
-    found = con.scalar(f"SELECT max(year) FROM score_sheets WHERE {scope}", params)
+    found = con.scalar(f"SELECT max(year) FROM score_sheets WHERE voided_at IS NULL AND {scope}", params)
     return int(found) if found is not None else None

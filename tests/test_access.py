@@ -102,6 +102,7 @@ EXEMPT = {
     "inspections.rounds.check_pool": "validates values only: reads nothing",
     "rectification.evaluation.check_evaluation": "validates values only: reads nothing",
     "assessments.write_sheet": "writes a sheet checked by save_sheet or by an approved correction",
+    "assessments.void_written": "voids a sheet checked by corrections.void_sheet or by an approved request",
     "corrections.items.apply_request": "applies a request inside corrections.review, which checks the reviewer",
     "corrections.sheets.apply_request": "applies a request inside corrections.review, which checks the reviewer",
     "backup.table_digests": "returns hashes only, used inside checked functions",
@@ -718,6 +719,12 @@ CASES: dict[str, Case] = {
             year=2024,
             scores=dict(zip(w.office["indicators"], (21, 20, 20), strict=True)),
             reason="录错",
+        ),
+        writes=True,
+    ),
+    "corrections.sheets.void_sheet": Case(
+        lambda con, w: corrections.void_sheet(
+            con, scheme_id=w.office["scheme"], unit_id=w.office["b"], year=2024, reason="误录"
         ),
         writes=True,
     ),

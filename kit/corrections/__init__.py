@@ -64,7 +64,7 @@ from kit.corrections.items import correct_item, void_item
 from kit.corrections.outcomes import correct_outcome, void_outcome
 from kit.corrections.review import review
 from kit.corrections.rounds import correct_round, void_round
-from kit.corrections.sheets import request_sheet_correction
+from kit.corrections.sheets import request_sheet_correction, void_sheet
 
 __all__ = [
     "CORRECTABLE",
@@ -115,4 +115,5 @@ __all__ = [
     "void_item",
     "void_outcome",
     "void_round",
+    "void_sheet",
 ]

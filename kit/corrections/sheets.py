@@ -1,9 +1,10 @@
-"""Correcting a closed year's score sheet: a 录入员's request, applied when a 审核员 approves it.
+"""Correcting and voiding a score sheet; in a closed year, a 录入员's request a 审核员 approves.
 
 While a year is open a sheet is corrected by saving it again (`assessments.save_sheet`,
-with its version and its history). Once the year is closed (`assessments.close_year`)
-the scores are the office's published result: a change is asked for with a reason and
-takes effect only when a 审核员 other than the requester approves it (`review`).
+with its version and its history), and voided (作废, entered for the wrong unit, scheme
+or year) with a reason at once. Once the year is closed (`assessments.close_year`) the
+scores are the office's published result: a correction or a void is asked for with a
+reason and takes effect only when a 审核员 other than the requester approves it (`review`).
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def request_sheet_correction(
             "unit", f"“{unit['name']}”{the_year}年度没有评分表：结束考核后不能补评，只能更正已有的评分表"
         )
     if _pending(con, old.id) is not None:
-        raise InvalidInput.one("reason", "该评分表已有待审核的更正申请，请等审核员处理后再提交")
+        raise InvalidInput.one("reason", "该评分表已有待审核的更正或作废申请，请等审核员处理后再提交")
     clean_scores, clean_notes, clean_note = assessments.check_sheet(scheme, scores, notes or {}, note)
     shown = _shown(scheme, old, clean_scores, clean_notes, clean_note)
     if not shown:
@@ -120,8 +121,51 @@ def request_sheet_correction(
     )
 
 
+@door.public
+def void_sheet(con: Connection, *, scheme_id: Any, unit_id: Any, year: Any, reason: Any) -> int:
+    """作废 a unit's score sheet of a year; returns the void's id (in a closed year, the request's).
+
+    The sheet leaves rankings, grade counts and reports and its open follow-ups are
+    cancelled; the unit may be scored again while the year is open.
+
+    Raises:
+        InvalidInput: no reason; the unit has no sheet that year; a request on it is waiting.
+        NotFound: no such scheme or unit.
+        PermissionDenied: the unit is outside the user's scope or the user is not a 录入员.
+    """
+    check = validate.Checker()
+    scheme_ident = check(validate.ident, scheme_id, field="scheme_id", label="考核方案编号")
+    unit_ident = check(validate.ident, unit_id, field="unit", label="单位编号")
+    check.done()
+    access.require(con, access.ENTER, unit_id=unit_ident, what="作废评分表")
+    check = validate.Checker()
+    text = check(reason_text, reason, "void")
+    the_year = check(validate.year, year)
+    check.done()
+    scheme = assessments.get_scheme(con, scheme_ident)
+    unit = registry.get_unit(con, unit_ident)
+    old = assessments.load_sheet(con, scheme_id=scheme.id, unit_id=unit_ident, year=the_year)
+    if old is None:
+        raise InvalidInput.one("unit", f"“{unit['name']}”{the_year}年度没有可作废的评分表")
+    if _pending(con, old.id) is not None:
+        raise InvalidInput.one("reason", "该评分表已有待审核的更正或作废申请，请等审核员处理后再提交")
+    closed = assessments.closing(con, scheme_id=scheme.id, year=the_year) is not None
+    if not closed:
+        assessments.void_written(con, scheme, unit, old, action="作废评分表")
+    return log_correction(
+        con,
+        table="score_sheets",
+        record_id=old.id,
+        unit_id=unit_ident,
+        kind="void",
+        reason=str(text),
+        changes={"shown": {}, "values": {"version": old.version}},
+        status="pending" if closed else "applied",
+    )
+
+
 def apply_request(con: Connection, request: Mapping[str, Any], asked: dict[str, Any]) -> dict[str, Any]:
-    """Apply an approved correction of a sheet, checked again; returns what it asked, as applied.
+    """Apply an approved correction or void of a sheet, checked again; returns what it asked, as applied.
 
     Raises:
         InvalidInput: the sheet was changed since the request (approve nothing stale), or
@@ -139,6 +183,10 @@ def apply_request(con: Connection, request: Mapping[str, Any], asked: dict[str, 
         raise InvalidInput.one(
             "correction_id", "申请提出后该评分表已有变化：请不同意此申请，由录入员按现在的评分表重新申请"
         )
+    asker = con.scalar("SELECT coalesce(max(display_name), ?) FROM users WHERE name = ?", [request["requested_by"]] * 2)
+    if request["kind"] == "void":
+        assessments.void_written(con, scheme, unit, old, action=f"作废评分表（{asker}申请，经审核）")
+        return asked
     scores, notes, note = assessments.check_sheet(
         scheme,
         {int(k): v for k, v in values["scores"].items()},
@@ -146,7 +194,6 @@ def apply_request(con: Connection, request: Mapping[str, Any], asked: dict[str, 
         values["note"],
     )
     shown = _shown(scheme, old, scores, notes, note)
-    asker = con.scalar("SELECT coalesce(max(display_name), ?) FROM users WHERE name = ?", [request["requested_by"]] * 2)
     action = f"更正评分表（{asker}申请，经审核）"
     assessments.write_sheet(con, scheme, unit, old.year, old, scores, notes, note, action=action)
     return {**asked, "shown": shown}

@@ -150,7 +150,8 @@ def ask_correction(con: Connection, scheme_id: int) -> int:
     scheme = assessments.get_scheme(con, scheme_id)
     seen = access.visible_units(con)
     sheets = con.all(
-        "SELECT unit_id FROM score_sheets WHERE scheme_id = ? AND year = ? ORDER BY unit_id", [scheme_id, 2024]
+        "SELECT unit_id FROM score_sheets WHERE scheme_id = ? AND year = ? AND voided_at IS NULL ORDER BY unit_id",
+        [scheme_id, 2024],
     )
     unit = next(int(r[0]) for r in sheets if seen is None or int(r[0]) in seen)
     sheet = assessments.load_sheet(con, scheme_id=scheme_id, unit_id=unit, year=2024)

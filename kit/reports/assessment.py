@@ -54,7 +54,10 @@ def build(con: Connection, *, year: int, scheme_id: int | None = None) -> str:
     if scheme_id is None:
         ids = [
             int(r[0])
-            for r in con.all("SELECT DISTINCT scheme_id FROM score_sheets WHERE year = ? ORDER BY scheme_id", [year])
+            for r in con.all(
+                "SELECT DISTINCT scheme_id FROM score_sheets WHERE year = ? AND voided_at IS NULL ORDER BY scheme_id",
+                [year],
+            )
         ]
     else:
         ids = [scheme_id]
