@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from kit import assessments, corrections, db, inspections, rectification, registry
+from kit import assessments, corrections, db, inspections, rankings, rectification, registry
 from kit.ui.rounds import person_label
 from tests.conftest import copy_database
 
@@ -531,6 +531,43 @@ def test_a_closed_years_sheet_is_corrected_by_request_and_a_reviewers_agreement(
     expect(page.locator(".kit-request")).to_contain_text(f"{scheme.indicators[0].name}得分：{old} → 1")
     expect(page.get_by_role("button", name="同意更正")).to_have_count(0)  # never the requester's own
     expect(score_box(page, scheme.indicators[0])).to_have_value(old)  # the sheet waits as it was
+
+
+def test_a_sheet_scored_in_error_is_voided_and_leaves_the_ranking(page: Page, server: b.Server) -> None:
+    """The operator (录入员 too) voids a 2025 sheet: the unit is unscored again and gone from the ranking."""
+    path, scheme = db_of(server), scheme_of(server)
+    with db.read(path) as con:
+        name = str(
+            con.scalar(
+                "SELECT u.name FROM score_sheets s JOIN units u ON u.id = s.unit_id WHERE s.scheme_id = ?"
+                " AND s.year = 2025 AND s.voided_at IS NULL AND u.name <> '中共白石滩县委'"
+                " ORDER BY u.sort_order DESC, u.code DESC LIMIT 1",
+                [scheme.id],
+            )
+        )
+    page.goto(server.url("/voila/render/score_entry.ipynb"))
+    page.get_by_label("考核年度").select_option(label="2025年度", timeout=60_000)
+    page.get_by_label("考核方案").select_option(label=SCHEME)
+    page.get_by_label("被考核单位").select_option(label=f"{name}（已评分）")
+    page.get_by_role("button", name="作废此评分表").click()
+    expect(page.get_by_role("alert").filter(has_text="作废理由")).to_be_visible()  # refused beside the field
+    page.get_by_label("作废理由").fill("误录：该单位本年度不参加此方案考核")
+    page.get_by_role("button", name="作废此评分表").click()
+    expect(page.get_by_role("status")).to_contain_text("已作废该评分表")
+    expect(page.get_by_text("该单位本年度尚未评分")).to_be_visible()
+    expect(page.get_by_role("button", name="作废此评分表")).to_have_count(0)
+    history = page.locator(".kit-list-kit-history table.kit-history tr").first
+    expect(history).to_contain_text("作废评分表")
+    expect(history).to_contain_text("已作废")
+
+    page.goto(server.url("/voila/render/results.ipynb"))
+    page.get_by_label("考核年度").select_option(label="2025年度", timeout=60_000)
+    expect(page.locator("table.kit-ranking tr").first).to_be_visible()
+    expect(page.locator("table.kit-ranking tr", has_text=name)).to_have_count(0)
+    with db.read(path) as con:
+        ranked = {r["unit_name"] for r in rankings.ranking(con, scheme_id=scheme.id, year=2025)}
+    assert name not in ranked
+    assert len(ranked) > 40  # the other units stay ranked
 
 
 def test_a_group_is_renamed_and_a_unit_handed_to_another_group_from_its_row(page: Page, server: b.Server) -> None:

@@ -109,6 +109,11 @@ class ScoreEntryModel(app.AppModel):
         return "read" if self.request is not None or self.sheet is None else "ask"
 
     @property
+    def may_void(self) -> bool:
+        """A 录入员 may void the sheet on screen (in a closed year, ask to), unless a request waits on it."""
+        return self.can_enter and self.sheet is not None and self.request is None
+
+    @property
     def may_review(self) -> bool:
         """A waiting correction this user may decide: a 审核员 other than its requester."""
         return self.can_review and self.request is not None and self.request["requested_by"] != self.me
@@ -190,6 +195,24 @@ class ScoreEntryModel(app.AppModel):
             self._select(con, self.year, scheme.id, self.unit_id)
         return f"已提交更正申请（编号 {ident}），待另一位审核员同意后生效；评分表暂保持原样"
 
+    def void(self, values: dict[str, Any]) -> str:
+        """作废 the sheet on screen (in a closed year, 申请作废), with the reason typed.
+
+        Raises:
+            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
+        """
+        if self.scheme_id is None or self.unit_id is None or self.sheet is None:
+            raise InvalidInput.one("reason", "请先选择已评分的单位")
+        asked = bool(self.closed)
+        with db.write(self.db_path, action="作废评分表") as con:
+            ident = corrections.void_sheet(
+                con, scheme_id=self.scheme_id, unit_id=self.unit_id, year=self.year, reason=values.get("reason")
+            )
+            self._select(con, self.year, self.scheme_id, self.unit_id)
+        if asked:
+            return f"已提交作废申请（编号 {ident}），待另一位审核员同意后生效；评分表暂保持原样"
+        return f"已作废该评分表（编号 {ident}）：不再计入排名、等次统计和报告；如需要，可重新评分"
+
     def review(self, values: dict[str, Any], *, approve: bool) -> str:
         """审核 the correction waiting on the sheet on screen; returns the message.
 
@@ -198,12 +221,14 @@ class ScoreEntryModel(app.AppModel):
         """
         if self.request is None:
             raise InvalidInput.one("note", "该评分表没有待审核的更正申请")
-        ident = self.request["id"]
+        ident, kind = self.request["id"], self.request["kind_label"]
         with db.write(self.db_path, action="审核更正作废申请") as con:
             corrections.review(con, correction_id=ident, approve=approve, note=values.get("note"))
             self._select(con, self.year, self.scheme_id, self.unit_id)
         if not approve:
-            return f"已不同意更正申请 {ident}，评分表保持原样"
+            return f"已不同意{kind}申请 {ident}，评分表保持原样"
+        if self.sheet is None:
+            return f"已同意作废申请 {ident}，评分表已作废，不再计入排名、等次统计和报告"
         sheet: assessments.Sheet | None = self.sheet
         grade = f"：合计 {number(sheet.total)} 分，等次“{sheet.grade}”（第 {sheet.version} 版）" if sheet else ""
         return f"已同意更正申请 {ident}，评分表已更正{grade}"

@@ -52,6 +52,9 @@ class ScoreEntryView:
         self.request_info = Html("")
         self.review_form: Form | None = None
         self.request_box = w.VBox([self.request_info])
+        self.void_info = Html("")
+        self.void_forms: dict[str, Form] = {}  # by what voiding does: "void" now, or "ask" (a closed year)
+        self.void_box = w.VBox([], layout=w.Layout(display="none"))
         self.close_info = Html("")
         self.close_form: Form | None = None
         self.close_box = w.VBox([], layout=w.Layout(display="none"))
@@ -75,6 +78,7 @@ class ScoreEntryView:
             self.outcome,
             self.form_area,
             self.request_box,
+            self.void_box,
             self.status,
             Html(html('<div class="kit-section-title">修改记录</div>')),
             self.history.box,
@@ -111,6 +115,7 @@ class ScoreEntryView:
             self.history.reset()
         self.history.show(m.history)
         self._draw_request()
+        self._draw_void()
         self._draw_closing()
 
     def _draw_request(self) -> None:
@@ -123,10 +128,35 @@ class ScoreEntryView:
             refuse.on_click(lambda _b: self._refuse())
             self.review_form.box.children[-1].children = [self.review_form.submit, refuse, self.review_form.status]
         if self.review_form is not None:
+            kind = m.request["kind_label"] if m.request is not None else "更正"
+            self.review_form.submit.description = f"同意{kind}"
             self.review_form.set_values({})
             self.review_form.status.value = ""
         shown = [self.request_info] + ([self.review_form.box] if m.may_review and self.review_form else [])
         self.request_box.children = shown
+
+    def _draw_void(self) -> None:
+        """作废 the sheet on screen, for a 录入员 (in a closed year, a request a 审核员 decides)."""
+        m = self.model
+        show_if(self.void_box, m.may_void)
+        if not m.may_void:
+            self.void_box.children = []  # no button left behind a hidden box
+            return
+        mode = "ask" if m.closed else "void"
+        form = self.void_forms.get(mode)
+        if form is None:
+            label = "提交作废申请" if mode == "ask" else "作废此评分表"
+            form = self.void_forms[mode] = Form(VOID_FIELDS, submit_label=label, on_submit=self._echo(m.void))
+            form.submit.button_style = "warning"
+        form.set_values({})
+        form.status.value = ""
+        what = "经另一位审核员同意后，" if mode == "ask" else ""
+        self.void_info.value = html(
+            '<div class="kit-info">评分表录错了单位、方案或年度时作废：{}它不再计入排名、等次统计和报告，'
+            "须办的后续措施一并撤销；作废留痕，可在修改记录中查看。</div>",
+            what,
+        )
+        self.void_box.children = [section("作废评分表（录入员）"), self.void_info, form.box]
 
     def _draw_closing(self) -> None:
         """结束考核 for a 审核员 of every unit, while the chosen year is open."""
@@ -275,6 +305,9 @@ PICKER_FIELDS = [
 REASON_FIELD = FieldSpec(
     "reason", "更正理由", "textarea", required=True, width="40em", placeholder="为什么要更正这份已结束考核的评分表"
 )
+VOID_FIELDS = [
+    FieldSpec("reason", "作废理由", "textarea", required=True, width="40em", placeholder="如“误录：该单位不适用此方案”")
+]
 REVIEW_FIELDS = [FieldSpec("note", "审核意见", "textarea", required=True, width="40em")]
 CLOSE_FIELDS = [
     FieldSpec(
@@ -359,8 +392,9 @@ def _closed_html(closed: str, mode: str) -> Markup:
 
 def _request_html(request: dict[str, Any]) -> Markup:
     return html(
-        '<div class="kit-info kit-request">待审核的更正申请（编号 {id}，{by}于{at:%Y-%m-%d %H:%M}提出）：'
+        '<div class="kit-info kit-request">待审核的{kind}申请（编号 {id}，{by}于{at:%Y-%m-%d %H:%M}提出）：'
         "{summary}</div>",
+        kind=request["kind_label"],
         id=request["id"],
         by=request["requested_by_name"],
         at=request["requested_at"],
