@@ -75,7 +75,7 @@ MODULES: list[ModuleType] = [
     integrity,
     rankings,
     *_area(rectification),
-    registry,
+    *_area(registry),
     schemes,
     trace,
     users,
@@ -252,16 +252,16 @@ def _units_total(rows: list[dict[str, Any]]) -> bool:
 
 CASES: dict[str, Case] = {
     # registry
-    "registry.add_unit": Case(
+    "registry.tenures.add_unit": Case(
         lambda con, w: registry.add_unit(con, code="X", name="某镇", kind="township", parent_id=w.office["b"]),
         writes=True,
     ),
-    "registry.get_unit": Case(lambda con, w: registry.get_unit(con, w.office["b"])),
-    "registry.unit_id": Case(lambda con, w: registry.unit_id(con, "B")),
-    "registry.list_units": Case(lambda con, w: registry.list_units(con), filtered=_no_b),
-    "registry.add_person": Case(lambda con, w: registry.add_person(con, name="某人"), who="clerk", writes=True),
-    "registry.list_people": Case(lambda con, w: registry.list_people(con), who="stranger"),
-    "registry.start_tenure": Case(
+    "registry.tenures.get_unit": Case(lambda con, w: registry.get_unit(con, w.office["b"])),
+    "registry.tenures.unit_id": Case(lambda con, w: registry.unit_id(con, "B")),
+    "registry.tenures.list_units": Case(lambda con, w: registry.list_units(con), filtered=_no_b),
+    "registry.tenures.add_person": Case(lambda con, w: registry.add_person(con, name="某人"), who="clerk", writes=True),
+    "registry.tenures.list_people": Case(lambda con, w: registry.list_people(con), who="stranger"),
+    "registry.tenures.start_tenure": Case(
         lambda con, w: registry.start_tenure(
             con,
             person_id=w.office["people"]["b2"],
@@ -272,7 +272,7 @@ CASES: dict[str, Case] = {
         ),
         writes=True,
     ),
-    "registry.end_tenure": Case(
+    "registry.tenures.end_tenure": Case(
         lambda con, w: registry.end_tenure(con, tenure_id=w.tenure_b, end="2024-06-30"), writes=True
     ),
     "appointments.change_leader": Case(
@@ -286,12 +286,12 @@ CASES: dict[str, Case] = {
         ),
         writes=True,
     ),
-    "registry.top_leader_at": Case(lambda con, w: registry.top_leader_at(con, w.office["b"], date(2024, 1, 1))),
-    "registry.principal_leaders_at": Case(
+    "registry.tenures.top_leader_at": Case(lambda con, w: registry.top_leader_at(con, w.office["b"], date(2024, 1, 1))),
+    "registry.tenures.principal_leaders_at": Case(
         lambda con, w: registry.principal_leaders_at(con, w.office["b"], date(2024, 1, 1))
     ),
-    "registry.leadership_at": Case(lambda con, w: registry.leadership_at(con, w.office["b"], date(2024, 1, 1))),
-    "registry.principal_changes": Case(
+    "registry.tenures.leadership_at": Case(lambda con, w: registry.leadership_at(con, w.office["b"], date(2024, 1, 1))),
+    "registry.tenures.principal_changes": Case(
         lambda con, w: registry.principal_changes(con, w.office["b"], date(2020, 1, 1), date(2025, 1, 1))
     ),
     # schemes (their grade labels are shown to every office: only an all-units administrator adds one)

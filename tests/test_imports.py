@@ -61,6 +61,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "areas",
         (
             "kit.registry",
+            "kit.registry.",
             "kit.schemes",
             "kit.closings",
             "kit.followups",

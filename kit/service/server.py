@@ -88,7 +88,7 @@ SERVED = (
     "kit.rectification.ledger",
     "kit.rectification.paper",
     "kit.rectification.progress",
-    "kit.registry",
+    "kit.registry.tenures",
     "kit.schemes",
     "kit.audit",
     "kit.reports.assessment",
