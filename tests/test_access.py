@@ -252,15 +252,15 @@ def _units_total(rows: list[dict[str, Any]]) -> bool:
 
 CASES: dict[str, Case] = {
     # registry
-    "registry.tenures.add_unit": Case(
+    "registry.units.add_unit": Case(
         lambda con, w: registry.add_unit(con, code="X", name="某镇", kind="township", parent_id=w.office["b"]),
         writes=True,
     ),
-    "registry.tenures.get_unit": Case(lambda con, w: registry.get_unit(con, w.office["b"])),
-    "registry.tenures.unit_id": Case(lambda con, w: registry.unit_id(con, "B")),
-    "registry.tenures.list_units": Case(lambda con, w: registry.list_units(con), filtered=_no_b),
-    "registry.tenures.add_person": Case(lambda con, w: registry.add_person(con, name="某人"), who="clerk", writes=True),
-    "registry.tenures.list_people": Case(lambda con, w: registry.list_people(con), who="stranger"),
+    "registry.units.get_unit": Case(lambda con, w: registry.get_unit(con, w.office["b"])),
+    "registry.units.unit_id": Case(lambda con, w: registry.unit_id(con, "B")),
+    "registry.units.list_units": Case(lambda con, w: registry.list_units(con), filtered=_no_b),
+    "registry.people.add_person": Case(lambda con, w: registry.add_person(con, name="某人"), who="clerk", writes=True),
+    "registry.people.list_people": Case(lambda con, w: registry.list_people(con), who="stranger"),
     "registry.tenures.start_tenure": Case(
         lambda con, w: registry.start_tenure(
             con,
