@@ -12,13 +12,22 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from kit import access, audit, closings, door, followups, registry, trace, validate
+from kit import access, audit, closings, door, fields, followups, registry, trace, validate
 from kit.closings import Closing, close_year, closing
 from kit.db import Connection
 from kit.errors import Conflict, InvalidInput
 from kit.formats import number
 from kit.listing import Column, Filter, Listing
-from kit.schemes import SCORING_LABELS, Band, Indicator, Scheme, add_scheme, get_scheme, list_schemes
+from kit.schemes import (
+    SCORING_LABELS,
+    Band,
+    Indicator,
+    Scheme,
+    add_scheme,
+    get_scheme,
+    list_schemes,
+    sheet_record,
+)
 
 __all__ = [
     "SCORING_LABELS",
@@ -40,6 +49,7 @@ __all__ = [
     "save_sheet",
     "sheet_history",
     "sheet_key",
+    "sheet_record",
     "void_written",
     "write_sheet",
 ]
@@ -140,7 +150,7 @@ def _sheet_state(scheme: Scheme, sheet: Sheet) -> dict[str, Any]:
 def check_sheet(
     scheme: Scheme, scores: Mapping[int, Any] | object, notes: Mapping[int, Any] | object, note: Any
 ) -> tuple[dict[int, Decimal], dict[int, str], str]:
-    """Validate every score and note of a sheet at once (the form's and importer's path; the maps may be anything).
+    """Validate every score and note of a sheet at once by its declaration (`sheet_record`; the maps may be anything).
 
     Raises:
         InvalidInput: with one message per bad field (`score_<id>`, `note_<id>`, `note`).
@@ -152,25 +162,22 @@ def check_sheet(
     if not isinstance(notes, Mapping):
         check.fail("notes", "评分表的“说明”必须按指标逐项给出")
         notes = {}
+    record = sheet_record(scheme)
+    raw: dict[str, Any] = {"note": note}
+    for ind in scheme.indicators:
+        raw[f"score_{ind.id}"], raw[f"note_{ind.id}"] = scores.get(ind.id), notes.get(ind.id)
+    parsed = {key: fields.parse(check, record, key, raw) for key in record.labels}
     clean_scores: dict[int, Decimal] = {}
     clean_notes: dict[int, str] = {}
     for ind in scheme.indicators:
-        value = check(
-            validate.number,
-            scores.get(ind.id),
-            field=f"score_{ind.id}",
-            label=f"{ind.name}得分",
-            maximum=ind.maximum,
-        )
-        if value is not None:
-            clean_scores[ind.id] = value
-        text = check(validate.text, notes.get(ind.id), field=f"note_{ind.id}", label=f"{ind.name}说明", max_length=500)
-        if text:
-            clean_notes[ind.id] = text
+        if parsed[f"score_{ind.id}"] is not None:
+            clean_scores[ind.id] = parsed[f"score_{ind.id}"]
+        if parsed[f"note_{ind.id}"]:
+            clean_notes[ind.id] = parsed[f"note_{ind.id}"]
     unknown = set(scores) - {i.id for i in scheme.indicators}
     if unknown:
         check.fail("scores", "评分表含有不属于该方案的指标")
-    clean_note = check(validate.text, note, field="note", label="总体评价", max_length=2000) or ""
+    clean_note = parsed["note"] or ""
     check.done()
     return clean_scores, clean_notes, clean_note
 

@@ -13,8 +13,9 @@ categories, rounds …) and rules across fields stay in the record's check funct
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from kit import validate
@@ -37,8 +38,8 @@ class Field:
     choices: Mapping[str, str] = field(default_factory=dict)  # stored value → Chinese label ("choice")
     lookup: str = ""  # one of LOOKUPS ("lookup")
     max_length: int = validate.MAX_TEXT  # "text", "textarea"
-    minimum: int = 0  # "number"
-    maximum: int = 0  # "number"
+    minimum: Decimal | int = 0  # "number"
+    maximum: Decimal | int = 0  # "number"
     places: int = 0  # "number": decimals allowed (0: a whole number)
     placeholder: str = ""
     width: str = "22em"  # a form's input width
@@ -144,3 +145,18 @@ def parse_all(record: Record, raw: Mapping[str, Any]) -> dict[str, Any]:
     parsed = {key: parse(check, record, key, raw) for key in record.labels}
     check.done()
     return parsed
+
+
+def parser(record: Record, key: str) -> Callable[[Any], Any]:
+    """One plain field read alone by its declaration (a form's check as the user types).
+
+    The function raises InvalidInput with the declared label, as `parse` notes it.
+    """
+
+    def read(value: Any) -> Any:
+        check = validate.Checker()
+        parsed = parse(check, record, key, {key: value})
+        check.done()
+        return parsed
+
+    return read

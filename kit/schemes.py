@@ -10,6 +10,8 @@ from typing import Any
 from kit import access, door, registry, trace, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
+from kit.fields import Field, Record
+from kit.formats import number
 
 SCORING_LABELS = {"points": "分值制（各项满分相加）", "weighted": "权重制（百分制加权）"}
 CENT = Decimal("0.01")
@@ -285,3 +287,49 @@ def list_schemes(con: Connection) -> list[dict[str, Any]]:
     """Every scheme (schemes are not tied to units: every user with a role reads them)."""
     access.require(con, access.READ)
     return con.records("SELECT id, code, name, scoring, unit_kinds FROM assessment_schemes ORDER BY id")
+
+
+def sheet_record(scheme: Scheme) -> Record:
+    """A score sheet of `scheme`, declared like every record: per indicator a score and its note, then the overall note.
+
+    Its fields follow the scheme (`score_<indicator id>`, `note_<indicator id>`, `note`), so
+    the declaration is made from the scheme rather than written once at the top of a module.
+    The sheet's check (`assessments.check_sheet`) and the score-entry form read it.
+    """
+    specs: list[Field] = []
+    for ind in scheme.indicators:
+        top = number(ind.maximum)
+        specs.append(
+            Field(
+                f"score_{ind.id}",
+                f"{ind.name}得分",
+                "number",
+                rule=f"0 到 {top} 分，最多两位小数" + ("（百分制）" if scheme.scoring == "weighted" else ""),
+                required=True,
+                maximum=ind.maximum,
+                places=2,
+                placeholder="得分",
+                width="6em",
+            )
+        )
+        specs.append(
+            Field(
+                f"note_{ind.id}",
+                f"{ind.name}说明",
+                rule="选填，500 字以内：扣分的依据",
+                max_length=500,
+                placeholder="扣分说明（选填）",
+            )
+        )
+    specs.append(
+        Field(
+            "note",
+            "总体评价",
+            "textarea",
+            rule="选填，2000 字以内",
+            max_length=2000,
+            placeholder="考核组总体意见（选填）",
+            width="40em",
+        )
+    )
+    return Record("sheets", "评分表", "score_sheets", tuple(specs), excel=False)

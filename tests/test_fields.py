@@ -7,6 +7,7 @@ import io
 import pkgutil
 from collections.abc import Callable, Mapping
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,10 @@ import pytest
 from openpyxl import load_workbook
 
 import kit
-from kit import excel, fields, inspections, rectification, validate
+from kit import assessments, excel, fields, inspections, rectification, validate
 from kit.errors import InvalidInput
 from kit.fields import Field, Record
+from kit.ui import score_entry
 from kit.ui.forms import Form, declared
 
 TODAY = date(2025, 6, 30)
@@ -222,3 +224,61 @@ def test_a_lookup_is_left_to_the_records_check() -> None:
 def test_every_declared_key_is_an_identifier_the_write_function_can_take() -> None:
     for record in all_records():
         assert all(f.key.isidentifier() for f in record.fields), record.kind
+
+
+def _scheme(scoring: str = "points") -> assessments.Scheme:
+    weighted = scoring == "weighted"
+    return assessments.Scheme(
+        id=1,
+        code="S",
+        name="测试考核",
+        scoring=scoring,
+        unit_kinds=["county"],
+        indicators=[
+            assessments.Indicator(
+                7, 1, "组织领导", None if weighted else Decimal(40), Decimal(60) if weighted else None, None
+            ),
+            assessments.Indicator(
+                8, 2, "制度建设", None if weighted else Decimal("12.5"), Decimal(40) if weighted else None, None
+            ),
+        ],
+        bands=[assessments.Band(1, "合格", Decimal(0), False)],
+    )
+
+
+@pytest.mark.parametrize("scoring", ["points", "weighted"])
+def test_a_schemes_score_sheet_is_declared_and_checked_by_its_declaration(scoring: str) -> None:
+    scheme = _scheme(scoring)
+    record = assessments.sheet_record(scheme)
+    assert [f.key for f in record.fields] == ["score_7", "note_7", "score_8", "note_8", "note"]
+    assert record.required == ("score_7", "score_8")
+    assert [f.key for f in record.fields if not f.rule] == []
+    assert record.field("score_8").maximum == (Decimal(100) if scoring == "weighted" else Decimal("12.5"))
+    with pytest.raises(InvalidInput) as refused:
+        assessments.check_sheet(scheme, {}, {}, None)
+    assert set(refused.value.errors) == set(record.required)
+    for key, message in refused.value.errors.items():
+        assert f"“{record.label_of(key)}”" in message
+    too_much = {7: "1", 8: "100.5"}
+    with pytest.raises(InvalidInput) as refused:
+        assessments.check_sheet(scheme, too_much, {8: "长" * 501}, "评" * 2001)
+    assert set(refused.value.errors) == {"score_8", "note_8", "note"}
+    assert "“制度建设说明”" in refused.value.errors["note_8"]
+    assert "“总体评价”" in refused.value.errors["note"]
+    scores, notes, note = assessments.check_sheet(scheme, {7: " 35.5 ", 8: 10}, {7: " 会议记录不全 "}, "")
+    assert (scores, notes, note) == ({7: Decimal("35.5"), 8: Decimal(10)}, {7: "会议记录不全"}, "")
+
+
+def test_the_score_form_is_the_sheets_declaration() -> None:
+    scheme = _scheme()
+    record = assessments.sheet_record(scheme)
+    specs = score_entry.score_fields(scheme)
+    assert [s.key for s in specs] == [f.key for f in record.fields]
+    assert [s.key for s in specs if s.required] == list(record.required)
+    assert specs[0].label == "1. 组织领导"  # numbered as the scheme orders it; messages use the declared label
+    check = specs[0].check
+    assert check is not None
+    with pytest.raises(InvalidInput) as refused:
+        check("41")
+    assert refused.value.errors == {"score_7": "“组织领导得分”不能超过满分 40"}
+    assert check("39.25") == Decimal("39.25")

@@ -7,7 +7,7 @@ from typing import Any
 
 import traitlets as t
 
-from kit import access, assessments, corrections, db, followups, rankings, registry, validate
+from kit import access, assessments, corrections, db, fields, followups, rankings, registry
 from kit.db import Connection
 from kit.errors import InvalidInput
 from kit.formats import number
@@ -125,9 +125,10 @@ class ScoreEntryModel(app.AppModel):
         if scheme is None:
             return ""
         scores: dict[int, Decimal] = {}
+        record = assessments.sheet_record(scheme)
         for ind in scheme.indicators:
             try:
-                value = validate.number(values.get(f"score_{ind.id}"), field="", label="", maximum=ind.maximum)
+                value = fields.parser(record, f"score_{ind.id}")(values.get(f"score_{ind.id}"))
             except InvalidInput:
                 continue
             if value is not None:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from functools import partial
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
 
-from kit import assessments, validate
+from kit import assessments
+from kit.fields import parser
 from kit.formats import number
 from kit.markup import Markup, html
 from kit.ui import app
-from kit.ui.forms import OK, WARNING, FieldSpec, Form, outcome_line, status_html
+from kit.ui.forms import OK, WARNING, FieldSpec, Form, declared, outcome_line, status_html
 from kit.ui.parts import section, show_if
 from kit.ui.score_entry.model import TITLE, ScoreEntryModel
 from kit.ui.table import TableView
@@ -323,38 +324,20 @@ CLOSE_FIELDS = [
 
 
 def score_fields(scheme: assessments.Scheme) -> list[FieldSpec]:
-    """One row per indicator (score, then an optional note), and the overall note."""
-    fields = []
+    """One row per indicator (score, then an optional note), and the overall note, as the sheet is declared.
+
+    The score's label is the indicator's number and name (its messages use the declared label).
+    """
+    record = assessments.sheet_record(scheme)
+    specs = []
     for ind in scheme.indicators:
-        label = f"{ind.ord}. {ind.name}"
         hint = f"满分 {number(ind.maximum)}" if scheme.scoring == "points" else f"权重 {number(ind.weight)}，百分制"
-        check = partial(validate.number, field=f"score_{ind.id}", label=f"{ind.name}得分", maximum=ind.maximum)
-        fields.append(
-            FieldSpec(
-                f"score_{ind.id}",
-                label,
-                "number",
-                required=True,
-                hint=hint,
-                row=f"ind_{ind.id}",
-                width="6em",
-                placeholder="得分",
-                check=check,
-            )
-        )
-        fields.append(
-            FieldSpec(
-                f"note_{ind.id}",
-                f"{ind.name}说明",
-                "text",
-                row=f"ind_{ind.id}",
-                width="22em",
-                placeholder="扣分说明（选填）",
-                show_label=False,
-            )
-        )
-    fields.append(FieldSpec("note", "总体评价", "textarea", width="40em", placeholder="考核组总体意见（选填）"))
-    return fields
+        score, note = declared(record, [f"score_{ind.id}", f"note_{ind.id}"])
+        row, check = f"ind_{ind.id}", parser(record, score.key)
+        specs.append(replace(score, label=f"{ind.ord}. {ind.name}", hint=hint, row=row, check=check))
+        specs.append(replace(note, row=row, show_label=False))
+    specs.extend(declared(record, ["note"]))
+    return specs
 
 
 def _form_values(sheet: assessments.Sheet | None) -> dict[str, Any]:
