@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 import kit
-from kit import assessments, excel, fields, inspections, rectification, validate
+from kit import assessments, excel, fields, inspections, rectification, registry, validate
 from kit.errors import InvalidInput
 from kit.fields import Field, Record
 from kit.ui import score_entry
@@ -69,6 +69,9 @@ CHECKS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "members": inspections.check_member,
     "targets": inspections.check_target,
     "pool": inspections.check_pool,
+    "units": registry.check_unit,
+    "people": registry.check_person,
+    "tenures": registry.check_tenure,
 }
 # Values that get a check past its first look-ups (a ledger item's 责任领导 is looked up in its finding's unit).
 GIVEN: dict[str, dict[str, Any]] = {
@@ -83,6 +86,9 @@ GIVEN: dict[str, dict[str, Any]] = {
     "members": {},
     "targets": {},
     "pool": {},
+    "units": {},
+    "people": {},
+    "tenures": {},
 }
 
 

@@ -2,11 +2,55 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from kit import access, door, trace, validate
+from kit import access, door, fields, trace, validate
 from kit.db import Connection
 from kit.errors import NotFound
+from kit.fields import Field, Record
+
+GENDERS = {"男": "男", "女": "女"}
+# The earliest birth year taken; the latest is this year (`check_person` is told it).
+FIRST_BIRTH_YEAR = 1900
+
+# A person as registered (`add_person`); what posts they hold is in `tenures`.
+PERSON = Record(
+    kind="people",
+    label="人员",
+    table="people",
+    fields=(
+        Field("name", "姓名", rule="必填，50 字以内", required=True, max_length=50, width="12em"),
+        Field("gender", "性别", "choice", rule="选填：男或女", choices=GENDERS),
+        Field(
+            "birth_year",
+            "出生年份",
+            "number",
+            rule="选填，四位年份，如 1975",
+            minimum=FIRST_BIRTH_YEAR,
+            maximum=9999,
+            width="8em",
+        ),
+        Field("note", "备注", "textarea", rule="选填", width="30em"),
+    ),
+    excel=False,
+)
+
+
+def check_person(raw: Mapping[str, Any], *, this_year: int = 9999) -> dict[str, Any]:
+    """A person's fields read by their declaration; a birth year no later than `this_year`.
+
+    Raises:
+        InvalidInput: every field that breaks its rule, each with a Chinese message.
+    """
+    check = validate.Checker()
+    found = {"name": fields.parse(check, PERSON, "name", raw), "note": fields.parse(check, PERSON, "note", raw) or None}
+    found["gender"] = fields.parse(check, PERSON, "gender", raw) if raw.get("gender") is not None else None
+    found["birth_year"] = fields.parse(check, PERSON, "birth_year", raw)
+    if found["birth_year"] is not None and found["birth_year"] > this_year:
+        check.fail("birth_year", f"“出生年份”不能晚于 {this_year}")
+    check.done()
+    return found
 
 
 @door.public
@@ -47,22 +91,8 @@ def add_person(
         PermissionDenied: not an administrator.
     """
     access.require(con, access.ADMIN, what="登记人员")
-    check = validate.Checker()
-    name = check(validate.text, name, field="name", label="姓名", required=True, max_length=50)
-    note = check(validate.text, note, field="note", label="备注") or None
-    if gender is not None:
-        gender = check(validate.choice, gender, field="gender", label="性别", choices={"男": "男", "女": "女"})
-    birth_year = check(
-        validate.integer,
-        birth_year,
-        field="birth_year",
-        label="出生年份",
-        minimum=1900,
-        maximum=con.now.year,
-        required=False,
-    )
-    check.done()
-    row = {"name": name, "gender": gender, "birth_year": birth_year, "note": note}
+    raw = {"name": name, "gender": gender, "birth_year": birth_year, "note": note}
+    row = check_person(raw, this_year=con.now.year)
     person_id = int(
         con.scalar(
             "INSERT INTO people (name, gender, birth_year, note)"

@@ -2,18 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from kit import access, door, trace, validate
+from kit import access, door, fields, trace, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
+from kit.fields import Field, Record
 from kit.registry.people import _require_person
 from kit.registry.units import get_unit
 
 ROLE_LABELS = {"principal": "一把手", "co_principal": "行政主要负责人", "member": "班子成员"}
 PRINCIPAL_ROLES = ("principal", "co_principal")
+
+# A post held (`start_tenure`): who, where, which post and role, from when (to when, inclusive).
+TENURE = Record(
+    kind="tenures",
+    label="任职",
+    table="tenures",
+    fields=(
+        Field("person_id", "人员", "id", rule="必填：已登记的人员", required=True, width="20em"),
+        Field("unit_id", "单位", "id", rule="必填：已登记的单位", required=True, width="30em"),
+        Field("post", "职务", rule="必填，50 字以内，如“县委书记”", required=True, max_length=50, width="16em"),
+        Field("role", "班子角色", "choice", rule="从列表中选择", required=True, choices=ROLE_LABELS),
+        Field("start", "任职开始日期", "date", rule="必填，如 2024-03-01", required=True, width="10em"),
+        Field("end", "任职结束日期", "date", rule="选填：最后在任的一天，不早于开始日期；在任的不填", width="10em"),
+    ),
+    excel=False,
+)
+
+
+def check_tenure(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A tenure's fields read by its declaration, and its end not before its start.
+
+    Raises:
+        InvalidInput: every field that breaks its rule, each with a Chinese message.
+    """
+    check = validate.Checker()
+    found = {key: fields.parse(check, TENURE, key, raw) for key in TENURE.labels}
+    check.done()
+    if found["end"] is not None and found["end"] < found["start"]:
+        raise InvalidInput.one("end", "“任职结束日期”不能早于“任职开始日期”")
+    return found
 
 
 @dataclass(frozen=True)
@@ -54,19 +86,13 @@ def start_tenure(
         NotFound: the person or unit does not exist.
         PermissionDenied: not an administrator of the unit.
     """
-    check = validate.Checker()
-    person_id = check(validate.ident, person_id, field="person_id", label="人员编号")
-    unit_id = check(validate.ident, unit_id, field="unit_id", label="单位编号")
+    raw = {"person_id": person_id, "unit_id": unit_id, "post": post, "role": role, "start": start, "end": end}
+    check = validate.Checker()  # where first: that decides who may record it
+    unit_id = fields.parse(check, TENURE, "unit_id", raw)
     check.done()
     access.require(con, access.ADMIN, unit_id=unit_id, what="登记任职")
-    post = check(validate.text, post, field="post", label="职务", required=True, max_length=50)
-    role = check(validate.choice, role, field="role", label="班子角色", choices=ROLE_LABELS)
-    start_day = check(validate.day, start, field="start", label="任职开始日期")
-    end_day = check(validate.day, end, field="end", label="任职结束日期", required=False)
-    check.done()
-    assert start_day is not None
-    if end_day is not None and end_day < start_day:
-        raise InvalidInput.one("end", "“任职结束日期”不能早于“任职开始日期”")
+    clean = check_tenure(raw)
+    person_id, post, role, start_day, end_day = (clean[k] for k in ("person_id", "post", "role", "start", "end"))
     name = _require_person(con, person_id)
     unit = get_unit(con, unit_id)
     _check_no_overlap(con, unit, person_id, role, start_day, end_day)

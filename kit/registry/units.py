@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from kit import access, door, trace, validate
+from kit import access, door, fields, trace, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
+from kit.fields import Field, Record
 
 KIND_LABELS = {
     "prefecture": "州（市）委",
@@ -21,6 +23,48 @@ KIND_LABELS = {
 RESPONSIBILITY_LABELS = {"lead": "牵头部门", "responsible": "责任部门"}
 
 _MAX_SORT = 1_000_000
+
+# A unit as it is registered (`add_unit`): the office's own code and name, its kind, where it sits.
+UNIT = Record(
+    kind="units",
+    label="单位",
+    table="units",
+    fields=(
+        Field("code", "单位编码", rule="必填，32 字以内，不能与别的单位相同，如“L01”", required=True, max_length=32),
+        Field("name", "单位名称", rule="必填，100 字以内", required=True, max_length=100, width="30em"),
+        Field("kind", "单位类别", "choice", rule="从列表中选择", required=True, choices=KIND_LABELS),
+        Field("parent_id", "上级单位", "id", rule="选填：已登记的单位；不填为顶层单位", width="30em"),
+        Field("supervisor_id", "派驻监督单位", "id", rule="选填：监督该单位的派驻纪检监察组", width="30em"),
+        Field("responsibility", "责任分工", "choice", rule="选填：牵头部门或责任部门", choices=RESPONSIBILITY_LABELS),
+        Field(
+            "sort_order",
+            "排序号",
+            "number",
+            rule="选填，整数，小的在前",
+            minimum=-_MAX_SORT,
+            maximum=_MAX_SORT,
+            width="8em",
+        ),
+    ),
+    excel=False,
+)
+
+
+def check_unit(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A unit's fields read by its declaration (the office's own data is looked up by `add_unit`).
+
+    Raises:
+        InvalidInput: every field that breaks its rule, each with a Chinese message.
+    """
+    check = validate.Checker()
+    found: dict[str, Any] = {}
+    for key in ("code", "name", "kind"):
+        found[key] = fields.parse(check, UNIT, key, raw)
+    for key in ("parent_id", "supervisor_id", "responsibility"):  # optional: parsed when given
+        found[key] = fields.parse(check, UNIT, key, raw) if raw.get(key) is not None else None
+    found["sort_order"] = fields.parse(check, UNIT, "sort_order", raw) if raw.get("sort_order") is not None else 0
+    check.done()
+    return found
 
 
 @door.public
@@ -42,13 +86,10 @@ def add_unit(
         NotFound: the parent or supervising unit does not exist.
         PermissionDenied: not an administrator of the parent unit (of all units, for a top-level one).
     """
-    check = validate.Checker()
-    if parent_id is not None:
-        parent_id = check(validate.ident, parent_id, field="parent_id", label="上级单位编号")
-    if supervisor_id is not None:
-        supervisor_id = check(validate.ident, supervisor_id, field="supervisor_id", label="派驻监督单位编号")
-    sort_order = check(
-        validate.integer, sort_order, field="sort_order", label="排序号", minimum=-_MAX_SORT, maximum=_MAX_SORT
+    raw = {"parent_id": parent_id, "supervisor_id": supervisor_id, "sort_order": sort_order}
+    check = validate.Checker()  # where it goes first: that decides who may add it
+    parent_id, supervisor_id = (
+        None if raw[key] is None else fields.parse(check, UNIT, key, raw) for key in ("parent_id", "supervisor_id")
     )
     check.done()
     if parent_id is None:
@@ -57,19 +98,9 @@ def add_unit(
         access.require(con, access.ADMIN, unit_id=parent_id, what="新增下级单位")
     if supervisor_id is not None:
         access.require(con, access.READ, unit_id=supervisor_id)
-    check = validate.Checker()
-    code = check(validate.text, code, field="code", label="单位编码", required=True, max_length=32)
-    name = check(validate.text, name, field="name", label="单位名称", required=True, max_length=100)
-    kind = check(validate.choice, kind, field="kind", label="单位类别", choices=KIND_LABELS)
-    if responsibility is not None:
-        responsibility = check(
-            validate.choice,
-            responsibility,
-            field="responsibility",
-            label="责任分工",
-            choices=RESPONSIBILITY_LABELS,
-        )
-    check.done()
+    clean = check_unit({**raw, "code": code, "name": name, "kind": kind, "responsibility": responsibility})
+    code, name, kind = clean["code"], clean["name"], clean["kind"]
+    responsibility, sort_order = clean["responsibility"], clean["sort_order"]
     if con.scalar("SELECT count(*) FROM units WHERE code = ?", [code]):
         raise InvalidInput.one("code", f"单位编码“{code}”已被使用")
     for ref in (parent_id, supervisor_id):
