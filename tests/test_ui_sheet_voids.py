@@ -78,3 +78,30 @@ def test_in_a_closed_year_a_clerk_asks_to_void_and_another_reviewer_agrees(
     assert unit not in _ranked(demo_db, scheme, 2024)
     assert checker.model.history[-1]["action"] == "作废评分表（王丽申请，经审核）"
     assert "该单位本年度未评分，不能再补评" in checker.sheet_state.value
+    # The same review form decides the next request at once: nothing of the last one stays.
+    _pick(checker, 2024, asked)
+    assert "待审核的更正申请" in checker.request_info.value
+    assert checker.review_form.status.value == ""
+    assert checker.review_form.inputs["note"].value == ""
+    checker.review_form.inputs["note"].value = "核实无误"
+    checker.review_form.run_submit()
+    assert "已同意更正申请" in checker.outcome.value
+
+
+def test_a_saved_sheets_message_goes_when_another_unit_is_opened(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clerk = _open(demo_db, "luru01", monkeypatch)
+    scored = [v for label, v in clerk.model.unit_options if label.endswith("（已评分）")]
+    _pick(clerk, 2025, scored[0])
+    form = clerk._forms[clerk.model.scheme_id][1]
+    first = clerk.model.scheme.indicators[0]
+    form.inputs[f"score_{first.id}"].value = "1"
+    form.run_submit()
+    assert "已保存" in form.status.value
+    _pick(clerk, 2025, scored[1])
+    assert form.status.value == ""  # the message was about the other unit
+    form.inputs[f"score_{first.id}"].value = "2"
+    form.run_submit()  # and this unit's form saves at the first click
+    assert "已保存" in form.status.value
+    assert clerk.model.sheet.scores[first.id] == 2

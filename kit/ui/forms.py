@@ -208,8 +208,11 @@ class Form:
         self.submit = w.Button(description=self.submit_label, button_style="primary")
         self.status = Html("")
         self.on_submit = on_submit
-        # After a save the button waits for the user to change a field: a second click (a double
-        # click, or one queued while the first was saving) must not save the same thing again.
+        # After a save a click does nothing until the user changes a field: a second click (a double
+        # click, or one queued while the first was saving) must not save the same thing again. The
+        # button stays enabled: a text field sends its value when it loses focus, so a user who
+        # edits and clicks at once must find the click taken, after the edit, not lost on a
+        # disabled button.
         self.saved = False
         self._dirty = False  # the user changed a field since the form was filled or saved
         if submit_label:
@@ -256,7 +259,13 @@ class Form:
         return {key: widget.value for key, widget in self.inputs.items()}
 
     def set_values(self, values: dict[str, Any]) -> None:
-        """Show `values` (not a change by the user: observers are not told)."""
+        """Show `values` (not a change by the user: observers are not told).
+
+        The form starts afresh: the outcome of an earlier save goes, and a form that was
+        saved may be saved again (a form reused for another record waits for no edit).
+        """
+        self.saved = False
+        self.status.value = ""
         self._quiet = True
         try:
             for key, widget in self.inputs.items():
@@ -276,7 +285,6 @@ class Form:
         if not self.saved:
             return
         self.saved = False
-        self.submit.disabled = False
         self.status.value = ""
 
     def clear_errors(self) -> None:
@@ -329,7 +337,7 @@ class Form:
             self.saved = True
             self.dirty = False
         finally:
-            self.submit.disabled = self.saved
+            self.submit.disabled = False
             self.submit.description = self.submit_label
 
     def _live_check(self, spec: FieldSpec) -> Callable[[dict[str, Any]], None]:
