@@ -85,7 +85,8 @@ def test_feedback_evaluation_and_clue_outcome(view: RoundsView, office: dict[str
     )
     assert OK in status, status
     assert "一对一反馈 2024-06-12（周市长出席）" in view.targets.page_html()
-    assert OK in _submit(view.evaluation_form, unit_id=office["b"], score="55")
+    assert OK in _submit(view.evaluation_form, unit_id=office["b"], score="55", note="整改不力")
+    assert view.evaluation_form.values() == {"unit_id": None, "score": "", "note": ""}  # ready for the next unit
     assert "55（差）" in view.targets.page_html()
     assert ERROR in _submit(view.evaluation_form, unit_id=office["a"], score="120")
     assert view.evaluation_form.row_errors["score"].value
@@ -285,6 +286,9 @@ def test_a_group_is_opened_from_its_row_and_its_name_members_and_units_corrected
     assert "乙县委的巡察组：第一巡察组（财经） → 第二巡察组" in view.round_log.value
     # the empty group: voided, its outcome shown although its panel hides
     view.groups.lines[next(n for n, r in enumerate(view.groups.shown.rows) if r["name"] == "第二巡察组")][0].click()
+    assert "正在更正：第二巡察组" in panel.which.value
+    assert panel.units.values()["reason"] == ""  # nothing typed for the first group stays
+    assert panel.members.status.value == ""
     assert OK in _submit(panel.units, unit_id=office["b"], group_id=view.model.groups[0]["id"], reason="还是原组")
     panel.fix.form.inputs["reason"].value = "误建"
     panel.fix.void_button.click()
@@ -297,7 +301,8 @@ def test_an_evaluation_is_opened_from_the_overview_corrected_and_voided(
     view: RoundsView, office: dict[str, Any]
 ) -> None:
     assert view.evaluation_form is not None
-    assert OK in _submit(view.evaluation_form, unit_id=office["b"], score="55")
+    assert OK in _submit(view.evaluation_form, unit_id=office["b"], score="55", note="整改不力")
+    assert view.evaluation_form.values() == {"unit_id": None, "score": "", "note": ""}  # ready for the next unit
     row = next(n for n, r in enumerate(view.targets.shown.rows) if r["unit_name"] == "乙县委")
     opener = view.targets.lines[row][0]
     assert opener.description == "更正评估"

@@ -5,11 +5,13 @@ from __future__ import annotations
 import ipywidgets as w
 
 from kit import inspections
+from kit.markup import html
 from kit.ui.correction_panel import REASON, CorrectionPanel
 from kit.ui.forms import FieldSpec, Form
 from kit.ui.parts import keep, labelled, section, show_if
 from kit.ui.rounds.groups_model import REMOVE_MEMBER, REMOVE_TARGET
 from kit.ui.rounds.model import RoundsModel
+from kit.ui.widgets import Html
 
 GROUP_FIX_FIELDS = [FieldSpec("name", "巡察组名称", required=True, width="14em")]
 MEMBER_FIX_FIELDS = [
@@ -46,9 +48,11 @@ class GroupPanel:
         )
         self.members = Form(MEMBER_FIX_FIELDS, submit_label="保存组员更正", on_submit=model.fix_member)
         self.units = Form(TARGET_FIX_FIELDS, submit_label="保存巡察对象更正", on_submit=model.fix_target)
+        self.which = Html("")  # the group the forms below change, named
         self.box = w.VBox(
             [
                 section("更正或作废所选巡察组（名称；无组员、无巡察对象时可作废）"),
+                self.which,
                 self.fix.box,
                 section("更正组员（改任职务或移出本组）"),
                 self.members.box,
@@ -67,9 +71,18 @@ class GroupPanel:
         if group is None:
             self._filled = None
             return
+        if self._filled != group["id"]:  # another group: nothing typed for the last one stays
+            self.members.set_values({})
+            self.units.set_values({})
         if self._filled != group["id"] or not self.fix.form.dirty:
             self.fix.fill({"name": group["name"]}, reviewed=False)
             self._filled = group["id"]
+        self.which.value = html(
+            '<div class="kit-info">正在更正：{name}（组员 {members} 人，巡察对象 {units} 个）</div>',
+            name=group["name"],
+            members=len(group["members"]),
+            units=len(group["units"]),
+        )
         members = [(f"{p['name']}（{p['role_label']}）", p["person_id"]) for p in group["members"]]
         units = [(u["name"], u["id"]) for u in group["units"]]
         others = [(g["name"], g["id"]) for g in m.groups if g["id"] != group["id"]]

@@ -273,7 +273,10 @@ class RoundsView:
         self.evaluation_fix_box.children = self._section("更正或作废所选单位的整改评估", self.evaluation_fix.box)
         self.fix_done["evaluation"].children = [self.evaluation_fix.done]
         self.evaluation_form = Form(
-            EVALUATION_FIELDS, submit_label="保存评估", on_submit=_keyed(self.model.evaluate, unit_id="unit")
+            EVALUATION_FIELDS,
+            submit_label="保存评估",
+            on_submit=_keyed(self.model.evaluate, unit_id="unit"),
+            clear_after=("unit_id", "score", "note"),  # the next unit's score is never the last one's
         )
         self.evaluation_box.children = self._section("整改评估（审核员）", self.evaluation_form.box)
 
