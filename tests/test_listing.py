@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 import kit
 from kit import assessments, corrections, db, followups, inspections, listing, rankings, rectification
 from kit.listing import Column, Filter, Listing, View
+from kit.listing import page as listing_page
 
 PEOPLE = Listing(
     columns=(
@@ -163,3 +165,16 @@ def test_every_key_a_declaration_names_is_in_the_rows_it_lists(name: str, demo_d
     missing = named - set(rows[0])
     assert not missing, f"{name} names keys its rows do not have: {sorted(missing)}"
     assert all(listing.options(declared, rows).values()), "a filter with nothing to choose"
+
+
+def test_the_ledger_sorted_by_its_warning_puts_the_most_overdue_first_and_closed_items_last(demo_db: Path) -> None:
+    with db.read(demo_db) as con:
+        rows = rectification.list_items(con, include_voided=True)
+    listing = rectification.ITEM_LIST
+    shown = listing_page(replace(listing, page_size=len(rows)), rows, View(sort="urgency", descending=True)).rows
+    rank = {"overdue": 0, "due_today": 1, "due_soon": 2, "ok": 3, "closed": 4, "voided": 5}
+    order = [rank[r["flag"]] for r in shown]
+    assert order == sorted(order)
+    assert {"overdue", "closed", "ok"} <= {r["flag"] for r in shown}  # the demo holds each kind
+    overdue = [r["days_over"] for r in shown if r["flag"] == "overdue"]
+    assert overdue == sorted(overdue, reverse=True)

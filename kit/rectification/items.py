@@ -24,7 +24,7 @@ ITEM_LIST = Listing(
         Column("leader_name", "责任领导", width=5.5),
         Column("responsible", "责任人", width=6),
         Column("deadline", "时限", "date", width=6.5),
-        Column("days_over", "预警", width=9, shown="flag_label", css="flag"),
+        Column("urgency", "预警", width=9, shown="flag_label", css="flag"),  # most overdue first, closed last
         Column("progress", "进度", "percent", width=4),
         Column("status", "状态", width=5.5, shown="status_label"),
         Column("extensions", "延期次数", "number", width=5),

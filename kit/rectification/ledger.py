@@ -30,6 +30,9 @@ PENDING_LIST = Listing(
     empty="没有待审核的销号申请。",
 )
 
+# The urgency of an item that presses no more (销号; one less: 作废), below any deadline's days.
+_SETTLED = -1_000_000
+
 _ITEMS_SQL = """
 SELECT i.id, i.finding_id, f.round_id, r.code AS round_code, f.unit_id, u.code AS unit_code, u.name AS unit_name,
        c.name AS category, f.description, f.involves_top, f.found_on, i.measure, i.leader_id,
@@ -80,9 +83,12 @@ def list_items(
         row["flag"], row["flag_label"], row["days_over"] = flag.key, flag.label, flag.days
         row["flag_name"] = FLAG_NAMES[flag.key]
         row["status_label"] = STATUS_LABELS[row["status"]]
+        # How pressing it is, for sorting by 预警: days past the deadline; a closed item presses no more.
+        row["urgency"] = flag.days if flag.key != "closed" else _SETTLED
         if row["voided_at"]:  # shown struck out, flagged nothing
             row["flag"], row["flag_label"], row["flag_name"] = "voided", "", "已作废"
             row["status"], row["status_label"] = "voided", "已作废"
+            row["urgency"] = _SETTLED - 1
     return rows
 
 
