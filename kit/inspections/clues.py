@@ -33,7 +33,7 @@ CLUE_LIST = Listing(
         Filter("involves_top", "涉及一把手", shown="involves_top_label"),
     ),
     search=("unit_name", "description", "steps"),
-    empty="本轮尚无移交的问题线索。",
+    empty="本轮在您可查看的单位中尚无移交的问题线索。",
 )
 
 

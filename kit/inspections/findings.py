@@ -40,7 +40,7 @@ FINDING_LIST = Listing(
         Filter("state", "状态", shown="state_label"),
     ),
     search=("unit_name", "category", "description", "top_leader"),
-    empty="本轮尚无发现问题。",
+    empty="本轮在您可查看的单位中尚无发现问题。",
     row_css="state",
 )
 

@@ -38,7 +38,7 @@ ITEM_LIST = Listing(
         Filter("category", "问题类别"),
     ),
     search=("unit_name", "description", "measure", "leader_name", "responsible", "category"),
-    empty="本轮尚无整改事项。",
+    empty="本轮在您可查看的单位中尚无整改事项。",
     row_css="flag",
 )
 
