@@ -19,6 +19,8 @@ from ipywidgets.widgets.widget import _instances
 
 from kit import access, db, validate
 from kit.errors import Busy, InvalidInput, PermissionDenied
+from kit.listing import Column, Listing
+from kit.markup import html
 from kit.ui import app, forms, results, rounds, score_entry, table
 from kit.ui.inspection import InspectionModel, InspectionView
 from tests import service_host
@@ -457,3 +459,24 @@ def test_the_bar_names_this_app_links_the_others_and_the_notebooks_only_for_an_a
     assert '<a href="../tree/analysis">分析笔记本</a>' in str(app.nav_html("考核结果", analyst=True))
     assert {title for _name, title in app.APPS} == {"年度考核评分", "考核结果", "巡察组织", "巡察整改"}
     assert all((Path(__file__).parents[1] / "notebooks" / f"{name}.ipynb").is_file() for name, _t in app.APPS)
+
+
+FILES = Listing(
+    columns=(Column("name", "名称"), Column("files", "附件", width=12)),
+    sort="name",
+    search=("name", "files"),
+)
+
+
+def test_a_column_the_app_draws_shows_its_markup_and_keeps_its_text_for_search_and_tooltip() -> None:
+    rows = [{"id": 1, "name": "甲", "files": "a.pdf"}, {"id": 2, "name": "乙", "files": "<b>.pdf"}]
+    view = table.TableView(
+        FILES, css="kit-files", drawn={"files": lambda r: html('<a href="#{}">{}</a>', r["id"], "↓")}
+    )
+    view.show(rows)
+    assert '<a href="#1">↓</a>' in view.page_html()
+    assert 'title="&lt;b&gt;.pdf"' in view.page_html()  # the cell's text, escaped, as its tooltip
+    view.search.value = "<b>"
+    assert [r["id"] for r in view.shown.rows] == [2]
+    with pytest.raises(ValueError, match="no column"):
+        table.TableView(FILES, css="kit-files", drawn={"size": lambda r: html("")})

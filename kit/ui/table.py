@@ -4,7 +4,8 @@ filters, searches and pages in the kernel, and sends the browser one page of row
 Each header is a button (click: sort by it; again: the other way round). Each row is a
 real table row beside one button: 查看 (open its record) or the list's own row action
 (抄告's 标记已阅). "导出Excel" writes exactly the rows the filters and search select, in
-their order.
+their order. A cell is the row's text, escaped; an app may draw one column's cells itself
+(an item's 佐证材料 as download links), with markup built by `kit.markup`.
 """
 
 from __future__ import annotations
@@ -50,7 +51,10 @@ def _px(column: Column) -> int:
     return round(column.width * EM_PX)
 
 
-def _cell(column: Column, row: dict[str, Any]) -> Markup:
+Drawn = Callable[[dict[str, Any]], Markup]  # an app's own cell for a row (links), built with kit.markup
+
+
+def _cell(column: Column, row: dict[str, Any], drawn: Drawn | None = None) -> Markup:
     value = row.get(column.shown or column.key)
     if value is None:
         shown = ""
@@ -67,7 +71,12 @@ def _cell(column: Column, row: dict[str, Any]) -> Markup:
     full = shown
     if column.limit is not None and len(shown) > column.limit:
         shown = shown[: column.limit - 1] + "…"
-    body = html('<span class="kit-flag-{}">{}</span>', row.get(column.css), shown) if column.css else html("{}", shown)
+    if drawn is not None:
+        body = drawn(row)
+    elif column.css:
+        body = html('<span class="kit-flag-{}">{}</span>', row.get(column.css), shown)
+    else:
+        body = html("{}", shown)
     return html(
         '<td style="width:{px}px;max-width:{px}px" class="{cls}" title="{full}">{body}</td>',
         px=_px(column),
@@ -77,9 +86,14 @@ def _cell(column: Column, row: dict[str, Any]) -> Markup:
     )
 
 
-def row_html(listing: Listing, row: dict[str, Any], css: str) -> Markup:
-    """One row as a table row of its own, its cells as wide as their headers."""
-    cells = join(_cell(c, row) for c in listing.columns)
+def row_html(listing: Listing, row: dict[str, Any], css: str, drawn: Mapping[str, Drawn] | None = None) -> Markup:
+    """One row as a table row of its own, its cells as wide as their headers.
+
+    A column named in `drawn` shows the markup its function builds for the row (an item's
+    evidence as download links); its text stays the row's value: the cell's tooltip, the
+    search and the Excel export read that.
+    """
+    cells = join(_cell(c, row, (drawn or {}).get(c.key)) for c in listing.columns)
     style = row.get(listing.row_css) if listing.row_css else None
     classes = html(' class="kit-row-{}"', style) if style else html("")
     width = sum(_px(c) for c in listing.columns)  # fixed: every row's columns line up with the headers
@@ -100,8 +114,13 @@ class TableView:
         export_name: Callable[[], str] | None = None,
         export_columns: Mapping[str, str] | None = None,
         sheet: str = "数据",
+        drawn: Mapping[str, Drawn] | None = None,
     ) -> None:
+        unknown = set(drawn or {}) - {c.key for c in listing.columns}
+        if unknown:
+            raise ValueError(f"drawn cells of no column: {sorted(unknown)}")
         self.listing = listing
+        self.drawn = dict(drawn or {})
         self.css = css
         self.on_open = on_open
         self.open_label = open_label
@@ -271,7 +290,7 @@ class TableView:
         for n, (opener, cells, box) in enumerate(self.lines):
             if n < len(shown.rows):
                 row = shown.rows[n]
-                cells.value = row_html(listing, row, self.css)
+                cells.value = row_html(listing, row, self.css, self.drawn)
                 opener.tooltip = f"{self.open_label}：第 {row.get(listing.key)} 号"
                 opener.disabled = self.can_open is not None and not self.can_open(row)
                 box.layout.display = "flex"
