@@ -319,7 +319,7 @@ def test_the_office_sets_up_a_round_and_recusal_stops_a_conflicted_group(page: P
     fix.get_by_label("更正或作废理由＊").fill("名称漏写“专项”")
     fix.get_by_role("button", name="保存更正").click()
     expect(page.get_by_label("巡察轮次")).to_contain_text("十一届州委第十轮巡察（专项）")
-    expect(page.locator("table.kit-corrections")).to_contain_text(
+    expect(page.locator(".kit-list-kit-round-corrections")).to_contain_text(
         "轮次名称：十一届州委第十轮巡察 → 十一届州委第十轮巡察（专项）"
     )
     with db.read(path) as con:
@@ -474,7 +474,7 @@ def test_a_feedback_is_corrected_and_voided_from_its_row_with_its_history(page: 
     panel.get_by_label("更正或作废理由＊").fill("反馈日期录错")
     panel.get_by_role("button", name="保存更正").click()
     expect(page.get_by_role("status").filter(has_text="已更正")).to_be_visible()
-    expect(page.locator("table.kit-corrections")).to_contain_text(
+    expect(page.locator(".kit-list-kit-feedback-corrections")).to_contain_text(
         f"反馈日期：{first['held_on'].isoformat()} → {later.isoformat()}"
     )
     panel.get_by_label("更正或作废理由＊").fill("登记错了单位")
@@ -606,9 +606,9 @@ def test_a_group_is_renamed_and_a_unit_handed_to_another_group_from_its_row(page
     units.get_by_label("更正或作废理由＊").fill("分组调整")
     page.get_by_role("button", name="保存巡察对象更正").click()
     expect(page.get_by_role("status").filter(has_text=f"已把{unit['name']}交给{other['name']}")).to_be_visible()
-    history = page.locator("table.kit-corrections", has_text="巡察组名称")
-    expect(history).to_contain_text(f"巡察组名称：{first['name']} → {renamed}")
-    expect(history).to_contain_text(f"{unit['name']}的巡察组：{renamed} → {other['name']}")
+    history = page.locator("table.kit-round-corrections tr")  # the round's history, latest first
+    expect(history.first).to_contain_text(f"{unit['name']}的巡察组：{renamed} → {other['name']}")
+    expect(history.nth(1)).to_contain_text(f"巡察组名称：{first['name']} → {renamed}")
     with db.read(path) as con:
         after = {g["name"]: g for g in inspections.round_groups(con, round_id=chosen["id"])}
     assert unit["id"] in {u["id"] for u in after[other["name"]]["units"]}
@@ -641,7 +641,7 @@ def test_an_evaluation_is_corrected_from_its_row_of_the_overview(page: Page, ser
     panel.get_by_role("button", name="保存更正").click()
     expect(page.get_by_role("status").filter(has_text=f"已更正{row['unit_name']}的整改评估")).to_be_visible()
     expect(line).to_contain_text(f"{new_score}（")
-    expect(page.locator("table.kit-corrections", has_text="评估得分")).to_contain_text(
+    expect(page.locator(".kit-list-kit-evaluation-corrections")).to_contain_text(
         f"评估得分：{row['score'].normalize():f} → {new_score}"
     )
     with db.read(path) as con:

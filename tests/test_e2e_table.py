@@ -174,7 +174,7 @@ def test_an_item_voided_with_a_reason_is_struck_out_kept_in_history_and_out_of_t
     panel.get_by_role("button", name="作废此事项").click()
     expect(page.get_by_role("status").filter(has_text=f"已作废整改事项 {ident}")).to_be_visible()
     expect(rows(page).filter(has_text=measure)).to_contain_text("已作废")
-    expect(page.locator("table.kit-corrections")).to_contain_text("作废。理由：与第 301 项重复录入")
+    expect(page.locator(".kit-list-kit-item-corrections")).to_contain_text("作废。理由：与第 301 项重复录入")
     expect(panel).to_be_hidden()  # nothing more is done on a voided item
     with db.read(served["db"]) as con:
         after = rectification.list_items(con, round_ids=[round_id])
@@ -203,7 +203,7 @@ def test_a_finding_corrected_in_its_detail_shows_before_after_and_reason(
     panel.get_by_label("更正或作废理由＊", exact=True).fill("问题描述不准确")
     panel.get_by_role("button", name="保存更正").click()
     expect(panel.get_by_role("status")).to_contain_text("已更正问题")
-    expect(page.locator("table.kit-corrections").first).to_contain_text(f"问题描述：{old} → {new}")
+    expect(page.locator("table.kit-finding-corrections tr").first).to_contain_text(f"问题描述：{old} → {new}")
     findings.get_by_label("搜索").fill("517 三重一大")  # the list shows the corrected text
     findings.get_by_label("搜索").press("Enter")
     expect(page.locator("table.kit-findings tr").filter(has_text=new)).to_have_count(1)

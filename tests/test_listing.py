@@ -137,6 +137,14 @@ DECLARED = {
         inspections.OUTCOME_LIST,
         lambda con: next(c["outcomes"] for c in inspections.list_clues(con) if c["outcomes"]),
     ),
+    # the demo's waiting request is a correction of a score sheet: that sheet's record
+    "corrections.CORRECTION_LIST": (
+        corrections.CORRECTION_LIST,
+        lambda con: next(
+            corrections.corrections_of(con, table=r["record_table"], record_id=r["record_id"])
+            for r in corrections.pending_requests(con)
+        ),
+    ),
 }
 
 

@@ -478,7 +478,7 @@ def test_a_closed_item_changes_only_when_another_reviewer_agrees_in_the_app(
     assert "已提交更正申请" in fix.form.status.value
     assert clerk.model.item is not None
     assert clerk.model.item["responsible"] == "办公室主任"
-    assert "待审核员同意" in clerk.ledger.history.value
+    assert "待审核员同意" in clerk.ledger.log.table.page_html()
 
     monkeypatch.setenv("KIT_OPERATOR", "shenhe")
     checker = InspectionView(InspectionModel(ward["db"]))

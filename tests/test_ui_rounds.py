@@ -179,7 +179,7 @@ def test_the_chosen_round_is_corrected_in_its_panel_and_an_empty_one_voided(view
     assert panel.form.values()["name"] == "第一轮巡察"  # filled with what is stored
     assert OK in _submit(panel.form, name="第一轮巡察（更正）", reason="名称录错")
     assert "第一轮巡察（更正）（2024-1，常规巡察）" in [label for label, _ in view.picker.options]
-    assert "轮次名称：第一轮巡察 → 第一轮巡察（更正）" in view.round_log.value
+    assert "轮次名称：第一轮巡察 → 第一轮巡察（更正）" in view.round_log.table.page_html()
     panel.form.inputs["reason"].value = "试"
     panel.void_button.click()
     assert "本轮已有巡察组、巡察对象、发现问题，不能作废" in panel.form.status.value
@@ -206,7 +206,7 @@ def test_a_feedback_is_opened_from_its_row_corrected_voided_and_recorded_again(v
     assert panel.form.values()["held_on"] == "2024-06-10"  # filled with what is stored
     assert OK in _submit(panel.form, held_on="2024-06-12", reason="日期录错")
     assert "2024-06-12" in view.feedbacks.page_html()
-    assert "反馈日期：2024-06-10 → 2024-06-12" in view.feedback_log.value
+    assert "反馈日期：2024-06-10 → 2024-06-12" in view.feedback_log.table.page_html()
     assert "集中反馈 2024-06-12（周市长出席）" in view.targets.page_html()
     unit_a, leader = view.model.feedback()["unit_id"], view.model.feedback()["leader_id"]  # type: ignore[index]
     panel.form.inputs["reason"].value = "登记错了"
@@ -247,7 +247,7 @@ def test_a_clue_step_is_opened_from_the_steps_table_corrected_and_voided(
     assert panel.form.values()["people"] == "2"
     assert OK in _submit(panel.form, people="3", reason="人次录错")
     assert "党纪政务处分（3人次） 2024-08-01" in view.clues.page_html()
-    assert "涉及人次：2 → 3" in view.outcome_log.value
+    assert "涉及人次：2 → 3" in view.outcome_log.table.page_html()
     panel.form.inputs["reason"].value = "处分决定撤销"
     panel.void_button.click()
     assert OK in panel.done.value
@@ -271,7 +271,7 @@ def test_a_group_is_opened_from_its_row_and_its_name_members_and_units_corrected
     assert panel.fix.form.values()["name"] == "第一巡察组"  # filled with what is stored
     assert OK in _submit(panel.fix.form, name="第一巡察组（财经）", reason="名称录错")
     assert "第一巡察组（财经）" in view.groups.page_html()
-    assert "巡察组名称：第一巡察组 → 第一巡察组（财经）" in view.round_log.value  # the round's history
+    assert "巡察组名称：第一巡察组 → 第一巡察组（财经）" in view.round_log.table.page_html()  # the round's history
     # a member: another post, then out of the group
     assert [label for label, _ in panel.members.inputs["person_id"].options] == ["孙组长（组长）", "钱副组长（副组长）"]
     assert ERROR in _submit(panel.members, person_id=office["deputy"], role="leader", reason="录错")
@@ -283,7 +283,9 @@ def test_a_group_is_opened_from_its_row_and_its_name_members_and_units_corrected
     assert ERROR in _submit(panel.units, unit_id=office["b"], group_id=0, reason="确定错了")
     assert "乙县委本轮已有发现问题、巡察反馈，不能撤销" in panel.units.row_errors["unit"].value
     assert OK in _submit(panel.units, unit_id=office["b"], group_id=second, reason="分组调整")
-    assert "乙县委的巡察组：第一巡察组（财经） → 第二巡察组" in view.round_log.value
+    assert "乙县委的巡察组：第一巡察组（财经） → 第二巡察组" in view.round_log.table.page_html()
+    shown = [r["summary"].split("：")[0] for r in view.round_log.table.shown.rows]  # the round's history
+    assert shown == ["更正 乙县委的巡察组", "更正 第一巡察组（财经）成员", "更正 巡察组名称"]  # latest first
     # the empty group: voided, its outcome shown although its panel hides
     view.groups.lines[next(n for n, r in enumerate(view.groups.shown.rows) if r["name"] == "第二巡察组")][0].click()
     assert "正在更正：第二巡察组" in panel.which.value
@@ -315,7 +317,7 @@ def test_an_evaluation_is_opened_from_the_overview_corrected_and_voided(
     assert panel.form.values()["score"] == "55"  # filled with what is stored
     assert OK in _submit(panel.form, score="65", reason="得分录错")
     assert "65（一般）" in view.targets.page_html()
-    assert "评估得分：55 → 65；等次：差 → 一般" in view.evaluation_log.value
+    assert "评估得分：55 → 65；等次：差 → 一般" in view.evaluation_log.table.page_html()
     panel.form.inputs["reason"].value = "评错了单位"
     panel.void_button.click()
     assert "已作废乙县委的整改评估" in panel.done.value  # shown although the panel hides

@@ -59,7 +59,7 @@ from kit.corrections.groups import (
     remove_target,
     void_group,
 )
-from kit.corrections.history import REQUEST_LIST, corrections_of, pending_requests
+from kit.corrections.history import CORRECTION_LIST, REQUEST_LIST, corrections_of, pending_requests
 from kit.corrections.items import correct_item, void_item
 from kit.corrections.outcomes import correct_outcome, void_outcome
 from kit.corrections.review import review
@@ -68,6 +68,7 @@ from kit.corrections.sheets import request_sheet_correction, void_sheet
 
 __all__ = [
     "CORRECTABLE",
+    "CORRECTION_LIST",
     "EVALUATION",
     "FEEDBACK",
     "FINDING",

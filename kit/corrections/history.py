@@ -29,6 +29,24 @@ REQUEST_LIST = Listing(
     empty="没有待审核的更正或作废申请。",
 )
 
+# A record's corrections and voids as every app lists them under it: the rows of `corrections_of`
+# (of one record, or of a round with its targets), latest first.
+CORRECTION_LIST = Listing(
+    columns=(
+        Column("requested_at", "时间", "moment", width=9),
+        Column("kind_label", "操作", width=4),
+        Column("requested_by_name", "经办人", width=6),
+        Column("summary", "内容", width=50),
+        Column("status_label", "状态", width=5),
+    ),
+    sort="requested_at",
+    descending=True,
+    filters=(Filter("kind_label", "操作"), Filter("status_label", "状态")),
+    search=("summary", "requested_by_name"),
+    page_size=10,
+    empty="没有更正或作废记录。",
+)
+
 _SQL = """
 SELECT c.id, c.record_table, c.record_id, c.unit_id, un.name AS unit_name, c.kind, c.reason, c.changes_json,
        c.status, c.requested_at, c.requested_by, coalesce(a.display_name, c.requested_by) AS requested_by_name,

@@ -1,21 +1,26 @@
 """The 更正 / 作废 part of a record's detail: its fields filled with what is stored, a reason, two buttons.
 
-Shared by the 发现问题 and 整改台账 tabs. The record's own checks run in kit
+Shared by the 发现问题 and 整改台账 tabs and the rounds app. The record's own checks run in kit
 (`kit.corrections`); here only the widgets: 保存更正 sends the fields with the reason,
 作废 sends the reason alone, each through the same form, so errors show beside the
-field they name and a second click while saving does nothing.
+field they name and a second click while saving does nothing. Beside it, the record's
+更正与作废记录 (`CorrectionLog`) in the shared table view.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import ipywidgets as w
 
-from kit.markup import Markup, html, join, text
+from kit import corrections
+from kit.markup import html
 from kit.ui.forms import OK, FieldSpec, Form, outcome_line, status_html
-from kit.ui.widgets import table
+from kit.ui.parts import show_if
+from kit.ui.table import TableView
+from kit.ui.widgets import Html
 
 REASON = FieldSpec(
     "reason", "更正或作废理由", "textarea", required=True, width="40em", placeholder="必填，如：问题描述录错"
@@ -70,22 +75,25 @@ class CorrectionPanel:
         return message
 
 
-def corrections_html(rows: Sequence[dict[str, Any]], empty: str) -> Markup:
-    """A record's corrections and voids (kit.corrections.corrections_of), oldest first."""
-    headers = ["时间", "操作", "经办人", "内容", "状态"]
-    cells = [
-        (
-            f"kit-correction-{r['status']}",
-            [
-                text(f"{r['requested_at']:%Y-%m-%d %H:%M}"),
-                text(r["kind_label"]),
-                text(r["requested_by_name"]),
-                text(r["summary"]),
-                text(r["status_label"]),
-            ],
-        )
-        for r in rows
-    ]
-    return join(
-        [html('<div class="kit-section-note">更正与作废记录</div>'), table("kit-corrections", headers, cells, empty)]
-    )
+class CorrectionLog:
+    """A record's 更正与作废记录 (`corrections.CORRECTION_LIST`), latest first, under its title.
+
+    `css` names the list on its page (an app may show several); `empty` says whose records are missing.
+    """
+
+    def __init__(self, css: str, empty: str) -> None:
+        self.table = TableView(replace(corrections.CORRECTION_LIST, empty=empty), css=css)
+        self.box = w.VBox([Html(html('<div class="kit-section-note">更正与作废记录</div>')), self.table.box])
+        self._of: Any = None
+        show_if(self.box, False)
+
+    def show(self, rows: Sequence[dict[str, Any]], *, of: Any) -> None:
+        """List the records of the record `of`; None: no record is open, and the list hides.
+
+        Another record's list starts unfiltered, on its first page; the same record's keeps the user's choices.
+        """
+        if of != self._of:
+            self._of = of
+            self.table.reset()
+        self.table.show(rows if of is not None else [])
+        show_if(self.box, of is not None)

@@ -7,9 +7,9 @@ from typing import Any
 import ipywidgets as w
 
 from kit import excel, inspections
-from kit.markup import Markup, html, join
+from kit.markup import Markup, html
 from kit.ui import app
-from kit.ui.correction_panel import CorrectionPanel, corrections_html
+from kit.ui.correction_panel import CorrectionLog, CorrectionPanel
 from kit.ui.forms import Form, declared
 from kit.ui.inspection.model import InspectionModel, finding_values
 from kit.ui.inspection.parts import ImportArea
@@ -64,6 +64,7 @@ class FindingsTab:
         self.clue_entry = w.VBox([])
         self.detail_status = Html("")
         self.detail = Html("")
+        self.log = CorrectionLog("kit-finding-corrections", "该问题没有更正或作废记录。")
         self.fix_box = w.VBox([])
         self.fix_done = w.VBox([])  # a 作废's outcome, which outlives the panel it was made in
         self.box = w.VBox(
@@ -74,6 +75,7 @@ class FindingsTab:
                 section("问题详情"),
                 self.detail_status,
                 self.detail,
+                self.log.box,
                 self.fix_box,
                 self.fix_done,
                 self.imports,
@@ -96,9 +98,8 @@ class FindingsTab:
         if found is None:
             self.detail.value = html('<div class="kit-info">点击表中某一行的“查看”，查看该问题及其更正记录。</div>')
         else:
-            self.detail.value = join(
-                [finding_html(found), corrections_html(m.finding_log, "该问题没有更正或作废记录。")]
-            )
+            self.detail.value = finding_html(found)
+        self.log.show(m.finding_log, of=m.finding_id if found is not None else None)
         live = found is not None and found["state"] == "live"
         show_if(self.fix_box, m.can_enter and live)
         if self.fix is not None and live and found is not None:

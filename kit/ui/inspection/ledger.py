@@ -11,7 +11,7 @@ from kit import corrections, rectification
 from kit.formats import moment
 from kit.markup import Markup, html, join, text
 from kit.ui import app
-from kit.ui.correction_panel import CorrectionPanel, corrections_html
+from kit.ui.correction_panel import CorrectionLog, CorrectionPanel
 from kit.ui.forms import OK, FieldSpec, Form, declared, status_html
 from kit.ui.inspection.model import InspectionModel, item_values
 from kit.ui.inspection.parts import ImportArea, with_files
@@ -85,6 +85,7 @@ class LedgerTab:
         self.refuse: w.Button | None = None
         self.item_info = Html("")
         self.history = Html("")
+        self.log = CorrectionLog("kit-item-corrections", "该事项没有更正或作废记录。")
         self.big_file = w.Dropdown(description="较大的佐证材料", style={"description_width": "8em"})
         self.big_button = w.Button(description="准备下载")
         self.big_link = Html("")
@@ -125,6 +126,7 @@ class LedgerTab:
                 self.status,
                 self.item_info,
                 self.history,
+                self.log.box,
                 self.big_files,
                 self.progress_box,
                 self.extend_box,
@@ -231,11 +233,8 @@ class LedgerTab:
             if item
             else html('<div class="kit-info">点击台账中某一行的“查看”，查看该事项的进展和佐证材料。</div>')
         )
-        self.history.value = (
-            join([history_html(m.history, m.files), corrections_html(m.item_log, "该事项没有更正或作废记录。")])
-            if item
-            else ""
-        )
+        self.history.value = history_html(m.history, m.files) if item else ""
+        self.log.show(m.item_log, of=m.item_id if item else None)
         big = [
             (f"{f['filename']}（{_size(f['size'])}）", f["id"])
             for s in m.history

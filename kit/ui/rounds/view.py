@@ -12,7 +12,7 @@ import ipywidgets as w
 from kit import excel, inspections, rectification
 from kit.markup import html
 from kit.ui import app
-from kit.ui.correction_panel import CorrectionPanel, corrections_html
+from kit.ui.correction_panel import CorrectionLog, CorrectionPanel
 from kit.ui.forms import FieldSpec, Form, declared
 from kit.ui.parts import show_if, when_allowed
 from kit.ui.rounds.groups import GroupPanel
@@ -91,11 +91,11 @@ class RoundsView:
         self._fixing: int | None = None  # the round the correction form was filled with
         self.round_fix_box = w.VBox([])
         self.fix_done = {name: w.VBox([]) for name in ("round", "feedback", "outcome")}  # 作废's outcomes
-        self.round_log = Html("")
+        self.round_log = CorrectionLog("kit-round-corrections", "本轮没有更正或作废记录。")
         self.outcome_fix: CorrectionPanel | None = None
         self._fixing_outcome: int | None = None  # the step the correction form was filled with
         self.outcome_fix_box = w.VBox([])
-        self.outcome_log = Html("")
+        self.outcome_log = CorrectionLog("kit-outcome-corrections", "该处置没有更正或作废记录。")
         self.steps = TableView(
             inspections.OUTCOME_LIST,
             css="kit-steps",
@@ -108,7 +108,7 @@ class RoundsView:
         self.feedback_fix: CorrectionPanel | None = None
         self._fixing_feedback: int | None = None  # the feedback the correction form was filled with
         self.feedback_fix_box = w.VBox([])
-        self.feedback_log = Html("")
+        self.feedback_log = CorrectionLog("kit-feedback-corrections", "该反馈没有更正或作废记录。")
         self.feedbacks = TableView(
             inspections.FEEDBACK_LIST,
             css="kit-feedbacks",
@@ -142,7 +142,7 @@ class RoundsView:
         self.evaluation_fix: CorrectionPanel | None = None
         self._fixing_evaluation: int | None = None  # the unit whose evaluation the form was filled with
         self.evaluation_fix_box = w.VBox([])
-        self.evaluation_log = Html("")
+        self.evaluation_log = CorrectionLog("kit-evaluation-corrections", "该评估没有更正或作废记录。")
         self.fix_done["evaluation"] = w.VBox([])
         self.targets = TableView(
             rectification.OVERVIEW_LIST,
@@ -179,7 +179,7 @@ class RoundsView:
                         *self.entry_boxes,
                         self.round_fix_box,
                         self.fix_done["round"],
-                        self.round_log,
+                        self.round_log.box,
                     ]
                 ),
                 w.VBox(
@@ -188,12 +188,12 @@ class RoundsView:
                         *self._section("巡察反馈", self.feedbacks.box),
                         self.feedback_fix_box,
                         self.fix_done["feedback"],
-                        self.feedback_log,
+                        self.feedback_log.box,
                         self.feedback_box,
                         self.evaluation_box,
                         self.evaluation_fix_box,
                         self.fix_done["evaluation"],
-                        self.evaluation_log,
+                        self.evaluation_log.box,
                     ]
                 ),
                 w.VBox(
@@ -203,7 +203,7 @@ class RoundsView:
                         *self._section("处置记录", self.steps.box),
                         self.outcome_fix_box,
                         self.fix_done["outcome"],
-                        self.outcome_log,
+                        self.outcome_log.box,
                     ]
                 ),
                 w.VBox([self.pool.box, self.pool_box]),
@@ -334,7 +334,7 @@ class RoundsView:
         if self.round_fix is not None and (self._fixing != m.round_id or not self.round_fix.form.dirty):
             self.round_fix.fill(m.round_values(), reviewed=False)  # what the user is typing stays
             self._fixing = m.round_id
-        self.round_log.value = corrections_html(m.round_corrections, "本轮没有更正或作废记录。") if m.rounds else ""
+        self.round_log.show(m.round_corrections, of=m.round_id if m.rounds else None)
         self._draw_feedback()
         self._draw_outcome()
         self._draw_evaluation()
@@ -353,8 +353,7 @@ class RoundsView:
         elif opened is None:
             self._fixing_evaluation = None
         show_if(self.evaluation_fix_box, self.evaluation_fix is not None and opened is not None)
-        history = corrections_html(m.evaluation_corrections, "该评估没有更正或作废记录。")
-        self.evaluation_log.value = history if opened is not None else ""
+        self.evaluation_log.show(m.evaluation_corrections, of=opened["unit_id"] if opened is not None else None)
 
     def _draw_outcome(self) -> None:
         """The steps taken on the round's clues; the one opened, in the correction form, with its history."""
@@ -368,8 +367,7 @@ class RoundsView:
         elif opened is None:
             self._fixing_outcome = None
         show_if(self.outcome_fix_box, self.outcome_fix is not None and opened is not None)
-        history = corrections_html(m.outcome_corrections, "该处置没有更正或作废记录。")
-        self.outcome_log.value = history if opened is not None else ""
+        self.outcome_log.show(m.outcome_corrections, of=opened["id"] if opened is not None else None)
 
     def _draw_feedback(self) -> None:
         """The round's feedback list; the one opened, in the correction form, with its history."""
@@ -387,8 +385,7 @@ class RoundsView:
         elif opened is None:
             self._fixing_feedback = None
         show_if(self.feedback_fix_box, self.feedback_fix is not None and opened is not None)
-        history = corrections_html(m.feedback_corrections, "该反馈没有更正或作废记录。")
-        self.feedback_log.value = history if opened is not None else ""
+        self.feedback_log.show(m.feedback_corrections, of=opened["id"] if opened is not None else None)
 
 
 def _unique(options: list[tuple[str, int]]) -> list[tuple[str, int]]:
