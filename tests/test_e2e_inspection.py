@@ -181,7 +181,9 @@ def test_a_progress_update_with_evidence_is_in_the_history_and_the_database(
     choose_files(page, "kit-upload-progress", evidence)
     page.get_by_role("button", name="报送进展").click()
     expect(page.get_by_role("status").filter(has_text="已报送进展，上传佐证材料 1 份")).to_be_visible()
-    link = page.locator("table.kit-history a", has_text="专题会议纪要.pdf")
+    history = page.locator(".kit-list-kit-item-history")
+    expect(history.locator("table.kit-item-history tr").first).to_contain_text("召开党委会专题研究党风廉政建设")
+    link = history.locator("a", has_text="专题会议纪要.pdf")  # the latest step's evidence, in its row
     with page.expect_download() as download:
         link.click()
     assert Path(download.value.path()).read_bytes() == PDF

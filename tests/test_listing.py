@@ -137,6 +137,14 @@ DECLARED = {
         inspections.OUTCOME_LIST,
         lambda con: next(c["outcomes"] for c in inspections.list_clues(con) if c["outcomes"]),
     ),
+    "rectification.HISTORY_LIST": (
+        rectification.HISTORY_LIST,
+        lambda con: next(
+            steps
+            for steps in (rectification.item_history(con, item_id=i["id"]) for i in rectification.list_items(con))
+            if any(s["files"] for s in steps)
+        ),
+    ),
     # the demo's waiting request is a correction of a score sheet: that sheet's record
     "corrections.CORRECTION_LIST": (
         corrections.CORRECTION_LIST,

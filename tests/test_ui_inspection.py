@@ -400,8 +400,11 @@ def test_the_history_links_each_evidence_file_from_the_page(
     assert "已报送进展" in ledger.progress_form.status.value
     assert ledger.progress_upload.value == ()
     encoded = base64.b64encode(PDF).decode("ascii")
-    assert 'download="制度.pdf"' in ledger.history.value
-    assert encoded in ledger.history.value
+    first = str(ledger.history.lines[0][1].value)  # the latest step comes first
+    assert "制度已印发" in first
+    assert 'download="制度.pdf"' in first
+    assert encoded in first
+    assert ledger.history.shown.rows[0]["evidence_names"] == "制度.pdf"  # searched and exported as text
 
 
 def test_an_extension_moves_the_deadline_and_counts(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -539,8 +542,8 @@ def test_people_are_shown_by_their_names_not_their_accounts(
     view.ledger.open(ward["item"])
     view.model.report_progress({"body": "按期推进"})
     assert view.model.history[-1]["created_by"] == "luru"
-    assert "王录入" in view.ledger.history.value
-    assert ">luru<" not in view.ledger.history.value
+    assert "王录入" in view.ledger.history.page_html()
+    assert ">luru<" not in view.ledger.history.page_html()
     assert "王录入" in view.copies.table.page_html()  # 报送人 of the copies
 
 
@@ -687,8 +690,9 @@ def test_large_evidence_is_offered_one_file_at_a_time(ward: dict[str, Any], monk
     ledger = view.ledger
     ledger.open(ward["item"])
     view.model.report_progress({"body": "两份材料"}, [("小.pdf", PDF), ("大.pdf", PDF * 2)])
-    assert 'download="小.pdf"' in ledger.history.value
-    assert 'download="大.pdf"' not in ledger.history.value
+    assert 'download="小.pdf"' in ledger.history.page_html()
+    assert 'download="大.pdf"' not in ledger.history.page_html()
+    assert "大.pdf（" in ledger.history.page_html()  # named, with its size, beside the link
     assert ledger.big_files.layout.display is None
     ledger.big_button.click()
     assert 'download="大.pdf"' in ledger.big_link.value

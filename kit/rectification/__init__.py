@@ -58,7 +58,7 @@ from kit.rectification.items import (
     refuse_voided,
     store_items,
 )
-from kit.rectification.ledger import PENDING_LIST, evidence, item_history, list_items
+from kit.rectification.ledger import HISTORY_LIST, PENDING_LIST, evidence, item_history, list_items
 from kit.rectification.paper import PAPER_REASONS, paper_flags
 from kit.rectification.progress import (
     add_update,
@@ -76,6 +76,7 @@ __all__ = [
     "EVALUATION_BANDS",
     "FLAG_NAMES",
     "HANDOVER_LIST",
+    "HISTORY_LIST",
     "ITEM",
     "ITEMS_SEQUENCE",
     "ITEM_LIST",

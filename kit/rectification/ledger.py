@@ -30,6 +30,25 @@ PENDING_LIST = Listing(
     empty="没有待审核的销号申请。",
 )
 
+# An item's history as the ledger tab lists it: the steps of `item_history`, latest first.
+HISTORY_LIST = Listing(
+    columns=(
+        Column("created_at", "时间", "moment", width=9),
+        Column("created_by_name", "操作人", width=6),
+        Column("kind_label", "类型", width=5),
+        Column("body", "内容", width=30),
+        Column("progress", "进度", "percent", width=4),
+        Column("deadline", "新时限", "date", width=7),
+        Column("evidence_names", "佐证材料", width=14),  # the ledger tab draws them as download links
+    ),
+    sort="created_at",
+    descending=True,
+    filters=(Filter("kind_label", "类型"),),
+    search=("body", "created_by_name", "evidence_names"),
+    page_size=10,
+    empty="该事项尚无进展记录。",
+)
+
 # The urgency of an item that presses no more (销号; one less: 作废), below any deadline's days.
 _SETTLED = -1_000_000
 
@@ -94,7 +113,7 @@ def list_items(
 
 @door.public
 def item_history(con: Connection, *, item_id: Any) -> list[dict[str, Any]]:
-    """Every step of an item, oldest first, each with its evidence files (names and sizes)."""
+    """Every step of an item, oldest first, with its evidence files (names, sizes; `evidence_names` in one text)."""
     item = live_item(con, item_id)
     access.require(con, access.READ, unit_id=item["unit_id"])
     steps = con.records(
@@ -112,6 +131,7 @@ def item_history(con: Connection, *, item_id: Any) -> list[dict[str, Any]]:
     for step in steps:
         step["kind_label"] = UPDATE_LABELS[step["kind"]]
         step["files"] = files.get(step["id"], [])
+        step["evidence_names"] = "、".join(f["filename"] for f in step["files"])
     return steps
 
 

@@ -8,16 +8,15 @@ from typing import Any
 import ipywidgets as w
 
 from kit import corrections, rectification
-from kit.formats import moment
-from kit.markup import Markup, html, join, text
+from kit.markup import Markup, html, join
 from kit.ui import app
 from kit.ui.correction_panel import CorrectionLog, CorrectionPanel
 from kit.ui.forms import OK, FieldSpec, Form, declared, status_html
 from kit.ui.inspection.model import InspectionModel, item_values
 from kit.ui.inspection.parts import ImportArea, with_files
-from kit.ui.parts import chosen_files_html, day, keep, nowrap, section, short, show_if, upload_widget, when_allowed
+from kit.ui.parts import chosen_files_html, day, keep, section, short, show_if, upload_widget, when_allowed
 from kit.ui.table import TableView
-from kit.ui.widgets import Html, file_link, table
+from kit.ui.widgets import Html, file_link
 
 ITEM_FIELDS = declared(
     rectification.ITEM,
@@ -84,7 +83,15 @@ class LedgerTab:
         self.request_form: Form | None = None
         self.refuse: w.Button | None = None
         self.item_info = Html("")
-        self.history = Html("")
+        self.history = TableView(
+            rectification.HISTORY_LIST,
+            css="kit-item-history",
+            export_name=lambda: f"整改进展记录（事项 {model.item_id}）.xlsx",
+            sheet="进展记录",
+            drawn={"evidence_names": lambda step: evidence_links(step, model.files)},
+        )
+        self.history_box = w.VBox([Html(html('<div class="kit-section-note">进展记录</div>')), self.history.box])
+        self._history_of: int | None = None  # the item whose history is listed: another one starts unfiltered
         self.log = CorrectionLog("kit-item-corrections", "该事项没有更正或作废记录。")
         self.big_file = w.Dropdown(description="较大的佐证材料", style={"description_width": "8em"})
         self.big_button = w.Button(description="准备下载")
@@ -125,7 +132,7 @@ class LedgerTab:
                 section("整改事项详情"),
                 self.status,
                 self.item_info,
-                self.history,
+                self.history_box,
                 self.log.box,
                 self.big_files,
                 self.progress_box,
@@ -233,7 +240,11 @@ class LedgerTab:
             if item
             else html('<div class="kit-info">点击台账中某一行的“查看”，查看该事项的进展和佐证材料。</div>')
         )
-        self.history.value = history_html(m.history, m.files) if item else ""
+        if m.item_id != self._history_of:
+            self._history_of = m.item_id
+            self.history.reset()
+        self.history.show(m.history if item else [])
+        show_if(self.history_box, item is not None)
         self.log.show(m.item_log, of=m.item_id if item else None)
         big = [
             (f"{f['filename']}（{_size(f['size'])}）", f["id"])
@@ -365,33 +376,13 @@ def item_html(i: dict[str, Any]) -> Markup:
     )
 
 
-def history_html(steps: list[dict[str, Any]], files: dict[int, tuple[str, bytes]]) -> Markup:
-    def links(step: dict[str, Any]) -> Markup:
-        out: list[Markup] = []
-        for f in step["files"]:
-            if f["id"] in files:
-                name, data = files[f["id"]]
-                out.append(
-                    file_link(data, name, name, mime="application/octet-stream").replace("kit-download", "kit-file")
-                )
-            else:
-                out.append(html('<span class="kit-file">{}（{}）</span>', f["filename"], _size(f["size"])))
-        return join(out)
-
-    cells = [
-        (
-            "",
-            [
-                nowrap(moment(s["created_at"])),
-                nowrap(s["created_by_name"]),
-                nowrap(s["kind_label"]),
-                text(s["body"]),
-                html("") if s["progress"] is None else html("{}%", s["progress"]),
-                nowrap(day(s["deadline"])),
-                links(s),
-            ],
-        )
-        for s in steps
-    ]
-    headers = ["时间", "操作人", "类型", "内容", "进度", "新时限", "佐证材料"]
-    return table("kit-history", headers, cells, "该事项尚无进展记录。")
+def evidence_links(step: dict[str, Any], files: dict[int, tuple[str, bytes]]) -> Markup:
+    """A step's 佐证材料: those sent with the page as download links, the others by name and size."""
+    out: list[Markup] = []
+    for f in step["files"]:
+        if f["id"] in files:
+            name, data = files[f["id"]]
+            out.append(file_link(data, name, name, mime="application/octet-stream").replace("kit-download", "kit-file"))
+        else:
+            out.append(html('<span class="kit-file">{}（{}）</span>', f["filename"], _size(f["size"])))
+    return join(out)
