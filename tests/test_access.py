@@ -160,6 +160,7 @@ EXEMPT = {
     "excel.common.reference_labels": "a declaration's labels",
     "excel.common.required_keys": "a declaration's required keys",
     "excel.common.fields_of": "a declaration's labels (refuses an unknown kind)",
+    "excel.common.error_rows": "an import's row errors given to it, as the rows of their list",
     "excel.exporting.formula_like": "a test on a value given to it",
     "excel.templates.template_columns": "a declaration's column headers",
     "excel.templates.column_label": "a declaration's column header",

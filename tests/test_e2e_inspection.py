@@ -20,7 +20,7 @@ from kit import config, db, rectification
 from kit.service import tokens
 
 from . import browser as b
-from .test_ui_inspection import CATEGORY, build_round
+from .test_ui_inspection import CATEGORY, GOOD_ROW, build_round, findings_file
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -155,6 +155,26 @@ def test_a_finding_entered_in_the_form_is_in_the_table_and_the_database(clerk: P
             [description],
         )
     assert row == ("乙县委", "grave", True, "2025-05-08", "luru")
+
+
+def test_an_import_with_a_broken_row_lists_its_errors_and_imports_nothing(clerk: Page, served: dict[str, Any]) -> None:
+    page = clerk
+    page.get_by_role("tab", name="发现问题").click()
+    broken = {**GOOD_ROW, "description": "三重一大事项未经集体研究", "category": "无此类别"}
+    workbook = {
+        "name": "发现问题.xlsx",
+        "mimeType": "application/octet-stream",
+        "buffer": findings_file([GOOD_ROW, broken]),
+    }
+    choose_files(page, "kit-upload-findings", workbook)
+    page.get_by_role("button", name="导入", exact=True).click()
+    expect(page.get_by_role("status").filter(has_text="1 行有误，未导入任何数据")).to_be_visible(timeout=60_000)
+    errors = page.locator(".kit-import-findings .kit-list-kit-import-errors")
+    expect(errors.locator("table.kit-import-errors tr")).to_have_count(1)
+    expect(errors.locator("table.kit-import-errors tr")).to_contain_text("第 3 行")
+    expect(errors.locator("table.kit-import-errors tr")).to_contain_text("“问题类别”中的类别“无此类别”不存在")
+    with db.read(served["db"]) as con:
+        assert con.scalar("SELECT count(*) FROM findings WHERE description = ?", [broken["description"]]) == 0
 
 
 def pick_item(page: Page, measure: str) -> None:

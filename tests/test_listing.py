@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import kit
-from kit import assessments, corrections, db, followups, inspections, listing, rankings, rectification
+from kit import assessments, corrections, db, excel, followups, inspections, listing, rankings, rectification
 from kit.listing import Column, Filter, Listing, View
 from kit.listing import page as listing_page
 
@@ -151,6 +151,13 @@ DECLARED = {
         lambda con: next(
             corrections.corrections_of(con, table=r["record_table"], record_id=r["record_id"])
             for r in corrections.pending_requests(con)
+        ),
+    ),
+    # an import of two broken rows into the demo office (all or nothing: nothing is written)
+    "excel.ERROR_LIST": (
+        excel.ERROR_LIST,
+        lambda con: excel.error_rows(
+            excel.import_rows(con, "findings", [{"unit": "没有这个单位", "category": "没有这个类别"}, {}]).errors
         ),
     ),
 }

@@ -347,10 +347,36 @@ def test_the_import_area_shows_the_row_errors_and_the_rejects_link(
     area.good_only.value = True
     area.run()
     assert "已导入 1 行" in area.status.value
-    assert "第 3 行" in area.errors.value
-    assert "问题类别" in area.errors.value
+    assert area.errors.box.layout.display is None
+    assert "第 3 行" in area.errors.page_html()
+    assert "问题类别" in area.errors.page_html()
     assert "下载有误的行（含错误原因）" in area.rejects.value
     assert area.progress.value == area.progress.max
+
+
+def test_every_row_error_is_listed_a_page_at_a_time_and_a_good_import_hides_them(
+    ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIT_OPERATOR", "luru")
+    view = InspectionView(InspectionModel(ward["db"]))
+    view.load()
+    area = view.findings.importer
+    bad = [{**GOOD_ROW, "description": f"问题{n}", "category": "无此类别"} for n in range(25)]
+    area.upload.value = (upload("问题.xlsx", findings_file(bad)),)
+    area.run()
+    assert "25 行有误" in area.status.value
+    errors = area.errors
+    assert (errors.shown.total, errors.shown.pages) == (25, 2)
+    assert "第 2 行" in str(errors.lines[0][1].value)  # in the workbook's order (row 1 is the header)
+    errors.next.click()
+    assert "第 26 行" in errors.page_html()
+    errors.filters["label"].value = "问题类别"  # each column's errors on their own
+    assert errors.shown.matching == 25
+    area.upload.value = (upload("问题.xlsx", findings_file([GOOD_ROW])),)
+    area.run()
+    assert "已导入 1 行" in area.status.value
+    assert errors.box.layout.display == "none"
+    assert errors.rows == []
 
 
 # --- 整改台账 -----------------------------------------------------------------------------------

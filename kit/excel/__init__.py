@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from kit.excel.common import (
     CHOICES_SHEET,
+    ERROR_LIST,
     EXPORTS,
     GUIDE_SHEET,
     HEADER_SCAN_ROWS,
@@ -34,6 +35,7 @@ from kit.excel.common import (
     ImportResult,
     Progress,
     RowError,
+    error_rows,
     fields_of,
     read_labels,
     reference_labels,
@@ -47,6 +49,7 @@ from kit.excel.templates import column_label, template, template_columns
 __all__ = [
     "CHOICES_SHEET",
     "CLUE_COLUMNS",
+    "ERROR_LIST",
     "EXPORTS",
     "GUIDE_SHEET",
     "HEADER_SCAN_ROWS",
@@ -65,6 +68,7 @@ __all__ = [
     "Progress",
     "RowError",
     "column_label",
+    "error_rows",
     "export",
     "export_rows",
     "fields_of",

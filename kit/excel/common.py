@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from kit import inspections, rectification, xlsx_guard
 from kit.errors import InvalidInput
 from kit.fields import Record
+from kit.listing import Column, Filter, Listing
 
 MAX_BYTES = xlsx_guard.MAX_BYTES
 EXPORTS = {"findings": "发现问题", "rectification": "整改台账", "clues": "问题线索", "overview": "整改情况总览"}
@@ -63,6 +65,28 @@ class RowError:
 
     def __str__(self) -> str:
         return f"第 {self.row} 行 〔{self.label}〕：{self.message}"
+
+
+# An import's row errors as the apps list them: the rows of `error_rows`, in the workbook's order.
+ERROR_LIST = Listing(
+    columns=(
+        Column("row", "行", width=6, shown="row_label"),
+        Column("label", "列", width=9),
+        Column("message", "原因", width=36),
+    ),
+    sort="row",
+    filters=(Filter("label", "列"),),
+    search=("label", "message"),
+    empty="没有错误。",
+)
+
+
+def error_rows(errors: Sequence[RowError]) -> list[dict[str, Any]]:
+    """Row errors as the rows of `ERROR_LIST` (numbered in their order: one row's errors stay in order)."""
+    return [
+        {"id": n, "row": e.row, "row_label": f"第 {e.row} 行", "label": e.label, "message": e.message}
+        for n, e in enumerate(errors, 1)
+    ]
 
 
 @dataclass

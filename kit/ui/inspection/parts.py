@@ -7,14 +7,15 @@ from typing import Any
 
 import ipywidgets as w
 
+from kit import excel
 from kit.errors import describe
-from kit.markup import Markup, html
+from kit.markup import html
 from kit.ui.forms import ERROR, OK, WORKING, status_html
 from kit.ui.inspection.model import InspectionModel, uploaded
 from kit.ui.parts import chosen_files_html, show_if, upload_widget
-from kit.ui.widgets import Html, file_link, table
+from kit.ui.table import TableView
+from kit.ui.widgets import Html, file_link
 
-MAX_ERRORS_SHOWN = 200
 CSS = html("""
 <style>
 .kit-table tr.kit-overdue td { background:#ffebee; }
@@ -58,19 +59,21 @@ class ImportArea:
         self.button = w.Button(description="导入", button_style="primary")
         self.progress = w.IntProgress(value=0, min=0, max=1, description="导入进度", style={"description_width": "5em"})
         self.status = Html("")
-        self.errors = Html("")
+        # every row error, a page at a time (a large workbook may break thousands of rules)
+        self.errors = TableView(excel.ERROR_LIST, css="kit-import-errors")
         self.rejects = Html("")
         self.upload.observe(lambda c: setattr(self.chosen, "value", chosen_files_html(c["new"])), names="value")
         self.button.on_click(lambda _b: self.run())
         model.observe(self._progress, names=["import_done", "import_total"])
         show_if(self.progress, False)
+        show_if(self.errors.box, False)
         self.box = w.VBox(
             [
                 w.HBox([self.template], layout=w.Layout(margin="0 0 6px 0")),
                 w.HBox([self.upload, self.chosen], layout=w.Layout(align_items="center")),
                 self.good_only,
                 w.HBox([self.button, self.progress, self.status], layout=w.Layout(align_items="center")),
-                self.errors,
+                self.errors.box,
                 self.rejects,
             ]
         ).add_class(f"kit-import-{kind}")
@@ -87,7 +90,8 @@ class ImportArea:
             return
         data = bytes(self.upload.value[0]["content"]) if self.upload.value else None
         self.button.disabled = True
-        self.errors.value = self.rejects.value = ""
+        self._show_errors([])
+        self.rejects.value = ""
         show_if(self.progress, True)
         self.progress.value, self.progress.max = 0, 1
         self.status.value = status_html(WORKING, "正在导入，请稍候…")
@@ -101,8 +105,7 @@ class ImportArea:
             result = self.model.import_result
             ok = result is not None and result.ok
             self.status.value = status_html(OK if ok else ERROR, message)
-            if result is not None and result.errors:
-                self.errors.value = import_errors_html(result.errors)
+            self._show_errors(result.errors if result is not None else [])
             if result is not None and result.rejects:
                 name = f"有误的行-{inspections_kind_label(self.kind)}.xlsx"
                 self.rejects.value = file_link(result.rejects, name, "下载有误的行（含错误原因）")
@@ -111,6 +114,12 @@ class ImportArea:
         finally:
             self.button.disabled = False
 
+    def _show_errors(self, errors: Sequence[excel.RowError]) -> None:
+        """The import's row errors in their list, from its first page; none: the list hides."""
+        self.errors.reset()
+        self.errors.show(excel.error_rows(errors))
+        show_if(self.errors.box, bool(errors))
+
     def draw(self, template: bytes | None) -> None:
         label = f"导入模板-{inspections_kind_label(self.kind)}.xlsx"
         self.template.value = file_link(template, label, "下载模板") if template else ""
@@ -118,14 +127,3 @@ class ImportArea:
 
 def inspections_kind_label(kind: str) -> str:
     return "发现问题" if kind == "findings" else "整改台账"
-
-
-def import_errors_html(errors: Sequence[Any]) -> Markup:
-    rows = [("", [f"第 {e.row} 行", e.label, e.message]) for e in errors[:MAX_ERRORS_SHOWN]]
-    more = len(errors) - MAX_ERRORS_SHOWN
-    note = (
-        html('<div class="kit-info">共 {} 处错误，仅列出前 {} 处。</div>', len(errors), MAX_ERRORS_SHOWN)
-        if more > 0
-        else html("")
-    )
-    return table("kit-import-errors", ["行", "列", "原因"], rows, "") + note
