@@ -39,10 +39,6 @@ APP_CSS = html(
 .kit-hint { color:#777; font-size:12px; margin:0 8px; white-space:nowrap; }
 .kit-section-title { font-weight:bold; font-size:15px; margin:14px 0 6px;
                      border-left:4px solid #b71c1c; padding-left:6px; }
-.kit-table { border-collapse:collapse; font-size:13px; margin:4px 0 10px; }
-.kit-table th, .kit-table td { border:1px solid #ccc; padding:3px 8px; text-align:left; vertical-align:top; }
-.kit-table th { background:#f5f5f5; }
-.kit-table td.num { text-align:right; font-variant-numeric:tabular-nums; }
 .kit-low { color:#b71c1c; font-weight:bold; }
 .kit-total { font-size:16px; margin:8px 0; }
 .kit-info { background:#fafafa; border:1px solid #eee; padding:6px 10px; border-radius:4px; font-size:13px; }

@@ -21,11 +21,6 @@ def day(value: Any) -> str:
     return "" if value is None else f"{value:%Y-%m-%d}"
 
 
-def nowrap(text: str) -> Markup:
-    """Short labels (names, states) kept on one line; `text` is escaped here."""
-    return html('<span class="kit-nowrap">{}</span>', text)
-
-
 def section(title: str) -> Html:
     return Html(html('<div class="kit-section-title">{}</div>', title))
 

@@ -4,14 +4,13 @@ and a dropdown that a search box narrows (`SearchPicker`)."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
 
 import ipywidgets as w
 import traitlets as t
 
-from kit.markup import Markup, html, join, text
+from kit.markup import Markup, html, text
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -43,25 +42,6 @@ def file_link(data: bytes, filename: str, label: str, mime: str = XLSX) -> Marku
         encoded=encoded,
         quoted=quote(filename),
         label=label,
-    )
-
-
-def _row(cls: str, cells: Sequence[Any]) -> Markup:
-    tds = join(html("<td>{}</td>", cell) for cell in cells)
-    return html('<tr class="{}">{}</tr>', cls, tds) if cls else html("<tr>{}</tr>", tds)
-
-
-def table(css: str, headers: Sequence[str], rows: Iterable[tuple[str, Sequence[Any]]], empty: str) -> Markup:
-    """An HTML table: each row is (its CSS class, its cells); a cell is `Markup` or text (escaped here)."""
-    body = join(_row(cls, cells) for cls, cells in rows)
-    if not body:
-        return html('<div class="kit-info">{}</div>', empty)
-    head = join(html("<th>{}</th>", h) for h in headers)
-    return html(
-        '<div class="kit-scroll"><table class="kit-table {}"><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>',
-        css,
-        head,
-        body,
     )
 
 

@@ -18,15 +18,10 @@ from kit.ui.widgets import Html, file_link
 
 CSS = html("""
 <style>
-.kit-table tr.kit-overdue td { background:#ffebee; }
-.kit-table tr.kit-due-soon td { background:#fff8e1; }
-.kit-table tr.kit-unread td { font-weight:bold; }
 .kit-flag-overdue { color:#b71c1c; font-weight:bold; }
 .kit-flag-due_soon, .kit-flag-due_today { color:#e65100; font-weight:bold; }
 .kit-links a { margin-right:8px; }
 .kit-file { margin-right:8px; }
-.kit-scroll { overflow-x:auto; max-width:100%; }
-.kit-scroll th, .kit-nowrap { white-space:nowrap; }
 </style>
 """)
 
