@@ -91,6 +91,7 @@ class LedgerTab:
             drawn={"evidence_names": lambda step: evidence_links(step, model.files)},
         )
         self.history_box = w.VBox([Html(html('<div class="kit-section-note">进展记录</div>')), self.history.box])
+        show_if(self.history_box, False)  # until an item is opened
         self._history_of: int | None = None  # the item whose history is listed: another one starts unfiltered
         self.log = CorrectionLog("kit-item-corrections", "该事项没有更正或作废记录。")
         self.big_file = w.Dropdown(description="较大的佐证材料", style={"description_width": "8em"})
@@ -133,8 +134,8 @@ class LedgerTab:
                 self.status,
                 self.item_info,
                 self.history_box,
-                self.log.box,
                 self.big_files,
+                self.log.box,
                 self.progress_box,
                 self.extend_box,
                 self.close_box,
