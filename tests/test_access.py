@@ -737,6 +737,11 @@ CASES: dict[str, Case] = {
         lambda con, w: corrections.corrections_of(con, table="rectification_items", record_id=w.insp["item_b2"]),
         filtered=_no_b,
     ),
+    "corrections.history.sheet_corrections": Case(
+        lambda con, w: corrections.sheet_corrections(
+            con, scheme_id=w.office["scheme"], unit_id=w.office["b"], year=2024
+        )
+    ),
     "corrections.history.pending_requests": Case(lambda con, w: corrections.pending_requests(con), filtered=_no_b),
     "rectification.ledger.list_items": Case(lambda con, w: rectification.list_items(con), filtered=_no_b),
     "rectification.ledger.item_history": Case(

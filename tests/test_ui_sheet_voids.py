@@ -40,7 +40,11 @@ def test_a_clerk_voids_an_open_years_sheet_and_may_score_the_unit_again(
     assert unit not in _ranked(demo_db, scheme, 2025)
     label = next(label for label, v in clerk.model.unit_options if v == unit)
     assert not label.endswith("（已评分）")
-    assert "该单位本年度尚未评分" in clerk.sheet_state.value
+    assert "该单位本年度的评分表已于" in clerk.sheet_state.value  # why it has none now, and what may follow
+    assert "由王丽作废（理由：误录：该单位本年度不参加此方案考核）" in clerk.sheet_state.value
+    assert "请逐项填写后重新评分" in clerk.sheet_state.value
+    assert clerk.model.log[-1]["kind"] == "void"
+    assert "误录：该单位本年度不参加此方案考核" in clerk.log.table.page_html()  # its 更正与作废记录
     assert "作废此评分表" not in _buttons(clerk.box)
     assert "保存评分表" in _buttons(clerk.box)
     assert clerk.model.history[-1]["action"] == "作废评分表"
@@ -64,6 +68,7 @@ def test_in_a_closed_year_a_clerk_asks_to_void_and_another_reviewer_agrees(
     form.run_submit()
     assert "已提交作废申请" in clerk.outcome.value
     assert "待审核的作废申请" in clerk.request_info.value
+    assert "2024年度“" in clerk.model.request["summary"]  # which of the unit's sheets, in the ledger's list too
     assert unit in _ranked(demo_db, scheme, 2024)  # nothing changes before a 审核员 agrees
     assert _buttons(clerk.box) & {"提交作废申请", "提交更正申请", "同意作废"} == set()
 
@@ -77,7 +82,9 @@ def test_in_a_closed_year_a_clerk_asks_to_void_and_another_reviewer_agrees(
     assert checker.model.sheet is None
     assert unit not in _ranked(demo_db, scheme, 2024)
     assert checker.model.history[-1]["action"] == "作废评分表（王丽申请，经审核）"
-    assert "该单位本年度未评分，不能再补评" in checker.sheet_state.value
+    assert "经审核员孙敏同意（理由：误录：该单位2024年度不参加此方案考核）" in checker.sheet_state.value
+    assert "不能再补评" in checker.sheet_state.value
+    assert "同意：核实确属误录" in checker.log.table.page_html()
     # The same review form decides the next request at once: nothing of the last one stays.
     _pick(checker, 2024, asked)
     assert "待审核的更正申请" in checker.request_info.value

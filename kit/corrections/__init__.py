@@ -59,7 +59,7 @@ from kit.corrections.groups import (
     remove_target,
     void_group,
 )
-from kit.corrections.history import CORRECTION_LIST, REQUEST_LIST, corrections_of, pending_requests
+from kit.corrections.history import CORRECTION_LIST, REQUEST_LIST, corrections_of, pending_requests, sheet_corrections
 from kit.corrections.items import correct_item, void_item
 from kit.corrections.outcomes import correct_outcome, void_outcome
 from kit.corrections.review import review
@@ -106,6 +106,7 @@ __all__ = [
     "remove_target",
     "request_sheet_correction",
     "review",
+    "sheet_corrections",
     "shown_changes",
     "shown_value",
     "update_record",

@@ -50,9 +50,12 @@ CORRECTION_LIST = Listing(
 _SQL = """
 SELECT c.id, c.record_table, c.record_id, c.unit_id, un.name AS unit_name, c.kind, c.reason, c.changes_json,
        c.status, c.requested_at, c.requested_by, coalesce(a.display_name, c.requested_by) AS requested_by_name,
-       c.decided_at, c.decided_by, coalesce(d.display_name, c.decided_by) AS decided_by_name, c.note
+       c.decided_at, c.decided_by, coalesce(d.display_name, c.decided_by) AS decided_by_name, c.note,
+       ss.year AS sheet_year, sc.name AS scheme_name
 FROM record_corrections c
 LEFT JOIN units un ON un.id = c.unit_id
+LEFT JOIN score_sheets ss ON c.record_table = 'score_sheets' AND ss.id = c.record_id
+LEFT JOIN assessment_schemes sc ON sc.id = ss.scheme_id
 LEFT JOIN users a ON a.name = c.requested_by
 LEFT JOIN users d ON d.name = c.decided_by
 WHERE (? IS NULL OR c.record_table = ?) AND (? IS NULL OR c.record_id = ?) AND (? IS NULL OR c.status = ?)
@@ -72,6 +75,8 @@ def _rows(con: Connection, table: str | None, record_id: int | None, status: str
         row["status_label"] = STATUS_LABELS[row["status"]]
         row["record_label"] = RECORD_LABELS[row["record_table"]]
         row["summary"] = _summary(row)
+        if row["sheet_year"] is not None:  # which of the unit's sheets: its year and scheme
+            row["summary"] = f"{row['sheet_year']}年度“{row['scheme_name']}”评分表：{row['summary']}"
     return rows
 
 
@@ -97,6 +102,26 @@ def corrections_of(con: Connection, *, table: Any, record_id: Any) -> list[dict[
     name = validate.choice(table, field="table", label="记录类型", choices=RECORD_LABELS)
     ident = validate.ident(record_id, field="record_id", label="记录编号")
     return _rows(con, name, ident, None)
+
+
+@door.public
+def sheet_corrections(con: Connection, *, scheme_id: Any, unit_id: Any, year: Any) -> list[dict[str, Any]]:
+    """Every correction and void of a unit's score sheet of a year, a voided sheet's too (the app lists them).
+
+    Raises:
+        InvalidInput: an id or the year is not valid.
+        PermissionDenied: the unit is outside the user's scope.
+    """
+    check = validate.Checker()
+    scheme = check(validate.ident, scheme_id, field="scheme_id", label="考核方案编号")
+    unit = check(validate.ident, unit_id, field="unit", label="单位编号")
+    the_year = check(validate.year, year)
+    check.done()
+    access.require(con, access.READ, unit_id=unit)
+    ident = con.scalar(
+        "SELECT id FROM score_sheets WHERE scheme_id = ? AND unit_id = ? AND year = ?", [scheme, unit, the_year]
+    )
+    return [] if ident is None else _rows(con, "score_sheets", int(ident), None)
 
 
 @door.public

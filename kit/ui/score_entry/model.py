@@ -36,6 +36,7 @@ class ScoreEntryModel(app.AppModel):
     me = t.Unicode("")
     closed = t.Unicode("")  # how the chosen year was closed, empty while it is open
     request = t.Any(None)  # the correction waiting on the sheet on screen (a row of pending_requests)
+    log: t.List[Any] = t.List()  # the sheet's corrections and voids, a voided sheet's too (`sheet_corrections`)
     counts = t.Any((0, 0))  # units of the scheme scored and not yet scored in the chosen year
 
     # -- reading -----------------------------------------------------------------
@@ -79,8 +80,12 @@ class ScoreEntryModel(app.AppModel):
         )
         closing = assessments.closing(con, scheme_id=scheme.id, year=year) if scheme else None
         self.closed = closing.text() if closing else ""
-        waiting = corrections.corrections_of(con, table="score_sheets", record_id=sheet.id) if sheet else []
-        self.request = next((r for r in waiting if r["status"] == "pending"), None)
+        self.log = (
+            corrections.sheet_corrections(con, scheme_id=scheme.id, unit_id=unit_id, year=year)
+            if scheme and unit_id is not None
+            else []
+        )
+        self.request = next((r for r in self.log if r["status"] == "pending"), None) if sheet else None
         self.counts = (len(scored), len(units) - len(scored))
         self.revision += 1  # the view redraws once per change, not once per trait
 
@@ -107,6 +112,14 @@ class ScoreEntryModel(app.AppModel):
         if not self.closed:
             return "save"
         return "read" if self.request is not None or self.sheet is None else "ask"
+
+    @property
+    def voided(self) -> dict[str, Any] | None:
+        """The void that left the unit unscored, while it is (the latest applied void of its sheet)."""
+        if self.sheet is not None:
+            return None
+        done = [r for r in self.log if r["kind"] == "void" and r["status"] == "applied"]
+        return max(done, key=lambda r: r["id"]) if done else None
 
     @property
     def may_void(self) -> bool:

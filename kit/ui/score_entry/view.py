@@ -13,6 +13,7 @@ from kit.fields import parser
 from kit.formats import number
 from kit.markup import Markup, html
 from kit.ui import app
+from kit.ui.correction_panel import CorrectionLog
 from kit.ui.forms import OK, WARNING, FieldSpec, Form, declared, outcome_line, status_html
 from kit.ui.parts import section, show_if
 from kit.ui.score_entry.model import TITLE, ScoreEntryModel
@@ -47,6 +48,7 @@ class ScoreEntryView:
             sheet="修改记录",
         )
         self._history_of: tuple[Any, ...] = ()  # the sheet whose history is listed: another one starts unfiltered
+        self.log = CorrectionLog("kit-sheet-corrections", "该评分表没有更正或作废记录。")
         self.status = Html("")
         # A request, a decision or a closing makes its own form go away: its outcome is shown here.
         self.outcome = outcome_line()
@@ -83,6 +85,7 @@ class ScoreEntryView:
             self.status,
             Html(html('<div class="kit-section-title">修改记录</div>')),
             self.history.box,
+            self.log.box,
             self.close_box,
         )
 
@@ -101,12 +104,16 @@ class ScoreEntryView:
                 self._filling = False
             form.box.layout.display = None if m.unit_id is not None else "none"
             self._update_total()
-        if m.closed and m.unit_id is not None and m.sheet is None:
-            state = html('<div class="kit-info kit-closed">{}：该单位本年度未评分，不能再补评。</div>', m.closed)
+        unscored = m.closed and m.unit_id is not None and m.sheet is None
+        if m.voided is not None:  # why the unit has no sheet now
+            state = _voided_html(m.voided, may_score=not m.closed and m.can_enter)
         else:
-            state = _sheet_state_html(m.sheet, m.unit_id)
-            if m.closed and m.unit_id is not None:
-                state += _closed_html(m.closed, m.mode)
+            state = Markup() if unscored else _sheet_state_html(m.sheet, m.unit_id)
+        if unscored:
+            never = "" if m.voided else "该单位本年度未评分，"
+            state += html('<div class="kit-info kit-closed">{}：{}不能再补评。</div>', m.closed, never)
+        elif m.closed and m.unit_id is not None:
+            state += _closed_html(m.closed, m.mode)
         if m.unit_id is not None and not m.can_enter:
             state += html('<div class="kit-info">您没有录入员角色，只能查看评分表，不能保存。</div>')
         self.sheet_state.value = state
@@ -115,6 +122,7 @@ class ScoreEntryView:
             self._history_of = sheet
             self.history.reset()
         self.history.show(m.history)
+        self.log.show(m.log, of=sheet if m.unit_id is not None else None)
         self._draw_request()
         self._draw_void()
         self._draw_closing()
@@ -362,6 +370,19 @@ def _sheet_state_html(sheet: assessments.Sheet | None, unit_id: int | None) -> M
         version=sheet.version,
         by=sheet.updated_by_name or sheet.updated_by,
         at=sheet.updated_at,
+    )
+
+
+def _voided_html(void: dict[str, Any], *, may_score: bool) -> Markup:
+    decided = f"，经审核员{void['decided_by_name']}同意" if void["decided_by"] else ""
+    return html(
+        '<div class="kit-info kit-voided">该单位本年度的评分表已于{at:%Y-%m-%d %H:%M}由{by}作废{decided}'
+        "（理由：{reason}），不计入排名和统计。{then}</div>",
+        at=void["decided_at"] or void["requested_at"],
+        by=void["requested_by_name"],
+        decided=decided,
+        reason=void["reason"],
+        then="如需要，请逐项填写后重新评分。" if may_score else "",
     )
 
 
