@@ -316,7 +316,7 @@ def test_the_office_sets_up_a_round_and_recusal_stops_a_conflicted_group(page: P
     # The round's name was entered short: corrected in its panel, with the reason, and shown in its history.
     fix = page.locator(".kit-correction").filter(has=page.get_by_role("button", name="作废本轮"))
     fix.get_by_label("轮次名称＊").fill("十一届州委第十轮巡察（专项）")
-    fix.get_by_label("更正或作废理由＊").fill("名称漏写“专项”")
+    fix.get_by_label("理由＊", exact=True).fill("名称漏写“专项”")
     fix.get_by_role("button", name="保存更正").click()
     expect(page.get_by_label("巡察轮次")).to_contain_text("十一届州委第十轮巡察（专项）")
     expect(page.locator(".kit-list-kit-round-corrections")).to_contain_text(
@@ -471,13 +471,13 @@ def test_a_feedback_is_corrected_and_voided_from_its_row_with_its_history(page: 
     expect(panel.get_by_label("反馈日期＊")).to_have_value(first["held_on"].isoformat())
     later = first["held_on"].replace(day=min(first["held_on"].day + 1, 28))
     panel.get_by_label("反馈日期＊").fill(later.isoformat())
-    panel.get_by_label("更正或作废理由＊").fill("反馈日期录错")
+    panel.get_by_label("理由＊", exact=True).fill("反馈日期录错")
     panel.get_by_role("button", name="保存更正").click()
     expect(page.get_by_role("status").filter(has_text="已更正")).to_be_visible()
     expect(page.locator(".kit-list-kit-feedback-corrections")).to_contain_text(
         f"反馈日期：{first['held_on'].isoformat()} → {later.isoformat()}"
     )
-    panel.get_by_label("更正或作废理由＊").fill("登记错了单位")
+    panel.get_by_label("理由＊", exact=True).fill("登记错了单位")
     panel.get_by_role("button", name="作废此反馈").click()
     expect(page.get_by_role("status").filter(has_text="已作废")).to_be_visible()
     expect(table.get_by_text(f"共 {len(feedbacks) - 1} 条")).to_be_visible()
@@ -595,7 +595,7 @@ def test_a_group_is_renamed_and_a_unit_handed_to_another_group_from_its_row(page
     expect(panel.get_by_label("巡察组名称＊")).to_have_value(first["name"])
     renamed = f"{first['name']}（更正）"
     panel.get_by_label("巡察组名称＊").fill(renamed)
-    panel.get_by_label("更正或作废理由＊").fill("名称录错")
+    panel.get_by_label("理由＊", exact=True).fill("名称录错")
     panel.get_by_role("button", name="保存更正").click()
     expect(page.get_by_role("status").filter(has_text=f"已把“{first['name']}”更正为“{renamed}”")).to_be_visible()
     expect(table).to_contain_text(renamed)
@@ -603,7 +603,7 @@ def test_a_group_is_renamed_and_a_unit_handed_to_another_group_from_its_row(page
     units = page.locator(".widget-vbox", has=page.get_by_role("button", name="保存巡察对象更正")).last
     units.get_by_label("巡察对象＊").select_option(label=unit["name"])
     units.get_by_label("改由＊").select_option(label=other["name"])
-    units.get_by_label("更正或作废理由＊").fill("分组调整")
+    units.get_by_label("理由＊", exact=True).fill("分组调整")
     page.get_by_role("button", name="保存巡察对象更正").click()
     expect(page.get_by_role("status").filter(has_text=f"已把{unit['name']}交给{other['name']}")).to_be_visible()
     history = page.locator("table.kit-round-corrections tr")  # the round's history, latest first
@@ -637,7 +637,7 @@ def test_an_evaluation_is_corrected_from_its_row_of_the_overview(page: Page, ser
     panel = page.locator(".kit-correction").filter(has=page.get_by_role("button", name="作废此评估"))
     expect(panel.get_by_label("评估得分＊")).to_have_value(f"{row['score'].normalize():f}")
     panel.get_by_label("评估得分＊").fill(str(new_score))
-    panel.get_by_label("更正或作废理由＊").fill("得分录错")
+    panel.get_by_label("理由＊", exact=True).fill("得分录错")
     panel.get_by_role("button", name="保存更正").click()
     expect(page.get_by_role("status").filter(has_text=f"已更正{row['unit_name']}的整改评估")).to_be_visible()
     expect(line).to_contain_text(f"{new_score}（")

@@ -170,7 +170,7 @@ def test_an_item_voided_with_a_reason_is_struck_out_kept_in_history_and_out_of_t
     expect(panel.get_by_label("整改措施＊", exact=True)).to_have_value(measure)  # the stored values, to correct
     panel.get_by_role("button", name="作废此事项").click()
     expect(panel.get_by_role("status")).to_contain_text("作废理由")  # no reason, nothing written
-    panel.get_by_label("更正或作废理由＊", exact=True).fill("与第 301 项重复录入")
+    panel.get_by_label("理由＊", exact=True).fill("与第 301 项重复录入")
     panel.get_by_role("button", name="作废此事项").click()
     expect(page.get_by_role("status").filter(has_text=f"已作废整改事项 {ident}")).to_be_visible()
     expect(rows(page).filter(has_text=measure)).to_contain_text("已作废")
@@ -200,7 +200,7 @@ def test_a_finding_corrected_in_its_detail_shows_before_after_and_reason(
     panel = page.locator(".kit-correction").filter(has=page.get_by_role("button", name="作废此问题"))
     expect(panel.get_by_label("问题描述＊", exact=True)).to_have_value(old)
     panel.get_by_label("问题描述＊", exact=True).fill(new)
-    panel.get_by_label("更正或作废理由＊", exact=True).fill("问题描述不准确")
+    panel.get_by_label("理由＊", exact=True).fill("问题描述不准确")
     panel.get_by_role("button", name="保存更正").click()
     expect(panel.get_by_role("status")).to_contain_text("已更正问题")
     expect(page.locator("table.kit-finding-corrections tr").first).to_contain_text(f"问题描述：{old} → {new}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import pytest
 from kit import access, appointments, db, excel, inspections, rectification, registry
 from kit.errors import InvalidInput
 from kit.ui.inspection import InspectionModel, InspectionView, uploaded
+from kit.ui.inspection.ledger import item_html
 from tests.conftest import copy_database
 
 from .conftest import build_office
@@ -732,3 +733,20 @@ def test_the_rounds_reports_are_offered_as_files(ward: dict[str, Any], monkeypat
     assert "下载巡察情况报告（HTML）" in view.reports.value
     assert "下载整改情况通报（HTML）" in view.reports.value
     assert view.status.value == ""
+
+
+def test_a_voided_items_summary_reads_without_an_empty_flag() -> None:
+    item = {
+        "unit_name": "乙县委",
+        "description": "问题",
+        "measure": "措施",
+        "leader_name": "王三",
+        "responsible": "李四",
+        "deadline": date(2026, 4, 20),
+        "first_deadline": date(2026, 4, 20),
+        "extensions": 0,
+        "progress": 0,
+        "status_label": "已作废",
+    }
+    assert "时限：2026-04-20，进度 0%" in item_html({**item, "flag_label": ""})
+    assert "时限：2026-04-20，逾期 3 天，进度 0%" in item_html({**item, "flag_label": "逾期 3 天"})

@@ -22,8 +22,9 @@ from kit.ui.parts import show_if
 from kit.ui.table import TableView
 from kit.ui.widgets import Html
 
+# One reason for either button: its message names the reason the button pressed asks for (“作废理由”).
 REASON = FieldSpec(
-    "reason", "更正或作废理由", "textarea", required=True, width="40em", placeholder="必填，如：问题描述录错"
+    "reason", "理由", "textarea", required=True, width="40em", placeholder="必填：为什么更正或作废，如“日期录错”"
 )
 
 

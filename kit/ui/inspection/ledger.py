@@ -363,7 +363,7 @@ def item_html(i: dict[str, Any]) -> Markup:
     return html(
         '<div class="kit-info kit-item">{unit}｜问题：{description}<br>'
         "措施：{measure}<br>责任领导：{leader}，"
-        "责任人：{responsible}，时限：{deadline}，{flag}，"
+        "责任人：{responsible}，时限：{deadline}，{flag}"
         "进度 {progress}%，状态：{status}</div>",
         unit=i["unit_name"],
         description=i["description"],
@@ -371,7 +371,7 @@ def item_html(i: dict[str, Any]) -> Markup:
         leader=i["leader_name"] or "",
         responsible=i["responsible"],
         deadline=deadline,
-        flag=i["flag_label"],
+        flag=f"{i['flag_label']}，" if i["flag_label"] else "",  # a voided item is flagged nothing
         progress=i["progress"],
         status=i["status_label"],
     )
