@@ -506,6 +506,7 @@ def test_a_closed_item_changes_only_when_another_reviewer_agrees_in_the_app(
     fix.form.inputs["reason"].value = "责任人录错"
     fix.form.run_submit()
     assert "已提交更正申请" in fix.form.status.value
+    assert clerk.ledger.status.value == ""  # the panel stays in sight: its outcome shows once, in its form
     assert clerk.model.item is not None
     assert clerk.model.item["responsible"] == "办公室主任"
     assert "待审核员同意" in clerk.ledger.log.table.page_html()

@@ -11,7 +11,7 @@ from kit import corrections, rectification
 from kit.markup import Markup, html, join
 from kit.ui import app
 from kit.ui.correction_panel import CorrectionLog, CorrectionPanel
-from kit.ui.forms import OK, FieldSpec, Form, declared, status_html
+from kit.ui.forms import OK, FieldSpec, Form, declared, outcome_line, status_html
 from kit.ui.inspection.model import InspectionModel, item_values
 from kit.ui.inspection.parts import ImportArea, with_files
 from kit.ui.parts import chosen_files_html, day, keep, section, short, show_if, upload_widget, when_allowed
@@ -99,7 +99,7 @@ class LedgerTab:
         self.big_link = Html("")
         self.big_button.on_click(lambda _b: self._call(self._prepare_big))
         self.big_files = w.HBox([self.big_file, self.big_button, self.big_link], layout=w.Layout(display="none"))
-        self.status = Html("")
+        self.status = outcome_line()  # what was done to an item whose form went away; cleared by the next action
         self.progress_box = w.VBox([])
         self.extend_box = w.VBox([])
         self.close_box = w.VBox([])
@@ -165,12 +165,12 @@ class LedgerTab:
             on_submit=with_files(self.progress_upload, model.report_progress),
             before_submit=[_files_row("佐证材料", self.progress_upload)],
         )
-        # These change the item's status and may hide their own form: the outcome shows by the picker too.
-        self.extend_form = Form(EXTEND_FIELDS, submit_label="延期", on_submit=self._echo(model.extend))
+        # These change the item's status and may hide their own form: the outcome then shows by the picker.
+        self.extend_form = Form(EXTEND_FIELDS, submit_label="延期", on_submit=self._echo(model.extend, self.extend_box))
         self.close_form = Form(
             CLOSE_FIELDS,
             submit_label="申请销号",
-            on_submit=self._echo(with_files(self.close_upload, model.request_close)),
+            on_submit=self._echo(with_files(self.close_upload, model.request_close), self.close_box),
             before_submit=[_files_row("佐证材料", self.close_upload)],
         )
         self.add_box.children = [section("新增整改事项"), self.add_form.box]
@@ -180,9 +180,9 @@ class LedgerTab:
         self.close_box.children = [section("申请销号"), self.close_form.box]
         self.fix = CorrectionPanel(
             FIX_FIELDS,
-            # Both outcomes are echoed in the tab's status line, which stays in sight once the item is voided.
-            correct=self._echo(model.correct_item),
-            void=self._echo(model.void_item),
+            # A void hides the panel: its outcome shows in the tab's status line instead.
+            correct=self._echo(model.correct_item, self.fix_box),
+            void=self._echo(model.void_item, self.fix_box),
             void_label="作废此事项",
         )
         self.fix_box.children = [
@@ -292,10 +292,16 @@ class LedgerTab:
         with app.errors_shown_in(self.status):
             action()
 
-    def _echo(self, submit: Callable[[dict[str, Any]], str]) -> Callable[[dict[str, Any]], str]:
+    def _echo(self, submit: Callable[[dict[str, Any]], str], box: w.Box) -> Callable[[dict[str, Any]], str]:
+        """`submit`, its outcome shown in the tab's status line when its form's `box` went away with it.
+
+        While the form stays, its own status line shows the outcome: one place, not two.
+        """
+
         def run(values: dict[str, Any]) -> str:
             message = submit(values)
-            self.status.value = status_html(OK, message)
+            if box.layout.display == "none":
+                self.status.value = status_html(OK, message)
             return message
 
         return run
