@@ -554,7 +554,8 @@ def test_a_sheet_scored_in_error_is_voided_and_leaves_the_ranking(page: Page, se
     page.get_by_label("作废理由").fill("误录：该单位本年度不参加此方案考核")
     page.get_by_role("button", name="作废此评分表").click()
     expect(page.get_by_role("status")).to_contain_text("已作废该评分表")
-    expect(page.get_by_text("该单位本年度尚未评分")).to_be_visible()
+    expect(page.locator(".kit-voided")).to_contain_text("作废（理由：误录：该单位本年度不参加此方案考核）")
+    expect(page.locator(".kit-list-kit-sheet-corrections")).to_contain_text("误录：该单位本年度不参加此方案考核")
     expect(page.get_by_role("button", name="作废此评分表")).to_have_count(0)
     history = page.locator(".kit-list-kit-history table.kit-history tr").first
     expect(history).to_contain_text("作废评分表")
