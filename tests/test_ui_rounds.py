@@ -10,6 +10,7 @@ import pytest
 from kit import access, db, inspections, registry
 from kit.ui.forms import ERROR, OK
 from kit.ui.rounds import RoundsModel, RoundsView
+from kit.ui.rounds.view import _round_option
 from tests.conftest import build_inspection
 
 
@@ -323,3 +324,10 @@ def test_an_evaluation_is_opened_from_the_overview_corrected_and_voided(
     assert "已作废乙县委的整改评估" in panel.done.value  # shown although the panel hides
     assert view.evaluation_fix_box.layout.display == "none"
     assert "未评估" in view.targets.page_html()
+
+
+def test_a_round_whose_name_says_its_kind_is_not_told_it_twice() -> None:
+    joint = {"name": "十一届州委第九轮巡察（巡纪审联动）", "code": "2025-9", "kind_label": "巡纪审联动"}
+    assert _round_option(joint) == "十一届州委第九轮巡察（巡纪审联动）（2025-9）"
+    plain = {"name": "第一轮巡察", "code": "2024-1", "kind_label": "常规巡察"}
+    assert _round_option(plain) == "第一轮巡察（2024-1，常规巡察）"

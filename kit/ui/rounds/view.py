@@ -76,7 +76,7 @@ class RoundsView:
     def __init__(self, model: RoundsModel) -> None:
         self.model = model
         self.picker = w.Dropdown(description="巡察轮次", options=[], style={"description_width": "5em"})
-        self.picker.layout.width = "30em"
+        self.picker.layout.width = "44em"  # a round's full name, code and kind stay readable
         self.picker.observe(self._on_pick, names="value")
         self.status = Html("")
         self.round_form: Form | None = None
@@ -307,7 +307,7 @@ class RoundsView:
     def _draw(self, _change: Any = None) -> None:
         m = self.model
         self.picker.unobserve(self._on_pick, names="value")
-        self.picker.options = [(f"{r['name']}（{r['code']}，{r['kind_label']}）", r["id"]) for r in m.rounds]
+        self.picker.options = [(_round_option(r), r["id"]) for r in m.rounds]
         self.picker.value = m.round_id
         self.picker.observe(self._on_pick, names="value")
         groups = [(g["name"], g["id"]) for g in m.groups]
@@ -403,3 +403,9 @@ def show(db_path: str | Path | None = None) -> None:
     view = RoundsView(RoundsModel(db_path))
     display(view.box)  # type: ignore[no-untyped-call]
     app.start(view.model.load, view.status)
+
+
+def _round_option(r: dict[str, Any]) -> str:
+    """A round as the picker names it: its name, code and kind (unless the name already says the kind)."""
+    kind = "" if r["kind_label"] in r["name"] else f"，{r['kind_label']}"
+    return f"{r['name']}（{r['code']}{kind}）"
