@@ -236,8 +236,8 @@ GROUP_LIST = Listing(
     columns=(
         Column("id", "编号", "number", width=4),
         Column("name", "巡察组", width=7),
-        Column("member_names", "成员", width=32),
-        Column("unit_names", "巡察对象", width=26),
+        Column("member_names", "成员", width=40),
+        Column("unit_names", "巡察对象", width=20),
     ),
     sort="id",
     search=("name", "member_names", "unit_names"),
