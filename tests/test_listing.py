@@ -201,3 +201,6 @@ def test_the_ledger_sorted_by_its_warning_puts_the_most_overdue_first_and_closed
     assert {"overdue", "closed", "ok"} <= {r["flag"] for r in shown}  # the demo holds each kind
     overdue = [r["days_over"] for r in shown if r["flag"] == "overdue"]
     assert overdue == sorted(overdue, reverse=True)
+    first = shown[0]  # the column says how late, the item's page which reminder was passed too
+    assert first["flag_short"] == f"逾期 {first['days_over']} 天"
+    assert first["flag_label"].startswith("逾期满")

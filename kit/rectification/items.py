@@ -17,17 +17,18 @@ from kit.rectification.deadlines import add_months
 # The ledger as every app lists it (kit.ui.table): the rows of `list_items`.
 ITEM_LIST = Listing(
     columns=(
-        Column("id", "编号", "number", width=4),
-        Column("unit_code", "单位", width=7, shown="unit_name"),
-        Column("description", "问题", width=10),
+        Column("id", "编号", "number", width=3.5),
+        Column("unit_code", "单位", width=6.5, shown="unit_name"),
+        Column("description", "问题", width=11),
         Column("measure", "整改措施", width=11),
         Column("leader_name", "责任领导", width=5.5),
-        Column("responsible", "责任人", width=6),
+        Column("responsible", "责任人", width=5),
         Column("deadline", "时限", "date", width=6.5),
-        Column("urgency", "预警", width=9, shown="flag_label", css="flag"),  # most overdue first, closed last
+        # most overdue first, closed last; 逾期 45 天 (the item's page names the reminder passed, 逾期满 30 天)
+        Column("urgency", "预警", width=8, shown="flag_short", css="flag"),
         Column("progress", "进度", "percent", width=4),
-        Column("status", "状态", width=5.5, shown="status_label"),
-        Column("extensions", "延期次数", "number", width=5),
+        Column("status", "状态", width=5, shown="status_label"),
+        Column("extensions", "延期", "number", width=3.5),
         Column("evidence", "佐证", "number", width=3.5),
     ),
     sort="deadline",

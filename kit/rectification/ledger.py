@@ -101,11 +101,12 @@ def list_items(
         flag = deadline_flag(row["deadline"], day, offsets=offsets, closed=row["status"] == "closed")
         row["flag"], row["flag_label"], row["days_over"] = flag.key, flag.label, flag.days
         row["flag_name"] = FLAG_NAMES[flag.key]
+        row["flag_short"] = f"逾期 {flag.days} 天" if flag.key == "overdue" else flag.label
         row["status_label"] = STATUS_LABELS[row["status"]]
         # How pressing it is, for sorting by 预警: days past the deadline; a closed item presses no more.
         row["urgency"] = flag.days if flag.key != "closed" else _SETTLED
         if row["voided_at"]:  # shown struck out, flagged nothing
-            row["flag"], row["flag_label"], row["flag_name"] = "voided", "", "已作废"
+            row["flag"], row["flag_label"], row["flag_name"], row["flag_short"] = "voided", "", "已作废", ""
             row["status"], row["status_label"] = "voided", "已作废"
             row["urgency"] = _SETTLED - 1
     return rows
