@@ -751,3 +751,16 @@ def test_a_voided_items_summary_reads_without_an_empty_flag() -> None:
     }
     assert "时限：2026-04-20，进度 0%" in item_html({**item, "flag_label": ""})
     assert "时限：2026-04-20，逾期 3 天，进度 0%" in item_html({**item, "flag_label": "逾期 3 天"})
+
+
+def test_another_rounds_lists_start_unfiltered(demo_db: Path) -> None:
+    view = InspectionView(InspectionModel(demo_db))
+    view.load()
+    first = view.model.round_id
+    view.ledger.table.search.value = "张琳雪"
+    assert view.ledger.table.shown.matching < view.ledger.table.shown.total
+    other = next(r["id"] for r in view.model.rounds if r["id"] != first)
+    view.picker.inputs["round"].value = other
+    assert view.model.round_id == other
+    assert view.ledger.table.search.value == ""
+    assert view.ledger.table.shown.matching == view.ledger.table.shown.total == len(view.model.items) > 0

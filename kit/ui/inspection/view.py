@@ -71,6 +71,9 @@ class InspectionView:
 
     def _on_pick(self, picked: dict[str, Any]) -> None:
         if picked["round"] is not None and picked["round"] != self.model.round_id:
+            # Another round's lists start unfiltered: a search for one round's leader finds nothing in the next.
+            for table in (self.findings.table, self.ledger.table):
+                table.reset()
             self._call(lambda: self.model.select_round(picked["round"]))
 
     def _call(self, action: Callable[[], None]) -> None:
