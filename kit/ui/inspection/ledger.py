@@ -128,8 +128,7 @@ class LedgerTab:
             [
                 section("本轮整改台账"),
                 self.table.box,
-                self.add_box,
-                self.import_box,
+                # A row's 查看 opens the item right below the table, where the user is looking.
                 section("整改事项详情"),
                 self.status,
                 self.item_info,
@@ -140,6 +139,8 @@ class LedgerTab:
                 self.extend_box,
                 self.close_box,
                 self.fix_box,
+                self.add_box,
+                self.import_box,
                 self.review_box,
                 self.request_box,
             ]
@@ -285,8 +286,14 @@ class LedgerTab:
 
     # -- widgets → model ---------------------------------------------------------
     def open(self, item_id: Any) -> None:
-        """Show one item's details, history and the steps this user may take (a row's 查看)."""
+        """Show one item's details, history and the steps this user may take (a row's 查看).
+
+        The browser is asked to bring the item's history into sight: the details open below the
+        table, further down than the row clicked.
+        """
         self._call(lambda: self.model.select_item(item_id))
+        if self.model.item is not None:
+            self.history.clear.focus()
 
     def _call(self, action: Any) -> None:
         with app.errors_shown_in(self.status):
