@@ -133,6 +133,8 @@ def test_a_row_opens_its_item_and_a_step_taken_there_shows_in_its_row(
     ledger: tuple[Page, Locator], served: dict[str, Any]
 ) -> None:
     page, table = ledger
+    table.get_by_role("button", name="查看").last.click()  # the page's last row: its item opens in sight
+    expect(page.locator(".kit-item")).to_be_in_viewport()
     search = table.get_by_label("搜索")
     search.fill(big_round.MEASURE.format(200))
     search.press("Enter")
