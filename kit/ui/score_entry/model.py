@@ -225,7 +225,7 @@ class ScoreEntryModel(app.AppModel):
             self._select(con, self.year, self.scheme_id, self.unit_id)
         if asked:
             return f"已提交作废申请（编号 {ident}），待另一位审核员同意后生效；评分表暂保持原样"
-        return f"已作废该评分表（编号 {ident}）：不再计入排名、等次统计和报告；如需要，可重新评分"
+        return "已作废该评分表：不再计入排名、等次统计和报告；如需要，可重新评分"
 
     def review(self, values: dict[str, Any], *, approve: bool) -> str:
         """审核 the correction waiting on the sheet on screen; returns the message.
