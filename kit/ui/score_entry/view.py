@@ -108,7 +108,7 @@ class ScoreEntryView:
         if m.voided is not None:  # why the unit has no sheet now
             state = _voided_html(m.voided, may_score=not m.closed and m.can_enter)
         else:
-            state = Markup() if unscored else _sheet_state_html(m.sheet, m.unit_id)
+            state = html("") if unscored else _sheet_state_html(m.sheet, m.unit_id)
         if unscored:
             never = "" if m.voided else "该单位本年度未评分，"
             state += html('<div class="kit-info kit-closed">{}：{}不能再补评。</div>', m.closed, never)
