@@ -20,13 +20,34 @@ from kit.errors import InvalidInput, NotFound
 from kit.formats import number
 
 
-def _pending(con: Connection, sheet_id: int) -> int | None:
-    found = con.scalar(
-        "SELECT min(id) FROM record_corrections WHERE record_table = 'score_sheets' AND record_id = ?"
+def _refuse_pending(con: Connection, sheet_id: int) -> None:
+    """One request at a time on a sheet: refuse another while one waits for a 审核员."""
+    if con.scalar(
+        "SELECT count(*) FROM record_corrections WHERE record_table = 'score_sheets' AND record_id = ?"
         " AND status = 'pending'",
         [sheet_id],
-    )
-    return None if found is None else int(found)
+    ):
+        raise InvalidInput.one("reason", "该评分表已有待审核的更正或作废申请，请等审核员处理后再提交")
+
+
+def _asked(
+    con: Connection, scheme_id: Any, unit_id: Any, year: Any, reason: Any, kind: str, what: str
+) -> tuple[assessments.Scheme, dict[str, Any], int, str]:
+    """What every request on a sheet reads first: the ids, then who may ask, then the reason and the year.
+
+    Raises:
+        InvalidInput, NotFound, PermissionDenied: as the request that calls it.
+    """
+    check = validate.Checker()
+    scheme_ident = check(validate.ident, scheme_id, field="scheme_id", label="考核方案编号")
+    unit_ident = check(validate.ident, unit_id, field="unit", label="单位编号")
+    check.done()
+    access.require(con, access.ENTER, unit_id=unit_ident, what=what)
+    check = validate.Checker()
+    text = check(reason_text, reason, kind)
+    the_year = check(validate.year, year)
+    check.done()
+    return assessments.get_scheme(con, scheme_ident), registry.get_unit(con, unit_ident), the_year, str(text)
 
 
 def _shown(
@@ -79,26 +100,15 @@ def request_sheet_correction(
         NotFound: no such scheme or unit.
         PermissionDenied: the unit is outside the user's scope or the user is not a 录入员.
     """
-    check = validate.Checker()
-    scheme_ident = check(validate.ident, scheme_id, field="scheme_id", label="考核方案编号")
-    unit_ident = check(validate.ident, unit_id, field="unit", label="单位编号")
-    check.done()
-    access.require(con, access.ENTER, unit_id=unit_ident, what="申请更正评分表")
-    check = validate.Checker()
-    text = check(reason_text, reason, "correct")
-    the_year = check(validate.year, year)
-    check.done()
-    scheme = assessments.get_scheme(con, scheme_ident)
-    unit = registry.get_unit(con, unit_ident)
+    scheme, unit, the_year, text = _asked(con, scheme_id, unit_id, year, reason, "correct", "申请更正评分表")
     if assessments.closing(con, scheme_id=scheme.id, year=the_year) is None:
         raise InvalidInput.one("year", f"“{scheme.name}”{the_year}年度考核尚未结束：请直接修改评分表并保存，不必申请")
-    old = assessments.load_sheet(con, scheme_id=scheme.id, unit_id=unit_ident, year=the_year)
+    old = assessments.load_sheet(con, scheme_id=scheme.id, unit_id=unit["id"], year=the_year)
     if old is None:
         raise InvalidInput.one(
             "unit", f"“{unit['name']}”{the_year}年度没有评分表：结束考核后不能补评，只能更正已有的评分表"
         )
-    if _pending(con, old.id) is not None:
-        raise InvalidInput.one("reason", "该评分表已有待审核的更正或作废申请，请等审核员处理后再提交")
+    _refuse_pending(con, old.id)
     clean_scores, clean_notes, clean_note = assessments.check_sheet(scheme, scores, notes or {}, note)
     shown = _shown(scheme, old, clean_scores, clean_notes, clean_note)
     if not shown:
@@ -113,9 +123,9 @@ def request_sheet_correction(
         con,
         table="score_sheets",
         record_id=old.id,
-        unit_id=unit_ident,
+        unit_id=unit["id"],
         kind="correct",
-        reason=str(text),
+        reason=text,
         changes={"shown": shown, "values": values},
         status="pending",
     )
@@ -133,22 +143,11 @@ def void_sheet(con: Connection, *, scheme_id: Any, unit_id: Any, year: Any, reas
         NotFound: no such scheme or unit.
         PermissionDenied: the unit is outside the user's scope or the user is not a 录入员.
     """
-    check = validate.Checker()
-    scheme_ident = check(validate.ident, scheme_id, field="scheme_id", label="考核方案编号")
-    unit_ident = check(validate.ident, unit_id, field="unit", label="单位编号")
-    check.done()
-    access.require(con, access.ENTER, unit_id=unit_ident, what="作废评分表")
-    check = validate.Checker()
-    text = check(reason_text, reason, "void")
-    the_year = check(validate.year, year)
-    check.done()
-    scheme = assessments.get_scheme(con, scheme_ident)
-    unit = registry.get_unit(con, unit_ident)
-    old = assessments.load_sheet(con, scheme_id=scheme.id, unit_id=unit_ident, year=the_year)
+    scheme, unit, the_year, text = _asked(con, scheme_id, unit_id, year, reason, "void", "作废评分表")
+    old = assessments.load_sheet(con, scheme_id=scheme.id, unit_id=unit["id"], year=the_year)
     if old is None:
         raise InvalidInput.one("unit", f"“{unit['name']}”{the_year}年度没有可作废的评分表")
-    if _pending(con, old.id) is not None:
-        raise InvalidInput.one("reason", "该评分表已有待审核的更正或作废申请，请等审核员处理后再提交")
+    _refuse_pending(con, old.id)
     closed = assessments.closing(con, scheme_id=scheme.id, year=the_year) is not None
     if not closed:
         assessments.void_written(con, scheme, unit, old, action="作废评分表")
@@ -156,9 +155,9 @@ def void_sheet(con: Connection, *, scheme_id: Any, unit_id: Any, year: Any, reas
         con,
         table="score_sheets",
         record_id=old.id,
-        unit_id=unit_ident,
+        unit_id=unit["id"],
         kind="void",
-        reason=str(text),
+        reason=text,
         changes={"shown": {}, "values": {"version": old.version}},
         status="pending" if closed else "applied",
     )
