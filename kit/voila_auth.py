@@ -26,6 +26,7 @@ import hmac
 import json
 import logging
 import re
+import time
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -51,6 +52,18 @@ REFUSED_ARGUMENTS = ("template", "theme")
 KERNEL_PATH = re.compile(r"/(?:api/kernels|voila/api/shutdown|voila/execution)/(?P<kernel_id>[^/?]+)")
 # Whose page each kernel serves: set when a page gets the kernel, checked on every kernel request.
 OWNERS: dict[str, str] = {}
+# When each kernel was given to its page (monotonic seconds). Until the page's browser has
+# connected, the kernel has no connection and may have been idle for long in the pool: the
+# culler leaves it alone for PAGE_GRACE_S (or the idle time, if longer) after it was given.
+# Without this, a culler passing between the hand-over and the page's first websocket shut
+# the kernel down, and the page stayed a bare text with "kernel of another page" refusals.
+GIVEN: dict[str, float] = {}
+PAGE_GRACE_S = 30.0
+
+
+def _given(kernel_id: str, owner: str) -> None:
+    OWNERS[kernel_id] = owner
+    GIVEN[kernel_id] = time.monotonic()
 
 
 def _owner_of_request(env: dict[str, str]) -> str | None:
@@ -78,12 +91,22 @@ class KitKernelManager(AsyncMappingKernelManager):
         if env.get("VOILA_PREHEAT") == "False":  # started for a page (a preheated one is bound when given)
             owner = _owner_of_request(env)
             if owner is not None:
-                OWNERS[kernel_id] = owner
+                _given(kernel_id, owner)
         return kernel_id
 
     async def shutdown_kernel(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        OWNERS.pop(str(kwargs.get("kernel_id", args[0] if args else "")), None)
+        kernel_id = str(kwargs.get("kernel_id", args[0] if args else ""))
+        OWNERS.pop(kernel_id, None)
+        GIVEN.pop(kernel_id, None)
         await super().shutdown_kernel(*args, **kwargs)  # type: ignore[no-untyped-call]
+
+    async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        """Jupyter's culling, except for a kernel whose page may still be on its way (`GIVEN`)."""
+        given = GIVEN.get(kernel_id)
+        grace = max(PAGE_GRACE_S, float(self.cull_idle_timeout))
+        if given is not None and time.monotonic() - given < grace:
+            return
+        await super().cull_kernel_if_idle(kernel_id)  # type: ignore[no-untyped-call]
 
 
 def guard_request_info() -> None:
@@ -123,7 +146,7 @@ def guard_request_info() -> None:
             request = {}
         owner = _owner_of_request(request)
         if owner is not None:
-            OWNERS[msg["kernel_id"]] = owner
+            _given(msg["kernel_id"], owner)
         send(cls, msg)
 
     handler.get = get
