@@ -143,6 +143,7 @@ EXEMPT = {
     "inspections.findings.read_finding_context": "what a finding is checked against, read inside checked functions",
     "inspections.clues.check_outcome": "validates values only: reads nothing",
     "inspections.clues.check_outcome_on_clue": "reads the clue's rules inside checked functions",
+    "inspections.clues.check_clue_on_finding": "reads the finding's rules inside checked functions",
     "inspections.clues.clue_unit": "a clue's unit, read inside checked functions (which check that unit)",
     "inspections.feedback.check_feedback": "validates values only: reads nothing",
     "inspections.feedback.check_feedback_in_round": "reads the round's rules inside checked functions",
@@ -655,6 +656,17 @@ CASES: dict[str, Case] = {
     ),
     "corrections.feedback.void_feedback": Case(
         lambda con, w: corrections.void_feedback(con, feedback_id=w.insp["feedbacks"]["b"], reason="误登"),
+        writes=True,
+    ),
+    "corrections.clues.correct_clue": Case(
+        lambda con, w: corrections.correct_clue(con, clue_id=w.insp["clue_b"], reason="录错", note="补记备注"),
+        writes=True,
+    ),
+    "corrections.clues.void_clue": Case(  # its step first: a clue with live steps is not voided
+        lambda con, w: (
+            corrections.void_outcome(con, outcome_id=w.insp["outcome_b"], reason="误登"),
+            corrections.void_clue(con, clue_id=w.insp["clue_b"], reason="误移交"),
+        ),
         writes=True,
     ),
     "corrections.outcomes.correct_outcome": Case(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from kit.reports import assessment as assessment_report
 from kit.reports import inspection as inspection_report
 from kit.ui import app, inspection, results, rounds, score_entry
 from kit.ui.inspection import InspectionView
+from kit.ui.inspection.findings import clue_html
 from kit.ui.widgets import Html
 from tests import hostile
 from tests.hostile import HOSTILE, MARK
@@ -158,6 +160,22 @@ def test_the_widget_shows_plain_text_as_text() -> None:
     assert "<img" not in widget.value
     widget.value = HOSTILE
     inert(widget.value, "Html.value")
+
+
+def test_a_clues_detail_shows_hostile_text_as_text() -> None:
+    """The clue opened from its row (a list the app visit below may not reach)."""
+    clue = {
+        "id": 1,
+        "state": "voided",
+        "unit_name": HOSTILE,
+        "receiver_label": "纪委监委",
+        "transferred_on": date(2025, 5, 1),
+        "steps": HOSTILE,
+        "description": HOSTILE,
+        "note": HOSTILE,
+    }
+    shown = inert(str(clue_html(clue)), "clue_html")
+    assert shown.count(MARK + "<img") == 4
 
 
 @pytest.mark.parametrize(

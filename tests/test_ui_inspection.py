@@ -632,6 +632,46 @@ def test_a_handover_row_puts_it_in_the_sign_form_until_both_have_signed(
     assert tab.table.lines[0][0].disabled  # nothing left to sign
 
 
+def test_a_clue_is_corrected_then_voided_from_its_row_and_its_finding_offered_again(
+    ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIT_OPERATOR", "luru")
+    view = InspectionView(InspectionModel(ward["db"]))
+    view.load()
+    tab = view.findings
+    assert tab.clue_form is not None
+    tab.clue_form.set_values({"finding_id": ward["spare"], "receiver": "commission", "transferred_on": "2025-05-01"})
+    tab.clue_form.run_submit()
+    assert "已移交" in tab.clue_form.status.value
+    assert "组织部" not in tab.clues.page_html()
+    tab.clues.lines[0][0].click()  # the row's 查看
+    fix = tab.clue_fix
+    assert fix is not None
+    assert tab.clue_fix_box.layout.display is None
+    assert "线索" in tab.clue_detail.value
+    assert "干部选拔程序不规范" in tab.clue_detail.value
+    assert fix.form.values()["receiver"] == "commission"
+    fix.form.inputs["receiver"].value = "organization"
+    fix.form.inputs["reason"].value = "移交对象录错"
+    fix.form.run_submit()
+    assert "已更正线索" in fix.form.status.value
+    assert "组织部" in tab.clues.page_html()
+    assert "移交对象录错" in tab.clue_log.table.page_html()
+    assert ward["spare"] not in {value for _label, value in tab.clue_form.inputs["finding_id"].options}
+
+    fix.form.inputs["reason"].value = "不应移交"
+    fix.void_button.click()
+    assert "已作废线索" in fix.done.value
+    assert tab.clue_fix_box.layout.display == "none"  # nothing more to do on a voided clue
+    assert '<tr class="kit-row-voided">' in tab.clues.page_html()  # struck out, its history still opens
+    assert "不应移交" in tab.clue_log.table.page_html()
+    assert tab.outcome_form is not None
+    assert tab.outcome_form.inputs["clue_id"].options == ()  # no step is recorded on a voided clue
+    assert ward["spare"] in {value for _label, value in tab.clue_form.inputs["finding_id"].options}
+    with db.read(ward["db"]) as con:
+        assert inspections.list_clues(con) == []
+
+
 def test_an_analyst_sees_the_ledger_without_any_entry_or_review_form(
     ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -654,6 +694,7 @@ def test_an_analyst_sees_the_ledger_without_any_entry_or_review_form(
         view.ledger.fix_box,
         view.ledger.request_box,
         view.findings.fix_box,
+        view.findings.clue_fix_box,
         view.handovers.sign_box,
     ]
     assert all(box.layout.display == "none" for box in hidden)
@@ -676,6 +717,7 @@ def test_an_analyst_sees_the_ledger_without_any_entry_or_review_form(
         view.ledger.request_form,
         view.ledger.refuse,
         view.findings.fix,
+        view.findings.clue_fix,
         view.handovers.form,
     ]
     assert all(part is None for part in never_built)

@@ -13,7 +13,7 @@ other than the requester approves it (then it is applied, checked again) or reje
 
 The area is a package, one module per kind of record corrected, each importing only
 those above it in this list: `common` (what can be corrected, labels, logging and
-applying a correction), `findings`, `rounds`, `feedback`, `outcomes`, `groups` (a
+applying a correction), `findings`, `rounds`, `feedback`, `clues`, `outcomes`, `groups` (a
 round's groups, members and units: corrections of the round), `evaluations`, `items`,
 `sheets` (a closed year's score sheets, by request only), `review` (a 审核员's decision
 on a request), `history`. Callers use the names re-exported here (`corrections.correct_finding`).
@@ -21,7 +21,9 @@ on a request), `history`. Callers use the names re-exported here (`corrections.c
 
 from __future__ import annotations
 
+from kit.corrections.clues import correct_clue, void_clue
 from kit.corrections.common import (
+    CLUE,
     CORRECTABLE,
     EVALUATION,
     FEEDBACK,
@@ -67,6 +69,7 @@ from kit.corrections.rounds import correct_round, void_round
 from kit.corrections.sheets import request_sheet_correction, void_sheet
 
 __all__ = [
+    "CLUE",
     "CORRECTABLE",
     "CORRECTION_LIST",
     "EVALUATION",
@@ -89,6 +92,7 @@ __all__ = [
     "apply_void",
     "asked_reason",
     "change_member",
+    "correct_clue",
     "correct_evaluation",
     "correct_feedback",
     "correct_finding",
@@ -110,6 +114,7 @@ __all__ = [
     "shown_changes",
     "shown_value",
     "update_record",
+    "void_clue",
     "void_evaluation",
     "void_feedback",
     "void_finding",

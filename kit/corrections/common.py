@@ -20,6 +20,7 @@ RECORD_LABELS = {
     "inspection_rounds": "巡察轮次",
     "feedbacks": "巡察反馈",
     "clue_outcomes": "线索处置",
+    "clues": "问题线索",
     "score_sheets": "评分表",
     "inspection_targets": "巡察对象",
     "rectification_evaluations": "整改评估",
@@ -55,6 +56,12 @@ FEEDBACK = Correctable(
     "巡察反馈",
     {k: inspections.FEEDBACK.label_of(k) for k in ("mode", "held_on", "leader_id", "note")},
 )
+# A clue's transfer: to whom, when, and its note (its finding names it: one transferred in error is voided).
+CLUE = Correctable(
+    "clues",
+    "问题线索",
+    {k: inspections.CLUE.label_of(k) for k in ("receiver", "transferred_on", "note")},
+)
 # A clue's step: what was decided, for how many 人次, when (its clue names it).
 OUTCOME = Correctable(
     "clue_outcomes",
@@ -72,7 +79,7 @@ EVALUATION = Correctable(
     "整改评估",
     {k: rectification.EVALUATION.label_of(k) for k in ("score", "note", "on")},
 )
-CORRECTABLE = {c.table: c for c in (FINDING, ITEM, ROUND, FEEDBACK, OUTCOME, SHEET, TARGET, EVALUATION)}
+CORRECTABLE = {c.table: c for c in (FINDING, ITEM, ROUND, FEEDBACK, CLUE, OUTCOME, SHEET, TARGET, EVALUATION)}
 # The records that belong to no one unit: their corrections carry none, and every reader sees them.
 UNITLESS = frozenset({"inspection_rounds"})
 

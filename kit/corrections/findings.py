@@ -70,7 +70,7 @@ def _referred(con: Connection, finding_id: int, *, voided_too: bool = False) -> 
     live = "" if voided_too else " AND voided_at IS NULL"
     rows = con.all(f"SELECT id FROM rectification_items WHERE finding_id = ?{live} ORDER BY id", [finding_id])
     found = [f"整改事项 {'、'.join(str(i) for (i,) in rows)}"] if rows else []
-    if con.scalar("SELECT count(*) FROM clues WHERE finding_id = ?", [finding_id]):
+    if con.scalar(f"SELECT count(*) FROM clues WHERE finding_id = ?{live}", [finding_id]):
         found.append("移交的问题线索")
     return found
 
@@ -125,8 +125,8 @@ def void_finding(con: Connection, *, finding_id: Any, reason: Any) -> int:
     access.require(con, access.ENTER, unit_id=row["unit_id"], what="作废发现问题")
     if row["voided_at"] is not None:
         raise InvalidInput.one("finding_id", "该问题已作废")
-    if con.scalar("SELECT count(*) FROM clues WHERE finding_id = ?", [row["id"]]):
-        raise InvalidInput.one("finding_id", "该问题已移交问题线索，不能作废")
+    if con.scalar("SELECT count(*) FROM clues WHERE finding_id = ? AND voided_at IS NULL", [row["id"]]):
+        raise InvalidInput.one("finding_id", "该问题已移交问题线索，不能作废；确属移交错误的，请先作废该线索")
     refs = _referred(con, row["id"])
     if refs:
         raise InvalidInput.one("finding_id", f"该问题已有{refs[0]}，请先作废整改事项")

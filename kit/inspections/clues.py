@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from kit import access, door, fields, validate
+from kit import access, door, fields, trace, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, NotFound
 from kit.fields import Field, Record
-from kit.inspections.common import HANDLED, OUTCOME_LABELS, RECEIVER_LABELS, YES_NO, traced
+from kit.inspections.common import HANDLED, OUTCOME_LABELS, RECEIVER_LABELS, STATE_SQL, YES_NO, traced
 from kit.inspections.findings import finding_unit
 from kit.listing import Column, Filter, Listing
 
@@ -24,6 +24,7 @@ CLUE_LIST = Listing(
         Column("transferred_on", "移交日期", "date", width=6.5),
         Column("steps", "处置经过", width=18),
         Column("latest", "最新处置", width=7),
+        Column("state", "状态", width=4.5, shown="state_label"),
     ),
     sort="transferred_on",
     filters=(
@@ -31,9 +32,11 @@ CLUE_LIST = Listing(
         Filter("receiver", "移交对象", shown="receiver_label"),
         Filter("latest", "最新处置"),
         Filter("involves_top", "涉及一把手", shown="involves_top_label"),
+        Filter("state", "状态", shown="state_label"),
     ),
     search=("unit_name", "description", "steps"),
     empty="本轮在您可查看的单位中尚无移交的问题线索。",
+    row_css="state",
 )
 
 
@@ -77,9 +80,46 @@ def check_clue(raw: Mapping[str, Any]) -> dict[str, Any]:
     return fields.parse_all(CLUE, raw)
 
 
+def check_clue_on_finding(con: Connection, parsed: Mapping[str, Any], *, clue_id: int | None = None) -> None:
+    """The rules against the finding and the clue's steps: a live finding, not yet transferred
+    (a live clue other than `clue_id`), a date from the day it was found to today and not
+    after the clue's first live step.
+
+    Raises:
+        InvalidInput: a rule broken, naming its field.
+        NotFound: no such finding.
+    """
+    found_on, voided = con.one("SELECT found_on, voided_at FROM findings WHERE id = ?", [parsed["finding_id"]]) or (
+        None,
+        None,
+    )
+    if found_on is None:
+        raise NotFound(f"发现问题不存在（编号 {parsed['finding_id']}）")
+    if voided is not None:
+        raise InvalidInput.one("finding_id", "该问题已作废，不能移交线索")
+    day, label = parsed["transferred_on"], CLUE.label_of("transferred_on")
+    if day < found_on:
+        raise InvalidInput.one("transferred_on", f"“{label}”不能早于发现日期 {found_on.isoformat()}")
+    if day > con.now.date():
+        raise InvalidInput.one("transferred_on", f"“{label}”不能晚于今天")
+    if con.scalar(
+        "SELECT count(*) FROM clues WHERE finding_id = ? AND voided_at IS NULL AND id IS DISTINCT FROM ?",
+        [parsed["finding_id"], clue_id],
+    ):
+        raise InvalidInput.one("finding_id", "该问题已作为线索移交")
+    first_step = con.scalar(
+        "SELECT min(decided_on) FROM clue_outcomes WHERE clue_id = ? AND voided_at IS NULL", [clue_id]
+    )
+    if first_step is not None and day > first_step:
+        raise InvalidInput.one("transferred_on", f"“{label}”不能晚于该线索最早的处置日期 {first_step.isoformat()}")
+
+
 @door.public
 def transfer_clue(con: Connection, *, finding_id: Any, receiver: Any, transferred_on: Any, note: Any = None) -> int:
     """移交: a finding becomes a clue handed to 纪委监委 or 组织部; returns the clue id.
+
+    A finding whose clue was voided (作废) is transferred again in the same row (findings name
+    one clue each): the old steps stay voided, the history shows the void and the new transfer.
 
     Raises:
         InvalidInput: bad fields, transfer before the finding, or already transferred.
@@ -89,25 +129,26 @@ def transfer_clue(con: Connection, *, finding_id: Any, receiver: Any, transferre
     parsed = check_clue(
         {"finding_id": finding_id, "receiver": receiver, "transferred_on": transferred_on, "note": note}
     )
-    finding, to, day, note_text = (parsed[k] for k in ("finding_id", "receiver", "transferred_on", "note"))
-    unit = finding_unit(con, finding)
+    unit = finding_unit(con, parsed["finding_id"])
     access.require(con, access.ENTER, unit_id=unit, what="移交问题线索")
-    found_on, voided = con.one("SELECT found_on, voided_at FROM findings WHERE id = ?", [finding]) or (None, None)
+    check_clue_on_finding(con, parsed)
+    values = [parsed["receiver"], parsed["transferred_on"], parsed["note"] or None, con.now, con.actor]
+    voided = con.scalar("SELECT id FROM clues WHERE finding_id = ?", [parsed["finding_id"]])
     if voided is not None:
-        raise InvalidInput.one("finding_id", "该问题已作废，不能移交线索")
-    if day < found_on:
-        raise InvalidInput.one(
-            "transferred_on", f"“{CLUE.label_of('transferred_on')}”不能早于发现日期 {found_on.isoformat()}"
+        key = str(voided)
+        before = trace.state(con, STATE_SQL, "clues", key)
+        con.execute(
+            "UPDATE clues SET receiver = ?, transferred_on = ?, note = ?, created_at = ?, created_by = ?,"
+            " voided_at = NULL, voided_by = NULL WHERE id = ?",
+            [*values, voided],
         )
-    if day > con.now.date():
-        raise InvalidInput.one("transferred_on", f"“{CLUE.label_of('transferred_on')}”不能晚于今天")
-    if con.scalar("SELECT count(*) FROM clues WHERE finding_id = ?", [finding]):
-        raise InvalidInput.one("finding_id", "该问题已作为线索移交")
+        traced(con, "重新移交问题线索（原线索已作废）", "clues", key, before)
+        return int(voided)
     new_id = int(
         con.scalar(
             "INSERT INTO clues (finding_id, receiver, transferred_on, note, created_at, created_by)"
             " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-            [finding, to, day, note_text or None, con.now, con.actor],
+            [parsed["finding_id"], *values],
         )
     )
     traced(con, "移交问题线索", "clues", str(new_id), None)
@@ -192,18 +233,19 @@ def check_outcome(raw: Mapping[str, Any]) -> dict[str, Any]:
     return parsed
 
 
-def clue_unit(con: Connection, clue_id: int) -> tuple[int, date]:
+def clue_unit(con: Connection, clue_id: int, *, voided_too: bool = False) -> tuple[int, date]:
     """The unit a clue's finding belongs to, and the day it was transferred.
 
     Raises:
-        NotFound: no such clue.
+        NotFound: no such clue, or it is voided (unless `voided_too`).
     """
     row = con.one(
-        "SELECT f.unit_id, c.transferred_on FROM clues c JOIN findings f ON f.id = c.finding_id WHERE c.id = ?",
+        "SELECT f.unit_id, c.transferred_on, c.voided_at FROM clues c JOIN findings f ON f.id = c.finding_id"
+        " WHERE c.id = ?",
         [clue_id],
     )
-    if row is None:
-        raise NotFound(f"问题线索不存在（编号 {clue_id}）")
+    if row is None or (row[2] is not None and not voided_too):
+        raise NotFound(f"问题线索不存在或已作废（编号 {clue_id}）")
     return int(row[0]), row[1]
 
 
@@ -268,17 +310,24 @@ def _step(outcome: Mapping[str, Any]) -> str:
 
 
 @door.public
-def list_clues(con: Connection, *, round_ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
-    """Clues in the user's scope with their finding, receiver and every outcome so far."""
+def list_clues(
+    con: Connection, *, round_ids: Sequence[int] | None = None, include_voided: bool = False
+) -> list[dict[str, Any]]:
+    """Clues in the user's scope with their finding, receiver and every live outcome so far.
+
+    Voided ones (作废) are left out, unless `include_voided` (then `state` says which).
+    """
     access.require(con, access.READ)
     rounds = None if round_ids is None else [validate.ident(r, field="round_id", label="轮次编号") for r in round_ids]
     scope, params = access.scope_sql(con, "f.unit_id")
     rows = con.records(
-        "SELECT c.id, c.finding_id, c.receiver, c.transferred_on, f.unit_id, u.name AS unit_name,"
-        " f.description, f.involves_top, r.code AS round_code FROM clues c JOIN findings f ON f.id = c.finding_id"
+        "SELECT c.id, c.finding_id, c.receiver, c.transferred_on, c.note, c.voided_at, f.unit_id,"
+        " u.name AS unit_name, f.description, f.involves_top, r.code AS round_code"
+        " FROM clues c JOIN findings f ON f.id = c.finding_id"
         " JOIN units u ON u.id = f.unit_id LEFT JOIN inspection_rounds r ON r.id = f.round_id"
-        f" WHERE (? IS NULL OR list_contains(?::INTEGER[], f.round_id)) AND {scope} ORDER BY c.transferred_on, c.id",
-        [rounds, rounds, *params],
+        " WHERE (? IS NULL OR list_contains(?::INTEGER[], f.round_id)) AND (? OR c.voided_at IS NULL)"
+        f" AND {scope} ORDER BY c.transferred_on, c.id",
+        [rounds, rounds, include_voided is True, *params],
     )
     outcomes: dict[int, list[dict[str, Any]]] = {}
     for item in con.records("SELECT * FROM clue_outcomes WHERE voided_at IS NULL ORDER BY decided_on, id"):
@@ -292,4 +341,8 @@ def list_clues(con: Connection, *, round_ids: Sequence[int] | None = None) -> li
             step.update(unit_id=row["unit_id"], unit_name=row["unit_name"], description=row["description"])
         row["latest"] = row["outcomes"][-1]["outcome_label"] if row["outcomes"] else "待处置"
         row["steps"] = "；".join(_step(o) for o in row["outcomes"]) or "待处置"
+        row["state"] = "voided" if row["voided_at"] else "live"
+        row["state_label"] = "已作废" if row["voided_at"] else "有效"
+        if row["voided_at"]:
+            row["latest"] = row["steps"] = "已作废"
     return rows

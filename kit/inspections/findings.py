@@ -303,7 +303,7 @@ FROM findings f
 JOIN units u ON u.id = f.unit_id
 JOIN finding_categories c ON c.id = f.category_id
 LEFT JOIN inspection_rounds r ON r.id = f.round_id
-LEFT JOIN clues cl ON cl.finding_id = f.id
+LEFT JOIN clues cl ON cl.finding_id = f.id AND cl.voided_at IS NULL
 WHERE (? IS NULL OR list_contains(?::INTEGER[], f.round_id))
   AND (? IS NULL OR f.unit_id = ?) AND (? IS NULL OR f.stage = ?) AND (? OR f.voided_at IS NULL) AND {scope}
 ORDER BY f.found_on, f.id

@@ -43,7 +43,7 @@ def stats(con: Connection, *, round_ids: Sequence[Any]) -> dict[str, Any]:
     clue_row = con.one(
         "SELECT count(*), count(*) FILTER (WHERE f.involves_top), count(*) FILTER (WHERE r.kind = 'joint')"
         " FROM clues c JOIN findings f ON f.id = c.finding_id JOIN inspection_rounds r ON r.id = f.round_id"
-        f" WHERE list_contains(?::INTEGER[], f.round_id) AND {scope}",
+        f" WHERE list_contains(?::INTEGER[], f.round_id) AND c.voided_at IS NULL AND {scope}",
         args,
     )
     assert clue_row is not None
@@ -55,7 +55,7 @@ def stats(con: Connection, *, round_ids: Sequence[Any]) -> dict[str, Any]:
         " count(DISTINCT c.id) FILTER (WHERE o.outcome = 'case_opened'),"
         " count(DISTINCT c.id) FILTER (WHERE o.outcome = 'case_opened' AND f.involves_top)"
         " FROM clue_outcomes o JOIN clues c ON c.id = o.clue_id JOIN findings f ON f.id = c.finding_id"
-        f" WHERE list_contains(?::INTEGER[], f.round_id) AND o.voided_at IS NULL AND {scope}",
+        f" WHERE list_contains(?::INTEGER[], f.round_id) AND o.voided_at IS NULL AND c.voided_at IS NULL AND {scope}",
         [list(HANDLED), list(HANDLED), *args],
     )
     assert outcome_row is not None

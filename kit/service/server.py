@@ -51,6 +51,7 @@ SERVED = (
     "kit.assessments",
     "kit.backup",
     "kit.closings",
+    "kit.corrections.clues",
     "kit.corrections.common",
     "kit.corrections.evaluations",
     "kit.corrections.feedback",

@@ -11,7 +11,7 @@ from kit.markup import Markup, html
 from kit.ui import app
 from kit.ui.correction_panel import CorrectionLog, CorrectionPanel
 from kit.ui.forms import Form, declared
-from kit.ui.inspection.model import InspectionModel, finding_values
+from kit.ui.inspection.model import InspectionModel, clue_values, finding_values
 from kit.ui.inspection.parts import ImportArea
 from kit.ui.parts import beside, day, keep, section, short, show_if, when_allowed
 from kit.ui.table import TableView
@@ -23,6 +23,7 @@ FINDING_FIELDS = declared(
 )
 CLUE_FIELDS = declared(inspections.CLUE, ("finding_id", "receiver", "transferred_on", "note"))
 OUTCOME_FIELDS = declared(inspections.OUTCOME, ("clue_id", "outcome", "people", "decided_on", "note"))
+CLUE_FIX_FIELDS = declared(inspections.CLUE, ("receiver", "transferred_on", "note"))
 
 
 class FindingsTab:
@@ -44,6 +45,7 @@ class FindingsTab:
         self.clue_form: Form | None = None
         self.outcome_form: Form | None = None
         self.fix: CorrectionPanel | None = None
+        self.clue_fix: CorrectionPanel | None = None
         self.table = TableView(
             inspections.FINDING_LIST,
             css="kit-findings",
@@ -55,6 +57,7 @@ class FindingsTab:
         self.clues = TableView(
             inspections.CLUE_LIST,
             css="kit-clues",
+            on_open=self.open_clue,
             export_name=lambda: f"问题线索-{model.round['code'] if model.round else ''}.xlsx",
             export_columns=excel.CLUE_COLUMNS,
             sheet="问题线索",
@@ -67,6 +70,11 @@ class FindingsTab:
         self.log = CorrectionLog("kit-finding-corrections", "该问题没有更正或作废记录。")
         self.fix_box = w.VBox([])
         self.fix_done = w.VBox([])  # a 作废's outcome, which outlives the panel it was made in
+        self.clue_status = Html("")
+        self.clue_detail = Html("")
+        self.clue_log = CorrectionLog("kit-clue-corrections", "该线索没有更正或作废记录。")
+        self.clue_fix_box = w.VBox([])
+        self.clue_fix_done = w.VBox([])
         self.box = w.VBox(
             [
                 self.entry,
@@ -81,10 +89,16 @@ class FindingsTab:
                 self.imports,
                 section("问题线索"),
                 self.clues.box,
+                self.clue_status,
+                self.clue_detail,
+                self.clue_log.box,
+                self.clue_fix_box,
+                self.clue_fix_done,
                 self.clue_entry,
             ]
         )
         model.observe(self._draw_finding, names="finding_revision")
+        model.observe(self._draw_clue, names="clue_revision")
         when_allowed(model, "can_enter", self._build_entry)
 
     def open(self, finding_id: Any) -> None:
@@ -111,6 +125,21 @@ class FindingsTab:
             self.fix.form.set_choices({"unit": (units, stored["unit"]), "category": (categories, stored["category"])})
             self.fix.fill(stored, reviewed=False)
 
+    def open_clue(self, clue_id: Any) -> None:
+        """Show one clue, its corrections and (for a 录入员) the 更正 / 作废 form (a row's 查看)."""
+        with app.errors_shown_in(self.clue_status):
+            self.model.select_clue(clue_id)
+
+    def _draw_clue(self, _change: Any = None) -> None:
+        m = self.model
+        clue = m.clue
+        self.clue_detail.value = clue_html(clue) if clue is not None else ""
+        self.clue_log.show(m.clue_log, of=clue["id"] if clue is not None else None)
+        live = clue is not None and clue["state"] == "live"
+        show_if(self.clue_fix_box, m.can_enter and live)
+        if self.clue_fix is not None and live and clue is not None:
+            self.clue_fix.fill(clue_values(clue), reviewed=False)
+
     def _build_entry(self) -> None:
         model = self.model
         # The next finding is often of the same unit and category: only what it says starts blank.
@@ -128,6 +157,11 @@ class FindingsTab:
         )
         self.fix_box.children = [section("更正或作废此问题"), self.fix.box]
         self.fix_done.children = [self.fix.done]
+        self.clue_fix = CorrectionPanel(
+            CLUE_FIX_FIELDS, correct=self.model.correct_clue, void=self.model.void_clue, void_label="作废此线索"
+        )
+        self.clue_fix_box.children = [section("更正或作废此线索"), self.clue_fix.box]
+        self.clue_fix_done.children = [self.clue_fix.done]
         self.imports.children = [section("从Excel导入发现问题"), self.importer.box]
         self.clue_entry.children = [
             section("移交问题线索"),
@@ -180,7 +214,7 @@ class FindingsTab:
         open_findings = [
             (_finding_label(f), f["id"]) for f in m.findings if f["clue_id"] is None and f["state"] == "live"
         ]
-        clues = [(_clue_label(c), c["id"]) for c in m.clues]
+        clues = [(_clue_label(c), c["id"]) for c in m.clues if c["state"] == "live"]
         self.clue_form.set_choices({"finding_id": (open_findings, keep(open_findings, None))})
         self.outcome_form.set_choices({"clue_id": (clues, keep(clues, self.outcome_form.values()["clue_id"]))})
         self.importer.draw(m.templates["findings"])
@@ -213,6 +247,21 @@ def finding_html(f: dict[str, Any]) -> Markup:
         f"涉及一把手：{f['involves_top_label']}",
         day(f["found_on"]),
         f["description"],
+    )
+
+
+def clue_html(c: dict[str, Any]) -> Markup:
+    state = "（已作废）" if c["state"] == "voided" else ""
+    return html(
+        '<div class="kit-item-info"><b>线索 {}{}</b>｜{}｜移交{}｜移交日期 {}｜{}<br>{}{}</div>',
+        c["id"],
+        state,
+        c["unit_name"],
+        c["receiver_label"],
+        day(c["transferred_on"]),
+        c["steps"],
+        c["description"],
+        html("<br>移交备注：{}", c["note"]) if c["note"] else "",
     )
 
 

@@ -110,6 +110,41 @@ class FindingActions(InspectionState):
         self._after_save(self.round_id, template=True)
         return f"已作废问题 {found['id']}，它不再计入统计和报告"
 
+    def correct_clue(self, values: Mapping[str, Any]) -> str:
+        """更正 the selected clue's transfer (to whom, when, note), with the reason; returns the message.
+
+        Raises:
+            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
+        """
+        clue = self.clue
+        if clue is None:
+            raise InvalidInput.one("reason", "请先在线索表中点击要更正的线索")
+        stored = clue_values(clue)
+        changes = {k: values.get(k) for k in stored if (values.get(k) or "") != (stored[k] or "")}
+        with db.write(self.db_path, action="更正问题线索") as con:
+            corrections.correct_clue(con, clue_id=clue["id"], reason=values.get("reason"), **changes)
+        self._after_save(self.round_id)
+        return f"已更正线索 {clue['id']}，更正记录见下方"
+
+    def void_clue(self, values: Mapping[str, Any]) -> str:
+        """作废 the selected clue (with the reason); returns the message.
+
+        Raises:
+            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
+        """
+        clue = self.clue
+        if clue is None:
+            raise InvalidInput.one("reason", "请先在线索表中点击要作废的线索")
+        with db.write(self.db_path, action="作废问题线索") as con:
+            corrections.void_clue(con, clue_id=clue["id"], reason=values.get("reason"))
+        self._after_save(self.round_id)
+        return f"已作废线索 {clue['id']}，它不再计入统计和报告；该问题可重新移交"
+
+
+def clue_values(c: Mapping[str, Any]) -> dict[str, Any]:
+    """A listed clue's stored values as its correction form shows them."""
+    return {"receiver": c["receiver"], "transferred_on": c["transferred_on"].isoformat(), "note": c["note"] or ""}
+
 
 def finding_values(f: Mapping[str, Any]) -> dict[str, Any]:
     """A listed finding's stored values as its form shows them (keys of the form's fields)."""

@@ -20,10 +20,10 @@ from kit.errors import InvalidInput, KitError
 from kit.ui import app
 from kit.ui.inspection.copies_model import CopyActions
 from kit.ui.inspection.excel_model import ExcelActions
-from kit.ui.inspection.findings_model import FindingActions, finding_values
+from kit.ui.inspection.findings_model import FindingActions, clue_values, finding_values
 from kit.ui.inspection.ledger_model import LedgerActions, item_values
 
-__all__ = ["EMBED_LIMIT", "TITLE", "InspectionModel", "finding_values", "item_values", "uploaded"]
+__all__ = ["EMBED_LIMIT", "TITLE", "InspectionModel", "clue_values", "finding_values", "item_values", "uploaded"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ class InspectionModel(FindingActions, LedgerActions, ExcelActions, CopyActions, 
     revision = t.Int(0)  # the round's data changed: tables and choices are redrawn
     history_revision = t.Int(0)  # the selected item or its history changed
     finding_revision = t.Int(0)  # the selected finding or its corrections changed
+    clue_revision = t.Int(0)  # the selected clue or its corrections changed
     copies_revision = t.Int(0)  # the chosen 分管领导 or their copies changed
     leader_text = t.Unicode("")  # the unit's 一把手 on the finding's date
     import_done = t.Int(0)
@@ -64,6 +65,9 @@ class InspectionModel(FindingActions, LedgerActions, ExcelActions, CopyActions, 
         self.finding_id: int | None = None
         self.finding: dict[str, Any] | None = None
         self.finding_log: list[dict[str, Any]] = []
+        self.clue_id: int | None = None
+        self.clue: dict[str, Any] | None = None
+        self.clue_log: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []  # corrections of reviewed records waiting for a 审核员
         self.files: dict[int, tuple[str, bytes]] = {}  # evidence id → (name, bytes) embedded in the page
         self.leaders: list[dict[str, Any]] = []
@@ -117,7 +121,7 @@ class InspectionModel(FindingActions, LedgerActions, ExcelActions, CopyActions, 
             self.units = [{**u, "group": g["name"]} for g in groups for u in g["units"]]
             # Voided records stay in the tables (struck out) so that their history can be opened.
             self.findings = inspections.list_findings(con, round_ids=[round_id], include_voided=True)
-            self.clues = inspections.list_clues(con, round_ids=[round_id])
+            self.clues = inspections.list_clues(con, round_ids=[round_id], include_voided=True)
             self.items = rectification.list_items(con, round_ids=[round_id], include_voided=True)
         today = con.now.date()
         units = {u["id"] for u in self.units} | {f["unit_id"] for f in self.findings}
@@ -131,6 +135,7 @@ class InspectionModel(FindingActions, LedgerActions, ExcelActions, CopyActions, 
         known = [p["person_id"] for p in self.leaders]
         self._load_item(con, self.item_id if self.item_id in {i["id"] for i in self.items} else None)
         self._load_finding(con, self.finding_id if self.finding_id in {f["id"] for f in self.findings} else None)
+        self._load_clue(con, self.clue_id if self.clue_id in {c["id"] for c in self.clues} else None)
         self._load_copies(con, self.leader_id if self.leader_id in known else next(iter(known), None))
         self.revision += 1  # the view redraws once per change, not once per attribute
 
@@ -174,7 +179,7 @@ class InspectionModel(FindingActions, LedgerActions, ExcelActions, CopyActions, 
         when = f"{day.year}年{day.month}月{day.day}日"
         self.leader_text = f"{when}的一把手：{leader.label()}" if leader else f"{when}无在任一把手记录"
 
-    # -- selection: the item, the finding, the 分管领导 whose copies are shown ----------
+    # -- selection: the item, the finding, the clue, the 分管领导 whose copies are shown ----------
     def select_item(self, item_id: int | None) -> None:
         with db.read(self.db_path) as con:
             self._load_item(con, item_id)
@@ -205,6 +210,16 @@ class InspectionModel(FindingActions, LedgerActions, ExcelActions, CopyActions, 
             corrections.corrections_of(con, table="findings", record_id=finding_id) if self.finding else []
         )
         self.finding_revision += 1
+
+    def select_clue(self, clue_id: int | None) -> None:
+        with db.read(self.db_path) as con:
+            self._load_clue(con, clue_id)
+
+    def _load_clue(self, con: Connection, clue_id: int | None) -> None:
+        self.clue_id = clue_id
+        self.clue = next((c for c in self.clues if c["id"] == clue_id), None)
+        self.clue_log = corrections.corrections_of(con, table="clues", record_id=clue_id) if self.clue else []
+        self.clue_revision += 1
 
     def select_leader(self, person_id: int | None) -> None:
         with db.read(self.db_path) as con:

@@ -28,6 +28,7 @@ class InspectionState:
     item_id: int | None
     item: dict[str, Any] | None
     finding: dict[str, Any] | None
+    clue: dict[str, Any] | None
     leaders: list[dict[str, Any]]
     leader_id: int | None
     copies: list[dict[str, Any]]

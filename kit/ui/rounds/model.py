@@ -75,7 +75,7 @@ class RoundsModel(GroupActions, EvaluationActions, app.AppModel):
         else:
             self.groups = inspections.round_groups(con, round_id=chosen)
             self.targets = rectification.overview(con, round_ids=[chosen])
-            self.clues = inspections.list_clues(con, round_ids=[chosen])
+            self.clues = inspections.list_clues(con, round_ids=[chosen], include_voided=True)  # struck out
             self.round_corrections = sorted(  # the round's, and those of its units the user sees
                 corrections.corrections_of(con, table="inspection_rounds", record_id=chosen)
                 + corrections.corrections_of(con, table="inspection_targets", record_id=chosen),

@@ -159,7 +159,9 @@ class RoundsView:
             on_open=self._pick_clue,
             open_label="登记处置",
             can_open=lambda row: (
-                self.outcome_form is not None and row["latest"] != inspections.OUTCOME_LABELS["closed"]
+                self.outcome_form is not None
+                and row["state"] == "live"
+                and row["latest"] != inspections.OUTCOME_LABELS["closed"]
             ),
             export_name=lambda: f"问题线索（{self._round_code()}）.xlsx",
             export_columns=excel.CLUE_COLUMNS,
@@ -313,7 +315,11 @@ class RoundsView:
         groups = [(g["name"], g["id"]) for g in m.groups]
         pool_people = [(f"{p['name']}（{p['pool_label']}）", p["person_id"]) for p in m.pool]
         target_units = [(f"{r['unit_name']}", r["unit_id"]) for r in m.targets]
-        clues = [(f"{c['unit_name']}：{c['description'][:30]}（{c['latest']}）", c["id"]) for c in m.clues]
+        clues = [
+            (f"{c['unit_name']}：{c['description'][:30]}（{c['latest']}）", c["id"])
+            for c in m.clues
+            if c["state"] == "live"
+        ]
         choices: list[tuple[Form | None, dict[str, tuple[Sequence[tuple[str, Any]], Any]]]] = [
             (self.member_form, {"group_id": (groups, None), "person_id": (_unique(pool_people), None)}),
             (self.target_form, {"group_id": (groups, None), "unit_id": (m.units, None)}),
