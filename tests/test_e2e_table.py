@@ -213,3 +213,32 @@ def test_a_finding_corrected_in_its_detail_shows_before_after_and_reason(
         assert con.scalar("SELECT count(*) FROM findings WHERE description = ?", [new]) == 1
         _, problems = integrity.compare(con)
     assert problems == []
+
+
+def test_a_clue_transferred_in_error_is_voided_from_its_row_and_struck_out(
+    ledger: tuple[Page, Locator], served: dict[str, Any]
+) -> None:
+    page, _ = ledger
+    page.get_by_role("tab", name="发现问题").click()
+    clues = page.locator(".kit-list-kit-clues")
+    expect(clues.get_by_text("尚无移交的问题线索")).to_be_visible(timeout=60_000)
+    page.get_by_label("移交的问题＊", exact=True).select_option(index=1)
+    # the entry form's (the hidden correction panel above it has a field of that name too)
+    page.get_by_label("移交对象＊", exact=True).last.select_option(label="纪委监委")
+    page.locator("button.mod-primary", has_text="移交线索").click()  # not the findings column of that name
+    expect(page.get_by_text("已移交：线索编号")).to_be_visible()
+    expect(page.locator("table.kit-clues tr")).to_have_count(1)
+    clues.get_by_role("button", name="查看").first.click()
+    panel = page.locator(".kit-correction").filter(has=page.get_by_role("button", name="作废此线索"))
+    expect(panel.get_by_label("移交对象＊", exact=True)).to_be_visible()
+    panel.get_by_label("理由＊", exact=True).fill("移交错了问题")
+    panel.get_by_role("button", name="作废此线索").click()
+    expect(page.get_by_text("已作废线索")).to_be_visible()
+    expect(page.locator("table.kit-clues tr.kit-row-voided")).to_have_count(1)  # struck out, still listed
+    expect(page.locator("table.kit-clue-corrections tr").first).to_contain_text("移交错了问题")
+    expect(panel).to_be_hidden()
+    with db.read(served["db"]) as con:
+        assert con.scalar("SELECT count(*) FROM clues WHERE voided_at IS NULL") == 0
+        assert con.scalar("SELECT count(*) FROM clues") == 1
+        _, problems = integrity.compare(con)
+    assert problems == []
