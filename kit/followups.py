@@ -110,7 +110,8 @@ JOIN score_sheets s ON s.id = f.sheet_id
 JOIN assessment_schemes sc ON sc.id = s.scheme_id
 JOIN units u ON u.id = s.unit_id
 LEFT JOIN people p ON p.id = f.person_id
-WHERE s.year = ? AND (? IS NULL OR s.scheme_id = ?) AND list_contains(?, f.status) AND {scope}
+WHERE s.year = ? AND (? IS NULL OR s.scheme_id = ?) AND list_contains(?, f.status) AND s.voided_at IS NULL
+  AND {scope}
 ORDER BY s.total, u.sort_order, u.code, f.kind, p.id
 """
 
@@ -119,7 +120,10 @@ ORDER BY s.total, u.sort_order, u.code, f.kind, p.id
 def list_followups(
     con: Connection, *, year: int, scheme_id: int | None = None, statuses: tuple[str, ...] = ("open",)
 ) -> list[dict[str, Any]]:
-    """Follow-ups of a year in the user's scope (open ones by default), lowest totals first, with labels."""
+    """Follow-ups of a year in the user's scope (open ones by default), lowest totals first, with labels.
+
+    Those of a voided sheet are left out, done ones too: the grade that called for them is gone.
+    """
     scope, scope_params = access.scope_sql(con, "s.unit_id")
     rows = con.records(_LIST_SQL.format(scope=scope), [year, scheme_id, scheme_id, list(statuses), *scope_params])
     for row in rows:

@@ -10,6 +10,7 @@ import pytest
 
 from kit import access, analysis, assessments, corrections, db, followups, integrity, rankings
 from kit.errors import InvalidInput, PermissionDenied
+from kit.reports import assessment as assessment_report
 from tests.conftest import as_operator, save, scores_for
 
 
@@ -103,6 +104,32 @@ def test_a_voided_sheet_leaves_every_result_and_cancels_its_follow_ups(
     assert last["actor"] == "录入员甲"
     assert last["grade"] == "基本合格 → 已作废"
     assert last["total"] == "60"
+    _clean(scored["db"])
+
+
+def test_a_done_follow_up_of_a_voided_sheet_leaves_the_list_and_the_report_and_stays_in_its_table(
+    scored: dict[str, Any],
+) -> None:
+    with db.read(scored["db"]) as con:
+        talk = next(f["id"] for f in followups.list_followups(con, year=2024) if f["kind"] == "admonition_talk")
+    with db.write(scored["db"], action="办结") as con:
+        followups.complete(con, followup_id=talk, note="已诫勉谈话")
+
+    def listed() -> list[int]:
+        with db.read(scored["db"]) as con:
+            return [f["id"] for f in followups.list_followups(con, year=2024, statuses=("open", "done"))]
+
+    def reported() -> str:
+        with db.read(scored["db"]) as con:
+            return assessment_report.build(con, year=2024, scheme_id=scored["scheme"])
+
+    assert talk in listed()
+    assert "已诫勉谈话" in reported()
+    _void(scored)
+    assert listed() == []
+    assert "已诫勉谈话" not in reported()
+    with db.read(scored["db"]) as con:
+        assert con.one("SELECT status, note FROM followups WHERE id = ?", [talk]) == ("done", "已诫勉谈话")
     _clean(scored["db"])
 
 
