@@ -48,7 +48,7 @@ def test_leaders_show_the_year_end_and_todays_leader(demo_db: Path) -> None:
     model.select(year=2024, scheme_id=model.scheme_id, unit_id=_unit(demo_db, "D26"))
     assert model.leaders.startswith("一把手（2024年年末）：")
     assert "现任一把手：" in model.leaders
-    assert "（2025年03月20日起）" in model.leaders
+    assert "（2025年3月20日起）" in model.leaders
 
 
 def test_preview_counts_what_is_filled_and_grades_a_full_sheet(demo_db: Path) -> None:
@@ -284,7 +284,7 @@ READ_ONLY_BUTTONS = {"刷新", "生成本轮报告", "准备下载", "全部标�
 ROLE_PARTS: dict[str, dict[str, Any]] = {
     "inspection": {
         access.ENTER: {"保存", "移交线索", "登记处置结果", "导入", "建立整改事项"}
-        | {"报送进展", "延期", "申请销号", "签字", "保存更正", "作废此问题", "作废此事项"},
+        | {"报送进展", "延期", "申请销号", "签字", "保存更正", "作废此问题", "作废此事项", "作废此线索"},
         access.REVIEW: {"同意销号", "退回", "同意", "不同意"},
         "uploads": 4,
     },
