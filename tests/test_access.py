@@ -131,7 +131,6 @@ EXEMPT = {
     "reports.assessment.filename": "a file name",
     "excel.reading.read_workbook": "parses the bytes given to it, reads no database",
     "excel.exporting.export_rows": "formats rows given to it (read by checked functions)",
-    "reports.inspection.cn_date": "formatting",
     "reports.inspection.round_filename": "a file name",
     "reports.inspection.notice_filename": "a file name",
     "trace.state": "reads one record for the trace inside checked functions",

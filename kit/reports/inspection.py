@@ -15,17 +15,13 @@ from typing import Any
 from kit import access, door, inspections, rectification, validate
 from kit.db import Connection
 from kit.errors import InvalidInput
+from kit.formats import cn_date
 from kit.markup import Markup
 from kit.reports import render
 
 # The latest step of a clue, in the order the report's columns show them.
 CLUE_STATES = ["待处置", *inspections.OUTCOME_LABELS.values()]
 DEFAULT_ISSUER = "巡察工作领导小组办公室"
-
-
-def cn_date(day: date | None) -> str:
-    """A date as offices write it: 2025年3月1日."""
-    return "—" if day is None else f"{day.year}年{day.month}月{day.day}日"
 
 
 def _rounds(con: Connection, round_ids: Sequence[Any]) -> list[dict[str, Any]]:

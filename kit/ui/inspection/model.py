@@ -14,7 +14,7 @@ from typing import Any
 
 import traitlets as t
 
-from kit import access, corrections, db, excel, inspections, rectification, registry, validate
+from kit import access, corrections, db, excel, formats, inspections, rectification, registry, validate
 from kit.db import Connection
 from kit.errors import InvalidInput, KitError
 from kit.ui import app
@@ -176,7 +176,7 @@ class InspectionModel(FindingActions, LedgerActions, ExcelActions, CopyActions, 
         assert day is not None  # required: an empty date was refused above
         with db.read(self.db_path) as con:
             leader = registry.top_leader_at(con, unit_id, day)
-        when = f"{day.year}年{day.month}月{day.day}日"
+        when = formats.cn_date(day)
         self.leader_text = f"{when}的一把手：{leader.label()}" if leader else f"{when}无在任一把手记录"
 
     # -- selection: the item, the finding, the clue, the 分管领导 whose copies are shown ----------

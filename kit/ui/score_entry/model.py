@@ -7,7 +7,7 @@ from typing import Any
 
 import traitlets as t
 
-from kit import access, assessments, corrections, db, fields, followups, rankings, registry
+from kit import access, assessments, corrections, db, fields, followups, formats, rankings, registry
 from kit.db import Connection
 from kit.errors import InvalidInput
 from kit.formats import number
@@ -274,13 +274,13 @@ def _leaders_text(con: Connection, unit_id: int, year: int) -> str:
     today = con.now.date()
     day = assessments.assessment_day(year, today)
     leaders = registry.principal_leaders_at(con, unit_id, day)
-    when = "年末" if day.month == 12 and day.day == 31 else f"{day:%m月%d日}"
+    when = "年末" if day.month == 12 and day.day == 31 else f"{day.month}月{day.day}日"
     parts = [f"{registry.ROLE_LABELS[x.role]}（{year}年{when}）：{x.label()}" for x in leaders]
     if not leaders:
         parts.append(f"{year}年{when}无在任一把手记录")
     for change in registry.principal_changes(con, unit_id, day.replace(month=1, day=1), day):
-        parts.append(f"{change.start:%Y年%m月%d日}起由{change.name}接任{change.post}")
+        parts.append(f"{formats.cn_date(change.start)}起由{change.name}接任{change.post}")
     current = registry.top_leader_at(con, unit_id, today)
     if day < today and current is not None and current.person_id not in {x.person_id for x in leaders}:
-        parts.append(f"现任一把手：{current.label()}（{current.start:%Y年%m月%d日}起）")
+        parts.append(f"现任一把手：{current.label()}（{formats.cn_date(current.start)}起）")
     return "；".join(parts)
