@@ -768,6 +768,22 @@ def test_large_evidence_is_offered_one_file_at_a_time(ward: dict[str, Any], monk
     assert 'download="大.pdf"' in ledger.big_link.value
 
 
+def test_the_latest_evidence_is_embedded_first_when_not_all_fits(
+    ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("kit.ui.inspection.model.EMBED_LIMIT", len(PDF) + 10)
+    monkeypatch.setenv("KIT_OPERATOR", "luru")
+    view = InspectionView(InspectionModel(ward["db"]))
+    view.load()
+    view.ledger.open(ward["item"])
+    view.model.report_progress({"body": "第一次"}, [("旧.pdf", PDF)])
+    view.model.report_progress({"body": "第二次"}, [("新.pdf", PDF)])
+    shown = view.ledger.history.page_html()
+    assert 'download="新.pdf"' in shown
+    assert 'download="旧.pdf"' not in shown
+    assert "旧.pdf（" in shown  # still named, offered one at a time
+
+
 def test_the_rounds_reports_are_offered_as_files(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KIT_OPERATOR", "luru")
     view = InspectionView(InspectionModel(ward["db"]))

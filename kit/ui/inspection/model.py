@@ -191,8 +191,8 @@ class InspectionModel(FindingActions, LedgerActions, ExcelActions, CopyActions, 
         if item_id is not None:
             self.history = rectification.item_history(con, item_id=item_id)
             self.item_log = corrections.corrections_of(con, table="rectification_items", record_id=item_id)
-            budget = EMBED_LIMIT
-            for step in self.history:
+            budget = EMBED_LIMIT  # the latest steps' files first: a 销号 is judged by them
+            for step in reversed(self.history):
                 for f in step["files"]:
                     if f["size"] <= budget:
                         budget -= f["size"]
