@@ -43,11 +43,13 @@ def leaders_in_charge(con: Connection) -> list[dict[str, Any]]:
     scope, params = access.scope_sql(con, "fb.unit_id")
     return con.records(
         "SELECT p.id AS person_id, p.name, count(DISTINCT fb.unit_id) AS units,"
-        " (SELECT count(*) FROM rectification_copies c WHERE c.person_id = p.id AND c.read_at IS NULL) AS unread"
+        " (SELECT count(*) FROM rectification_copies c JOIN rectification_updates up ON up.id = c.update_id"
+        "  WHERE c.person_id = p.id AND c.read_at IS NULL AND up.voided_at IS NULL) AS unread"
         " FROM feedbacks fb JOIN people p ON p.id = fb.leader_id"
         # A voided feedback's 分管领导 stays listed while copies sent to them remain to be read.
         f" WHERE {scope} AND (fb.voided_at IS NULL OR EXISTS"
-        " (SELECT 1 FROM rectification_copies c WHERE c.person_id = p.id))"
+        " (SELECT 1 FROM rectification_copies c JOIN rectification_updates up ON up.id = c.update_id"
+        "  WHERE c.person_id = p.id AND up.voided_at IS NULL))"
         " GROUP BY p.id, p.name ORDER BY p.id",
         params,
     )
@@ -55,7 +57,7 @@ def leaders_in_charge(con: Connection) -> list[dict[str, Any]]:
 
 @door.public
 def copies_for(con: Connection, *, person_id: Any, unread_only: bool = False) -> list[dict[str, Any]]:
-    """What was copied to a 分管领导, newest first, limited to units in the user's scope."""
+    """What was copied to a 分管领导, newest first, in the user's scope; a voided step's copy leaves."""
     person = validate.ident(person_id, field="person_id", label="人员编号")
     scope, params = access.scope_sql(con, "f.unit_id")
     rows = con.records(
@@ -65,7 +67,8 @@ def copies_for(con: Connection, *, person_id: Any, unread_only: bool = False) ->
         " FROM rectification_copies c JOIN rectification_updates up ON up.id = c.update_id"
         " JOIN rectification_items i ON i.id = up.item_id JOIN findings f ON f.id = i.finding_id"
         " JOIN units u ON u.id = f.unit_id LEFT JOIN users us ON us.name = up.created_by"
-        f" WHERE c.person_id = ? AND (NOT ? OR c.read_at IS NULL) AND {scope} ORDER BY c.id DESC",
+        f" WHERE c.person_id = ? AND (NOT ? OR c.read_at IS NULL) AND up.voided_at IS NULL AND {scope}"
+        " ORDER BY c.id DESC",
         [person, unread_only, *params],
     )
     for row in rows:

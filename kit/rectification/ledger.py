@@ -58,7 +58,8 @@ SELECT i.id, i.finding_id, f.round_id, r.code AS round_code, f.unit_id, u.code A
        p.name AS leader_name, i.responsible, i.deadline, i.first_deadline, i.extensions, i.progress, i.status,
        i.opened_on, i.closed_on, i.close_requested_by, i.closed_by, i.voided_at,
        coalesce(rq.display_name, i.close_requested_by) AS close_requested_by_name,
-       (SELECT count(*) FROM evidence_files e WHERE e.item_id = i.id) AS evidence
+       (SELECT count(*) FROM evidence_files e JOIN rectification_updates up ON up.id = e.update_id
+        WHERE e.item_id = i.id AND up.voided_at IS NULL) AS evidence
 FROM rectification_items i
 JOIN findings f ON f.id = i.finding_id
 JOIN units u ON u.id = f.unit_id
@@ -114,11 +115,14 @@ def list_items(
 
 @door.public
 def item_history(con: Connection, *, item_id: Any) -> list[dict[str, Any]]:
-    """Every step of an item, oldest first, with its evidence files (names, sizes; `evidence_names` in one text)."""
+    """Every step of an item, oldest first, with its evidence files (names, sizes; `evidence_names` in one text).
+
+    A voided step (作废) stays listed, its type marked 已作废 (`voided` true).
+    """
     item = live_item(con, item_id)
     access.require(con, access.READ, unit_id=item["unit_id"])
     steps = con.records(
-        "SELECT r.id, r.kind, r.body, r.progress, r.deadline, r.created_at, r.created_by,"
+        "SELECT r.id, r.kind, r.body, r.progress, r.deadline, r.created_at, r.created_by, r.voided_at,"
         " coalesce(u.display_name, r.created_by) AS created_by_name"
         " FROM rectification_updates r LEFT JOIN users u ON u.name = r.created_by"
         " WHERE r.item_id = ? ORDER BY r.id",
@@ -130,7 +134,8 @@ def item_history(con: Connection, *, item_id: Any) -> list[dict[str, Any]]:
     ):
         files.setdefault(row["update_id"], []).append(row)
     for step in steps:
-        step["kind_label"] = UPDATE_LABELS[step["kind"]]
+        step["voided"] = step["voided_at"] is not None
+        step["kind_label"] = UPDATE_LABELS[step["kind"]] + ("（已作废）" if step["voided"] else "")
         step["files"] = files.get(step["id"], [])
         step["evidence_names"] = "、".join(f["filename"] for f in step["files"])
     return steps

@@ -14,6 +14,15 @@ from kit.rectification.common import MAX_EVIDENCE_BYTES, STATUS_LABELS, traced, 
 from kit.rectification.deadlines import add_months
 from kit.rectification.items import live_item, refuse_voided
 
+# The fields of a progress report and of an extension as entered and as corrected (keys = columns).
+PROGRESS_LABELS = {"body": "进展情况", "progress": "整改进度（%）"}
+EXTENSION_LABELS = {"body": "延期理由", "deadline": "新的整改时限"}
+# Evidence of a voided step no longer counts for 销号.
+LIVE_EVIDENCE_SQL = (
+    "SELECT count(*) FROM evidence_files e JOIN rectification_updates up ON up.id = e.update_id"
+    " WHERE e.item_id = ? AND up.voided_at IS NULL"
+)
+
 
 def _files(raw: Iterable[tuple[Any, Any]] | None) -> list[tuple[str, bytes]]:
     """Evidence files as (name, bytes), checked: a name, some content, at most 20 MB each."""
@@ -83,6 +92,41 @@ def add_update(
     return update_id
 
 
+def check_progress(check: validate.Checker, body: Any, progress: Any) -> tuple[Any, Any]:
+    """A progress report's text and percentage (0–100 or none), errors gathered in `check`."""
+    text = check(validate.text, body, field="body", label=PROGRESS_LABELS["body"], required=True)
+    percent = check(
+        validate.integer,
+        progress,
+        field="progress",
+        label=PROGRESS_LABELS["progress"],
+        minimum=0,
+        maximum=100,
+        required=False,
+    )
+    return text, percent
+
+
+def check_extension(check: validate.Checker, deadline: Any, reason: Any, *, reason_field: str) -> tuple[Any, Any]:
+    """An extension's new deadline and reason (`reason_field`: its key where it is entered), errors in `check`."""
+    day = check(validate.day, deadline, field="deadline", label=EXTENSION_LABELS["deadline"])
+    text = check(validate.text, reason, field=reason_field, label=EXTENSION_LABELS["body"], required=True)
+    return day, text
+
+
+def check_new_deadline(con: Connection, day: date, previous: date, *, previous_label: str = "现时限") -> None:
+    """A new deadline is later than the one it replaces and at most 5 years from today.
+
+    Raises:
+        InvalidInput: either rule broken, naming `deadline`.
+    """
+    label = EXTENSION_LABELS["deadline"]
+    if day > add_months(con.now.date(), 60):
+        raise InvalidInput.one("deadline", f"“{label}”不能超过 5 年")
+    if day <= previous:
+        raise InvalidInput.one("deadline", f"“{label}”必须晚于{previous_label} {previous.isoformat()}")
+
+
 def set_item(con: Connection, item: dict[str, Any], action: str, **changes: Any) -> None:
     key = str(item["id"])
     before = traced_state(con, "rectification_items", key)
@@ -103,10 +147,7 @@ def update_progress(
         PermissionDenied: the unit is outside the user's scope or the user is not a 录入员.
     """
     check = validate.Checker()
-    text = check(validate.text, body, field="body", label="进展情况", required=True)
-    percent = check(
-        validate.integer, progress, field="progress", label="整改进度（%）", minimum=0, maximum=100, required=False
-    )
+    text, percent = check_progress(check, body, progress)
     evidence = check(_files, files)
     check.done()
     item = live_item(con, item_id)
@@ -132,18 +173,14 @@ def extend_deadline(con: Connection, *, item_id: Any, deadline: Any, reason: Any
         PermissionDenied: the unit is outside the user's scope or the user is not a 录入员.
     """
     check = validate.Checker()
-    day = check(validate.day, deadline, field="deadline", label="新的整改时限")
-    text = check(validate.text, reason, field="reason", label="延期理由", required=True)
+    day, text = check_extension(check, deadline, reason, reason_field="reason")
     check.done()
     item = live_item(con, item_id)
     access.require(con, access.ENTER, unit_id=item["unit_id"], what="延长整改时限")
     refuse_voided(item)
     if item["status"] == "closed":
         raise InvalidInput.one("item_id", "该事项已销号，不能延期")
-    if day > add_months(con.now.date(), 60):
-        raise InvalidInput.one("deadline", "“新的整改时限”不能超过 5 年")
-    if day <= item["deadline"]:
-        raise InvalidInput.one("deadline", f"“新的整改时限”必须晚于现时限 {item['deadline'].isoformat()}")
+    check_new_deadline(con, day, item["deadline"])
     update_id = add_update(con, item, kind="extension", body=text, action="延长整改时限", deadline=day)
     set_item(con, item, "延长整改时限", deadline=day, extensions=item["extensions"] + 1)
     return update_id
@@ -167,7 +204,7 @@ def request_close(con: Connection, *, item_id: Any, body: Any, files: Iterable[t
     refuse_voided(item)
     if item["status"] != "open":
         raise InvalidInput.one("item_id", f"该事项状态为“{STATUS_LABELS[item['status']]}”，不能申请销号")
-    if not evidence and not con.scalar("SELECT count(*) FROM evidence_files WHERE item_id = ?", [item["id"]]):
+    if not evidence and not con.scalar(LIVE_EVIDENCE_SQL, [item["id"]]):
         raise InvalidInput.one("files", "申请销号须上传佐证材料（如文件、照片、会议记录）")
     update_id = add_update(con, item, kind="request", body=text, action="申请销号", files=evidence or ())
     set_item(con, item, "申请销号", status="pending", close_requested_by=con.actor)
@@ -195,7 +232,7 @@ def review_close(con: Connection, *, item_id: Any, approve: Any, note: Any) -> i
         raise InvalidInput.one("item_id", f"该事项状态为“{STATUS_LABELS[item['status']]}”，没有待审核的销号申请")
     if item["close_requested_by"] == con.actor:
         raise InvalidInput.one("item_id", "销号申请须由申请人以外的审核员审核")
-    if not con.scalar("SELECT count(*) FROM evidence_files WHERE item_id = ?", [item["id"]]):
+    if not con.scalar(LIVE_EVIDENCE_SQL, [item["id"]]):
         raise InvalidInput.one("item_id", "该事项没有佐证材料，不能销号")
     if approve:
         update_id = add_update(con, item, kind="approve", body=text, action="审核销号")
