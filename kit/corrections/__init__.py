@@ -15,8 +15,9 @@ The area is a package, one module per kind of record corrected, each importing o
 those above it in this list: `common` (what can be corrected, labels, logging and
 applying a correction), `findings`, `rounds`, `feedback`, `clues`, `outcomes`, `groups` (a
 round's groups, members and units: corrections of the round), `evaluations`, `items`,
-`sheets` (a closed year's score sheets, by request only), `review` (a 审核员's decision
-on a request), `history`. Callers use the names re-exported here (`corrections.correct_finding`).
+`updates` (an item's progress reports and extensions, while it is 整改中), `sheets` (a
+closed year's score sheets, by request only), `review` (a 审核员's decision on a
+request), `history`. Callers use the names re-exported here (`corrections.correct_finding`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from kit.corrections.common import (
     TABLE_LABELS,
     TARGET,
     UNITLESS,
+    UPDATE,
     Correctable,
     apply_correction,
     apply_void,
@@ -61,12 +63,20 @@ from kit.corrections.groups import (
     remove_target,
     void_group,
 )
-from kit.corrections.history import CORRECTION_LIST, REQUEST_LIST, corrections_of, pending_requests, sheet_corrections
+from kit.corrections.history import (
+    CORRECTION_LIST,
+    REQUEST_LIST,
+    corrections_of,
+    item_corrections,
+    pending_requests,
+    sheet_corrections,
+)
 from kit.corrections.items import correct_item, void_item
 from kit.corrections.outcomes import correct_outcome, void_outcome
 from kit.corrections.review import review
 from kit.corrections.rounds import correct_round, void_round
 from kit.corrections.sheets import request_sheet_correction, void_sheet
+from kit.corrections.updates import correct_update, void_update
 
 __all__ = [
     "CLUE",
@@ -87,6 +97,7 @@ __all__ = [
     "TABLE_LABELS",
     "TARGET",
     "UNITLESS",
+    "UPDATE",
     "Correctable",
     "apply_correction",
     "apply_void",
@@ -100,8 +111,10 @@ __all__ = [
     "correct_item",
     "correct_outcome",
     "correct_round",
+    "correct_update",
     "corrections_of",
     "differences",
+    "item_corrections",
     "log_correction",
     "move_target",
     "pending_requests",
@@ -123,4 +136,5 @@ __all__ = [
     "void_outcome",
     "void_round",
     "void_sheet",
+    "void_update",
 ]

@@ -24,6 +24,7 @@ RECORD_LABELS = {
     "score_sheets": "评分表",
     "inspection_targets": "巡察对象",
     "rectification_evaluations": "整改评估",
+    "rectification_updates": "整改进展",
 }
 
 
@@ -79,7 +80,16 @@ EVALUATION = Correctable(
     "整改评估",
     {k: rectification.EVALUATION.label_of(k) for k in ("score", "note", "on")},
 )
-CORRECTABLE = {c.table: c for c in (FINDING, ITEM, ROUND, FEEDBACK, CLUE, OUTCOME, SHEET, TARGET, EVALUATION)}
+# An item's progress report (进展情况, 整改进度) or extension (延期理由, 新的整改时限), while it is 整改中:
+# `corrections.updates` narrows the fields to the step's kind.
+UPDATE = Correctable(
+    "rectification_updates",
+    "整改进展",
+    {**rectification.PROGRESS_LABELS, **rectification.EXTENSION_LABELS, "body": "进展情况或延期理由"},
+)
+CORRECTABLE = {
+    c.table: c for c in (FINDING, ITEM, ROUND, FEEDBACK, CLUE, OUTCOME, SHEET, TARGET, EVALUATION, UPDATE)
+}
 # The records that belong to no one unit: their corrections carry none, and every reader sees them.
 UNITLESS = frozenset({"inspection_rounds"})
 

@@ -6,9 +6,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from kit import access, door, validate
+from kit import access, door, rectification, validate
 from kit.corrections.common import KIND_LABELS, RECORD_LABELS, STATUS_LABELS
 from kit.db import Connection
+from kit.formats import moment
 from kit.listing import Column, Filter, Listing
 
 # Requests waiting for a 审核员 as the ledger lists them: the rows of `pending_requests`.
@@ -51,22 +52,29 @@ _SQL = """
 SELECT c.id, c.record_table, c.record_id, c.unit_id, un.name AS unit_name, c.kind, c.reason, c.changes_json,
        c.status, c.requested_at, c.requested_by, coalesce(a.display_name, c.requested_by) AS requested_by_name,
        c.decided_at, c.decided_by, coalesce(d.display_name, c.decided_by) AS decided_by_name, c.note,
-       ss.year AS sheet_year, sc.name AS scheme_name
+       ss.year AS sheet_year, sc.name AS scheme_name, up.kind AS update_kind, up.created_at AS update_at
 FROM record_corrections c
 LEFT JOIN units un ON un.id = c.unit_id
+LEFT JOIN rectification_updates up ON c.record_table = 'rectification_updates' AND up.id = c.record_id
 LEFT JOIN score_sheets ss ON c.record_table = 'score_sheets' AND ss.id = c.record_id
 LEFT JOIN assessment_schemes sc ON sc.id = ss.scheme_id
 LEFT JOIN users a ON a.name = c.requested_by
 LEFT JOIN users d ON d.name = c.decided_by
 WHERE (? IS NULL OR c.record_table = ?) AND (? IS NULL OR c.record_id = ?) AND (? IS NULL OR c.status = ?)
+  AND (? IS NULL OR (c.record_table = 'rectification_items' AND c.record_id = ?) OR up.item_id = ?)
   AND (c.unit_id IS NULL OR {scope})
 ORDER BY c.id
 """
 
 
-def _rows(con: Connection, table: str | None, record_id: int | None, status: str | None) -> list[dict[str, Any]]:
+def _rows(
+    con: Connection, table: str | None, record_id: int | None, status: str | None, item: int | None = None
+) -> list[dict[str, Any]]:
+    """The corrections asked for; `item`: those of a ledger item and of its steps."""
     scope, params = access.scope_sql(con, "c.unit_id")
-    rows = con.records(_SQL.format(scope=scope), [table, table, record_id, record_id, status, status, *params])
+    rows = con.records(
+        _SQL.format(scope=scope), [table, table, record_id, record_id, status, status, item, item, item, *params]
+    )
     for row in rows:
         changes = json.loads(row.pop("changes_json"))
         shown = changes.get("shown", changes) if "values" in changes else changes
@@ -77,6 +85,9 @@ def _rows(con: Connection, table: str | None, record_id: int | None, status: str
         row["summary"] = _summary(row)
         if row["sheet_year"] is not None:  # which of the unit's sheets: its year and scheme
             row["summary"] = f"{row['sheet_year']}年度“{row['scheme_name']}”评分表：{row['summary']}"
+        if row["update_kind"] is not None:  # which step of the item: its kind and when it was entered
+            step = rectification.UPDATE_LABELS[row["update_kind"]]
+            row["summary"] = f"{step}（{moment(row['update_at'])}报送）：{row['summary']}"
     return rows
 
 
@@ -102,6 +113,20 @@ def corrections_of(con: Connection, *, table: Any, record_id: Any) -> list[dict[
     name = validate.choice(table, field="table", label="记录类型", choices=RECORD_LABELS)
     ident = validate.ident(record_id, field="record_id", label="记录编号")
     return _rows(con, name, ident, None)
+
+
+@door.public
+def item_corrections(con: Connection, *, item_id: Any) -> list[dict[str, Any]]:
+    """Every correction and void of a ledger item and of its progress reports and extensions, oldest first.
+
+    Raises:
+        InvalidInput: not a valid id.
+        NotFound: no such item.
+        PermissionDenied: its unit is outside the user's scope.
+    """
+    item = rectification.live_item(con, item_id)
+    access.require(con, access.READ, unit_id=item["unit_id"])
+    return _rows(con, None, None, None, item["id"])
 
 
 @door.public
