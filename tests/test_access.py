@@ -172,6 +172,9 @@ EXEMPT = {
     "rectification.items.read_item_context": "what an item is checked against, read inside checked functions",
     "rectification.progress.add_update": "writes an update inside checked functions",
     "rectification.progress.set_item": "changes an item inside checked functions",
+    "rectification.progress.check_progress": "validates values only: reads nothing",
+    "rectification.progress.check_extension": "validates values only: reads nothing",
+    "rectification.progress.check_new_deadline": "compares dates given to it with today: reads nothing",
     "rectification.items.check_item": "validates values against a context read by a checked function",
     "inspections.rounds.check_round": "validates values only: reads nothing",
     "registry.units.check_unit": "validates values only: reads nothing",
@@ -680,6 +683,13 @@ CASES: dict[str, Case] = {
         lambda con, w: corrections.correct_item(con, item_id=w.insp["items"]["b"], reason="录错", responsible="乙办"),
         writes=True,
     ),
+    "corrections.updates.correct_update": Case(
+        lambda con, w: corrections.correct_update(con, update_id=w.insp["update_b"], reason="录错", body="进展"),
+        writes=True,
+    ),
+    "corrections.updates.void_update": Case(
+        lambda con, w: corrections.void_update(con, update_id=w.insp["update_b"], reason="误报"), writes=True
+    ),
     "corrections.items.void_item": Case(
         lambda con, w: corrections.void_item(con, item_id=w.insp["items"]["b"], reason="重复录入"), writes=True
     ),
@@ -747,6 +757,9 @@ CASES: dict[str, Case] = {
     "corrections.history.corrections_of": Case(
         lambda con, w: corrections.corrections_of(con, table="rectification_items", record_id=w.insp["item_b2"]),
         filtered=_no_b,
+    ),
+    "corrections.history.item_corrections": Case(
+        lambda con, w: corrections.item_corrections(con, item_id=w.insp["item_b2"])
     ),
     "corrections.history.sheet_corrections": Case(
         lambda con, w: corrections.sheet_corrections(
@@ -893,6 +906,7 @@ def _inspection_world(path: Path, office: dict[str, Any]) -> dict[str, Any]:
         rectification.request_close(con, item_id=insp["items"]["b"], body="完成", files=[("验收.pdf", b"%PDF")])
         insp["evidence_b"] = int(con.scalar("SELECT max(id) FROM evidence_files"))
         insp["copy_b"] = int(con.scalar("SELECT max(id) FROM rectification_copies"))
+        insp["update_b"] = int(con.scalar("SELECT max(id) FROM rectification_updates"))
         rectification.evaluate(con, round_id=insp["round"], unit_id=office["b"], score=50)
         successor = registry.add_person(con, name="乙县新书记")
         appointments.change_leader(

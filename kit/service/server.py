@@ -63,6 +63,7 @@ SERVED = (
     "kit.corrections.review",
     "kit.corrections.rounds",
     "kit.corrections.sheets",
+    "kit.corrections.updates",
     "kit.excel.common",
     "kit.excel.exporting",
     "kit.excel.importing",
