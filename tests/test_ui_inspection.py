@@ -12,7 +12,7 @@ import pytest
 
 from kit import access, appointments, db, excel, inspections, rectification, registry
 from kit.errors import InvalidInput
-from kit.ui.inspection import InspectionModel, InspectionView, uploaded
+from kit.ui.inspection import InspectionModel, InspectionView, step_values, uploaded
 from kit.ui.inspection.ledger import item_html
 from tests.conftest import copy_database
 
@@ -443,6 +443,67 @@ def test_an_extension_moves_the_deadline_and_counts(ward: dict[str, Any], monkey
     assert model.extend({"deadline": "2026-03-31", "reason": "需要上级批复"}) == "已延期至 2026-03-31（第 1 次延期）"
 
 
+def test_a_progress_report_is_corrected_then_voided_from_the_items_detail(
+    ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIT_OPERATOR", "luru")
+    view = InspectionView(InspectionModel(ward["db"]))
+    view.load()
+    ledger = view.ledger
+    ledger.open(ward["item"])
+    assert ledger.steps.box.layout.display == "none"  # nothing reported yet
+    view.model.report_progress({"body": "召开专题会议", "progress": "40"})
+    view.model.report_progress({"body": "制度已印发", "progress": "60"})
+    fix = ledger.steps.panel
+    assert fix is not None
+    assert ledger.steps.box.layout.display is None
+    assert [label.split("｜")[0] for label, _ in fix.form.inputs["update"].options] == ["进展", "进展"]
+    latest = view.model.history[-1]["id"]
+    assert fix.form.values()["update"] == latest  # the latest first, its stored values ready to correct
+    assert (fix.form.values()["body"], fix.form.values()["progress"]) == ("制度已印发", "60")
+    assert fix.form.inputs["deadline"].disabled
+    fix.form.inputs["progress"].value = "50"
+    fix.form.inputs["reason"].value = "进度报高了"
+    fix.form.run_submit()
+    assert "已更正进展记录" in fix.form.status.value
+    assert view.model.item is not None
+    assert view.model.item["progress"] == 50
+    assert "整改进度（%）：60 → 50" in ledger.log.table.page_html()
+    fix.form.inputs["reason"].value = "报错了事项"
+    fix.void_button.click()
+    assert "已作废进展记录" in fix.done.value
+    assert view.model.item["progress"] == 40
+    assert "进展（已作废）" in ledger.history.page_html()  # still listed
+    assert [v for _, v in fix.form.inputs["update"].options] == [view.model.history[-2]["id"]]
+    fix.form.inputs["reason"].value = "误报"
+    fix.void_button.click()
+    assert ledger.steps.box.layout.display == "none"  # no live step left: the outcome shows in the status line
+    assert "已作废进展记录" in ledger.status.value
+    assert view.model.item["progress"] == 0
+
+
+def test_only_the_latest_extension_is_voided_in_the_app(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    model = model_as(ward["db"], "luru", monkeypatch)
+    model.select_item(ward["item"])
+    model.extend({"deadline": "2026-03-31", "reason": "需要上级批复"})
+    model.extend({"deadline": "2026-06-30", "reason": "跨年度"})
+    first, latest = (s["id"] for s in model.history if s["kind"] == "extension")
+    before = counts(ward["db"], "record_corrections", "rectification_updates")
+    with pytest.raises(InvalidInput) as e:
+        model.void_step({"update": first, "reason": "误延"})
+    assert "只能作废最近一次延期" in e.value.errors["update"]  # beside the picker
+    with pytest.raises(InvalidInput) as e:
+        model.correct_step({**step_values(model.live_steps[0]), "deadline": "2026-03-31", "reason": "录错"})
+    assert "必须晚于此前的时限 2026-03-31" in e.value.errors["deadline"]
+    assert counts(ward["db"], "record_corrections", "rectification_updates") == before
+    model.correct_step({**step_values(model.live_steps[0]), "deadline": "2026-09-30", "reason": "录错"})
+    assert model.item is not None
+    assert model.item["deadline"] == date(2026, 9, 30)
+    assert model.void_step({"update": latest, "reason": "误延"}).startswith("已作废延期记录")
+    assert (model.item["deadline"], model.item["extensions"]) == (date(2026, 3, 31), 1)
+    assert [s["id"] for s in model.live_steps] == [first]
+
+
 def test_asking_to_close_without_evidence_is_refused(ward: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     model = model_as(ward["db"], "luru", monkeypatch)
     model.select_item(ward["item"])
@@ -692,6 +753,7 @@ def test_an_analyst_sees_the_ledger_without_any_entry_or_review_form(
         view.ledger.close_box,
         view.ledger.review_box,
         view.ledger.fix_box,
+        view.ledger.steps.box,
         view.ledger.request_box,
         view.findings.fix_box,
         view.findings.clue_fix_box,
@@ -714,6 +776,7 @@ def test_an_analyst_sees_the_ledger_without_any_entry_or_review_form(
         view.ledger.review_form,
         view.ledger.reject,
         view.ledger.fix,
+        view.ledger.steps.panel,
         view.ledger.request_form,
         view.ledger.refuse,
         view.findings.fix,

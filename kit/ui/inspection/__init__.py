@@ -11,7 +11,7 @@ itself (`db.read` / `db.write`) and never keeps it.
 
 from __future__ import annotations
 
-from kit.ui.inspection.model import TITLE, InspectionModel, finding_values, item_values, uploaded
+from kit.ui.inspection.model import TITLE, InspectionModel, finding_values, item_values, step_values, uploaded
 from kit.ui.inspection.view import TAB_TITLES, InspectionView, show
 
 __all__ = [
@@ -22,5 +22,6 @@ __all__ = [
     "finding_values",
     "item_values",
     "show",
+    "step_values",
     "uploaded",
 ]

@@ -14,6 +14,7 @@ from kit.ui.correction_panel import CorrectionLog, CorrectionPanel
 from kit.ui.forms import OK, FieldSpec, Form, declared, outcome_line, status_html
 from kit.ui.inspection.model import InspectionModel, item_values
 from kit.ui.inspection.parts import ImportArea, with_files
+from kit.ui.inspection.steps import StepFix
 from kit.ui.parts import chosen_files_html, day, keep, section, short, show_if, upload_widget, when_allowed
 from kit.ui.table import TableView
 from kit.ui.widgets import Html, file_link
@@ -112,6 +113,7 @@ class LedgerTab:
         )
         self.review_box = w.VBox([])
         self.fix_box = w.VBox([])
+        self.steps = StepFix(model)
         self.requests = TableView(
             corrections.REQUEST_LIST,
             css="kit-requests",
@@ -139,6 +141,7 @@ class LedgerTab:
                 self.extend_box,
                 self.close_box,
                 self.fix_box,
+                self.steps.box,
                 self.add_box,
                 self.import_box,
                 self.review_box,
@@ -188,9 +191,13 @@ class LedgerTab:
         )
         self.fix_box.children = [
             section("更正或作废此事项"),
-            html_note("已销号的事项，更正或作废须经另一位审核员同意；整改时限请用“延期”，进度请报送进展。"),
+            html_note(
+                "已销号的事项，更正或作废须经另一位审核员同意；整改时限请用“延期”，进度请报送进展；"
+                "录错的进展和延期在下方更正或作废。"
+            ),
             self.fix.box,
         ]
+        self.steps.build(self._echo)
 
     def _build_review(self) -> None:
         self.review_form = Form(REVIEW_FIELDS, submit_label="同意销号", on_submit=self._approve)
@@ -270,6 +277,7 @@ class LedgerTab:
             stored = item_values(item)
             self.fix.form.set_choices({"leader": (team, stored["leader"])})
             self.fix.fill(stored, reviewed=status == "closed")
+        self.steps.draw()
         for form in (self.progress_form, self.extend_form, self.close_form):
             if form is not None:
                 form.set_values({})

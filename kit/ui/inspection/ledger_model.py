@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from kit import corrections, db, rectification
@@ -148,6 +149,47 @@ class LedgerActions(InspectionState):
             return "已提交作废申请，待另一位审核员同意后生效"
         return f"已作废整改事项 {item['id']}，它不再计入台账统计"
 
+    # -- 更正与作废：进展和延期 ---------------------------------------------------------
+    @property
+    def live_steps(self) -> list[dict[str, Any]]:
+        """The selected item's live progress reports and extensions, latest first, while it is 整改中."""
+        if self.item is None or self.item["status"] != "open":
+            return []
+        return [s for s in reversed(self.history) if s["kind"] in STEP_FIELDS and not s["voided"]]
+
+    def _chosen_step(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        ident = required(values, "update", "请选择要更正或作废的进展或延期")
+        step = next((s for s in self.live_steps if s["id"] == ident), None)
+        if step is None:
+            raise InvalidInput.one("update", "该记录已不能更正或作废，请刷新后重新选择")
+        return step
+
+    def correct_step(self, values: Mapping[str, Any]) -> str:
+        """更正 a progress report or extension of the selected item; returns the message.
+
+        Raises:
+            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
+        """
+        step = self._chosen_step(values)
+        stored = step_values(step)
+        changes = {k: values.get(k) for k in STEP_FIELDS[step["kind"]] if (values.get(k) or "") != stored[k]}
+        with db.write(self.db_path, action="更正整改进展") as con, _step_errors():
+            corrections.correct_update(con, update_id=step["id"], reason=values.get("reason"), **changes)
+        self._after_save(self.round_id)
+        return f"已更正{step['kind_label']}记录，更正记录见上方"
+
+    def void_step(self, values: Mapping[str, Any]) -> str:
+        """作废 a progress report or the latest extension of the selected item; returns the message.
+
+        Raises:
+            InvalidInput, NotFound, PermissionDenied, Busy: nothing was written.
+        """
+        step = self._chosen_step(values)
+        with db.write(self.db_path, action="作废整改进展") as con, _step_errors():
+            corrections.void_update(con, update_id=step["id"], reason=values.get("reason"))
+        self._after_save(self.round_id)
+        return f"已作废{step['kind_label']}记录，它仍列在进展记录中（已作废），不再计入进度、时限和抄告"
+
     def review_request(self, values: Mapping[str, Any], *, approve: bool) -> str:
         """审核 a request to correct or void a reviewed record; returns the message.
 
@@ -172,3 +214,34 @@ def item_values(i: Mapping[str, Any]) -> dict[str, Any]:
         "responsible": i["responsible"],
         "opened_on": i["opened_on"].isoformat(),
     }
+
+
+# The fields of a step the correction form shows, by its kind (the others stay empty and locked).
+STEP_FIELDS = {"progress": ("body", "progress"), "extension": ("body", "deadline")}
+
+
+def step_values(step: Mapping[str, Any]) -> dict[str, str]:
+    """A step's correctable values as the form shows them."""
+    return {
+        "update": step["id"],
+        "body": step["body"],
+        "progress": "" if step["progress"] is None else str(step["progress"]),
+        "deadline": "" if step["deadline"] is None else step["deadline"].isoformat(),
+    }
+
+
+def step_label(step: Mapping[str, Any]) -> str:
+    """A step as the picker lists it: kind, when, and what it says."""
+    what = f"至 {step['deadline']:%Y-%m-%d}" if step["kind"] == "extension" else f"进度 {step['progress']}%"
+    if step["kind"] == "progress" and step["progress"] is None:
+        what = "未报进度"
+    return f"{step['kind_label']}｜{step['created_at']:%Y-%m-%d %H:%M}｜{what}｜{step['body'][:20]}"
+
+
+@contextmanager
+def _step_errors() -> Iterator[None]:
+    """The step is chosen in the form's own field: an error naming `update_id` shows beside it."""
+    try:
+        yield
+    except InvalidInput as e:
+        raise InvalidInput({("update" if k == "update_id" else k): m for k, m in e.errors.items()}) from e

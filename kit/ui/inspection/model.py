@@ -21,9 +21,20 @@ from kit.ui import app
 from kit.ui.inspection.copies_model import CopyActions
 from kit.ui.inspection.excel_model import ExcelActions
 from kit.ui.inspection.findings_model import FindingActions, clue_values, finding_values
-from kit.ui.inspection.ledger_model import LedgerActions, item_values
+from kit.ui.inspection.ledger_model import STEP_FIELDS, LedgerActions, item_values, step_label, step_values
 
-__all__ = ["EMBED_LIMIT", "TITLE", "InspectionModel", "clue_values", "finding_values", "item_values", "uploaded"]
+__all__ = [
+    "EMBED_LIMIT",
+    "STEP_FIELDS",
+    "TITLE",
+    "InspectionModel",
+    "clue_values",
+    "finding_values",
+    "item_values",
+    "step_label",
+    "step_values",
+    "uploaded",
+]
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +201,7 @@ class InspectionModel(FindingActions, LedgerActions, ExcelActions, CopyActions, 
         self.history, self.files, self.item_log = [], {}, []
         if item_id is not None:
             self.history = rectification.item_history(con, item_id=item_id)
-            self.item_log = corrections.corrections_of(con, table="rectification_items", record_id=item_id)
+            self.item_log = corrections.item_corrections(con, item_id=item_id)  # its steps' corrections too
             budget = EMBED_LIMIT  # the latest steps' files first: a 销号 is judged by them
             for step in reversed(self.history):
                 for f in step["files"]:

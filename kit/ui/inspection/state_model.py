@@ -27,6 +27,7 @@ class InspectionState:
     teams: dict[int, list[str]]
     item_id: int | None
     item: dict[str, Any] | None
+    history: list[dict[str, Any]]
     finding: dict[str, Any] | None
     clue: dict[str, Any] | None
     leaders: list[dict[str, Any]]
