@@ -11,7 +11,7 @@ import pytest
 
 from kit import access, corrections, db, integrity, rectification
 from kit.db import Connection
-from kit.errors import InvalidInput, PermissionDenied
+from kit.errors import InvalidInput, NotFound, PermissionDenied
 from tests.conftest import as_operator, build_inspection
 
 
@@ -428,3 +428,14 @@ def test_a_reviewer_without_the_entry_role_is_refused(
     monkeypatch.setenv("KIT_OPERATOR", "checker")
     with pytest.raises(PermissionDenied):
         _write(path, lambda con: corrections.void_update(con, update_id=report, reason="误"))
+
+
+def test_an_unknown_step_is_not_found_and_nothing_is_written(
+    office: dict[str, Any], insp: dict[str, Any], table_counts: Any
+) -> None:
+    path = office["db"]
+    before = table_counts(path)
+    with pytest.raises(NotFound) as missing:
+        _write(path, lambda con: corrections.void_update(con, update_id=9999, reason="误"))
+    assert "9999" in missing.value.message
+    assert table_counts(path) == before
