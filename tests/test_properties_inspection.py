@@ -175,6 +175,7 @@ def _build_master(path: Path) -> dict[str, Any]:
         for item in items[:4]:  # asked for by the operator
             rectification.request_close(con, item_id=item, body="已完成", files=[("完成.pdf", b"%PDF done")])
         rectification.update_progress(con, item_id=items[8], body="过半", progress=60, files=[("a.pdf", b"a")])
+        rectification.extend_deadline(con, item_id=items[9], deadline="2025-06-30", reason="跨年度")
     with db.write(path, action="准备巡察属性测试", actor="审核员乙") as con:
         for item in items[4:8]:  # asked for by 审核员乙
             rectification.request_close(con, item_id=item, body="已完成", files=[("完成.pdf", b"%PDF done")])
@@ -867,6 +868,67 @@ def test_void_item_refuses_cleanly_or_records(inspected: dict[str, Any], data: s
         inspected["db"],
         "corrections.void_item",
         lambda con: corrections.void_item(con, **args),
+        actor=data.draw(actors),
+    )
+
+
+valid_update_changes = st.fixed_dictionaries(
+    {},
+    optional={
+        "body": cjk,
+        "progress": st.one_of(st.integers(0, 100), st.just("")),
+        "deadline": st.dates(date(2024, 10, 1), TODAY + timedelta(days=365)),
+    },
+)
+hostile_update_changes = st.fixed_dictionaries(
+    {},
+    optional={
+        "body": hostile_text,
+        "progress": hostile_numbers,
+        "deadline": hostile_dates,
+        "item_id": hostile_ids,
+        "kind": st.just("request"),
+    },
+)
+# The steps that may be corrected now (those that reach deepest), mixed with every other step.
+_STEPS_SQL = (
+    "SELECT up.id FROM rectification_updates up JOIN rectification_items i ON i.id = up.item_id"
+    " WHERE up.voided_at IS NULL AND up.kind IN ('progress', 'extension') AND i.status = 'open'"
+)
+
+
+def _steps(path: Path) -> st.SearchStrategy[int]:
+    return st.one_of(_now_or(path, _STEPS_SQL, [1]), _now_or(path, "SELECT id FROM rectification_updates", [1]))
+
+
+@AGAINST_ONE_DB
+@given(data=st.data())
+def test_correct_update_refuses_cleanly_or_records(inspected: dict[str, Any], data: st.DataObject) -> None:
+    steps = _steps(inspected["db"])
+    args = draw_arguments(
+        data,
+        update_id=(steps, hostile_ids),
+        reason=(cjk, hostile),
+        changes=(valid_update_changes, hostile_update_changes),
+    )
+    changes = args.pop("changes")
+    attempt(
+        inspected["db"],
+        "corrections.correct_update",
+        lambda con: corrections.correct_update(con, **args, **changes),
+        actor=data.draw(actors),
+    )
+
+
+@AGAINST_ONE_DB
+@given(data=st.data())
+def test_void_update_refuses_cleanly_or_records(inspected: dict[str, Any], data: st.DataObject) -> None:
+    steps = _steps(inspected["db"])
+    args = draw_arguments(data, update_id=(steps, hostile_ids), reason=(cjk, hostile))
+    attempt(
+        inspected["db"],
+        "corrections.void_update",
+        lambda con: corrections.void_update(con, **args),
         actor=data.draw(actors),
     )
 
