@@ -105,7 +105,7 @@ def _follow_progress(con: Connection, item: Mapping[str, Any], action: str) -> N
         rectification.set_item(con, dict(item), action, progress=percent)
 
 
-def _checked(con: Connection, row: Mapping[str, Any], wanted: Mapping[str, Any]) -> dict[str, Any]:
+def _checked(row: Mapping[str, Any], wanted: Mapping[str, Any]) -> dict[str, Any]:
     """A step's fields with the changes put in, checked as at entry.
 
     Raises:
@@ -138,7 +138,7 @@ def correct_update(con: Connection, *, update_id: Any, reason: Any, **changes: A
     correctable = _refuse_unless_open(row, item)
     text = asked_reason(correctable, reason, changes, _NOT_HERE[row["kind"]])
     before = {k: row[k] for k in correctable.fields}
-    after = _checked(con, row, {**before, **changes})
+    after = _checked(row, {**before, **changes})
     differ = differences(before, after)
     if "deadline" in differ:
         live = _live_extensions(con, item["id"])
