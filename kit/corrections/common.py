@@ -87,9 +87,7 @@ UPDATE = Correctable(
     "整改进展",
     {**rectification.PROGRESS_LABELS, **rectification.EXTENSION_LABELS, "body": "进展情况或延期理由"},
 )
-CORRECTABLE = {
-    c.table: c for c in (FINDING, ITEM, ROUND, FEEDBACK, CLUE, OUTCOME, SHEET, TARGET, EVALUATION, UPDATE)
-}
+CORRECTABLE = {c.table: c for c in (FINDING, ITEM, ROUND, FEEDBACK, CLUE, OUTCOME, SHEET, TARGET, EVALUATION, UPDATE)}
 # The records that belong to no one unit: their corrections carry none, and every reader sees them.
 UNITLESS = frozenset({"inspection_rounds"})
 
