@@ -143,6 +143,29 @@ def test_voiding_the_only_report_with_a_percentage_puts_progress_back_to_zero(
     _clean(path)
 
 
+def test_voiding_the_only_report_puts_back_the_progress_an_imported_item_was_entered_with(
+    office: dict[str, Any], insp: dict[str, Any]
+) -> None:
+    path = office["db"]
+    item = _write(
+        path,
+        lambda con: rectification.add_item(
+            con,
+            finding=insp["findings"]["b"],
+            measure="台账带来的事项",
+            responsible="办公室",
+            deadline="2024-12-31",
+            progress="60",
+        ),
+    )
+    assert _item(path, item)["progress"] == 60
+    wrong = _report(path, item, 70, body="报错了事项")
+    assert _item(path, item)["progress"] == 70
+    _write(path, lambda con: corrections.void_update(con, update_id=wrong, reason="报错了事项"))
+    assert _item(path, item)["progress"] == 60
+    _clean(path)
+
+
 def test_evidence_of_a_voided_report_does_not_count_for_a_close_request(
     office: dict[str, Any], insp: dict[str, Any]
 ) -> None:

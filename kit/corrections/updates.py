@@ -1,13 +1,14 @@
 """Correcting and voiding an item's progress report (报送进展) or extension (延期), while it is 整改中.
 
 The item follows its live steps: its progress is that of the latest live report with a
-percentage (else 0), its deadline that of the latest live extension (else the first one),
+percentage (else the progress it was entered with), its deadline that of the latest live extension (else the first one),
 and `extensions` counts the live extensions. So an extension's deadline is corrected, and
 an extension voided, only for the latest live one: the deadlines stay in order.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
@@ -93,14 +94,25 @@ def _deadline_before(item: Mapping[str, Any], live: list[dict[str, Any]], update
     return earlier[-1] if earlier else first
 
 
+def _entered_progress(con: Connection, item_id: int) -> int:
+    """The progress the item was entered or imported with (a ledger brought in half done), from its first trace."""
+    first = con.scalar(
+        "SELECT after_json FROM trace_log WHERE table_name = 'rectification_items' AND row_key = ?"
+        " ORDER BY seq LIMIT 1",
+        [str(item_id)],
+    )
+    entered = json.loads(first).get("progress") if first else None
+    return int(entered or 0)
+
+
 def _follow_progress(con: Connection, item: Mapping[str, Any], action: str) -> None:
-    """The item's progress: the latest live report's percentage, else 0."""
+    """The item's progress: the latest live report's percentage, else what the item was entered with."""
     latest = con.scalar(
         "SELECT progress FROM rectification_updates WHERE item_id = ? AND kind = 'progress'"
         " AND voided_at IS NULL AND progress IS NOT NULL ORDER BY id DESC LIMIT 1",
         [item["id"]],
     )
-    percent = 0 if latest is None else int(latest)
+    percent = _entered_progress(con, item["id"]) if latest is None else int(latest)
     if percent != item["progress"]:
         rectification.set_item(con, dict(item), action, progress=percent)
 
