@@ -189,6 +189,25 @@ def test_every_update_is_copied_to_the_leader_in_charge(inspected: dict[str, Any
     assert integrity.check(path).ok
 
 
+def test_a_leaders_unread_count_holds_only_copies_of_units_in_the_users_scope(
+    inspected: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = inspected["db"]
+    with db.write(path, action="报送") as con:  # one 分管领导 attended the feedback of both units
+        rectification.update_progress(con, item_id=inspected["items"]["a"], body="甲县进展")
+        rectification.update_progress(con, item_id=inspected["items"]["b"], body="乙县进展一")
+        rectification.update_progress(con, item_id=inspected["items"]["b"], body="乙县进展二")
+        access.add_user(con, name="jia", display_name="甲县分析员", roles=["analyst"])
+        access.grant_scope(con, name="jia", kind="unit", unit_id=inspected["a"])
+    with db.read(path) as con:
+        assert [(r["units"], r["unread"]) for r in rectification.leaders_in_charge(con)] == [(2, 3)]
+    monkeypatch.setenv("KIT_OPERATOR", "jia")
+    with db.read(path) as con:
+        assert [(r["units"], r["unread"]) for r in rectification.leaders_in_charge(con)] == [(1, 1)]
+        shown = [c["body"] for c in rectification.copies_for(con, person_id=inspected["in_charge"])]
+    assert shown == ["甲县进展"]
+
+
 def test_extensions_are_counted_and_must_move_the_deadline_later(inspected: dict[str, Any]) -> None:
     path, item = inspected["db"], inspected["items"]["a"]
     error = _refused(

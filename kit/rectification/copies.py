@@ -39,19 +39,22 @@ COPY_LIST = Listing(
 
 @door.public
 def leaders_in_charge(con: Connection) -> list[dict[str, Any]]:
-    """The 分管领导 who attended a feedback of a unit in the user's scope, and their unread copies."""
+    """The 分管领导 who attended a feedback of a unit in the user's scope, and their unread copies
+    of those units' items (a leader in charge of several counties: only the user's are counted)."""
     scope, params = access.scope_sql(con, "fb.unit_id")
+    copied_scope, copied_params = access.scope_sql(con, "f.unit_id")
     return con.records(
         "SELECT p.id AS person_id, p.name, count(DISTINCT fb.unit_id) AS units,"
         " (SELECT count(*) FROM rectification_copies c JOIN rectification_updates up ON up.id = c.update_id"
-        "  WHERE c.person_id = p.id AND c.read_at IS NULL AND up.voided_at IS NULL) AS unread"
+        "  JOIN rectification_items i ON i.id = up.item_id JOIN findings f ON f.id = i.finding_id"
+        f"  WHERE c.person_id = p.id AND c.read_at IS NULL AND up.voided_at IS NULL AND {copied_scope}) AS unread"
         " FROM feedbacks fb JOIN people p ON p.id = fb.leader_id"
         # A voided feedback's 分管领导 stays listed while copies sent to them remain to be read.
         f" WHERE {scope} AND (fb.voided_at IS NULL OR EXISTS"
         " (SELECT 1 FROM rectification_copies c JOIN rectification_updates up ON up.id = c.update_id"
         "  WHERE c.person_id = p.id AND up.voided_at IS NULL))"
         " GROUP BY p.id, p.name ORDER BY p.id",
-        params,
+        [*copied_params, *params],
     )
 
 
