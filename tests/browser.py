@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, Route
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, Route, expect
 
 from kit import serve
 from kit.service.supervisor import Supervisor
@@ -26,6 +26,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+# What the apps show after a click comes from a kernel and often a save: on a loaded 2-core CI
+# machine that can take longer than Playwright's 5 s default (a browser test failed once here while
+# the whole suite ran beside it; its error was not kept).
+# A wait that succeeds is as short as before; only a failing one waits this long.
+expect.set_options(timeout=30_000)
+
 LOOPBACK = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:", "file:")
 
 

@@ -142,7 +142,7 @@ def test_a_row_opens_its_item_and_a_step_taken_there_shows_in_its_row(
     row.get_by_role("button", name="查看").click()
     expect(page.locator(".kit-item")).to_contain_text(big_round.MEASURE.format(200))
     page.get_by_label("进展情况＊", exact=True).fill("已召开专题会议，修订制度两项")
-    page.get_by_label("整改进度（%）", exact=True).fill("85")
+    page.get_by_label("整改进度（%）", exact=True).first.fill("85")  # the report's (a step's correction has one too)
     page.get_by_role("button", name="报送进展").click()
     expect(page.get_by_role("status").filter(has_text="已报送进展")).to_be_visible()
     expect(rows(page).filter(has_text=big_round.MEASURE.format(200))).to_contain_text("85%")
@@ -241,4 +241,47 @@ def test_a_clue_transferred_in_error_is_voided_from_its_row_and_struck_out(
         assert con.scalar("SELECT count(*) FROM clues WHERE voided_at IS NULL") == 0
         assert con.scalar("SELECT count(*) FROM clues") == 1
         _, problems = integrity.compare(con)
+    assert problems == []
+
+
+def test_a_progress_report_is_corrected_then_voided_and_the_items_progress_follows(
+    ledger: tuple[Page, Locator], served: dict[str, Any]
+) -> None:
+    page, table = ledger
+    measure = big_round.MEASURE.format(250)
+    with db.read(served["db"]) as con:  # as the ledger was imported
+        entered = int(con.scalar("SELECT progress FROM rectification_items WHERE measure = ?", [measure]))
+    assert entered not in (40, 45)
+    search = table.get_by_label("搜索")
+    search.fill(measure)
+    search.press("Enter")
+    row = table.locator(".widget-hbox", has=page.locator("table.kit-ledger tr", has_text=measure))
+    row.get_by_role("button", name="查看").click()
+    expect(page.locator(".kit-item")).to_contain_text(measure)
+    page.get_by_label("进展情况＊", exact=True).fill("已完成自查")
+    page.get_by_label("整改进度（%）", exact=True).first.fill("40")  # the report's, above the steps' panel
+    page.get_by_role("button", name="报送进展").click()
+    expect(rows(page).filter(has_text=measure)).to_contain_text("40%")
+
+    panel = page.locator(".kit-correction").filter(has=page.get_by_role("button", name="作废此记录"))
+    expect(panel.get_by_label("进展情况或延期理由＊", exact=True)).to_have_value("已完成自查")
+    panel.get_by_label("整改进度（%）", exact=True).fill("45")
+    panel.get_by_label("理由＊", exact=True).fill("进度录错")
+    panel.get_by_role("button", name="保存更正").click()
+    expect(rows(page).filter(has_text=measure)).to_contain_text("45%")
+    expect(page.locator(".kit-list-kit-item-corrections")).to_contain_text("进度录错")
+
+    panel.get_by_label("理由＊", exact=True).fill("报错了事项")
+    panel.get_by_role("button", name="作废此记录").click()
+    expect(rows(page).filter(has_text=measure)).to_contain_text(f"{entered}%")  # back to the imported progress
+    expect(page.locator(".kit-list-kit-item-corrections")).to_contain_text("报错了事项")
+    expect(page.locator(".kit-list-kit-item-history")).to_contain_text("已作废")
+    with db.read(served["db"]) as con:
+        progress, voided = con.one(
+            "SELECT i.progress, u.voided_at IS NOT NULL FROM rectification_items i"
+            " JOIN rectification_updates u ON u.item_id = i.id WHERE i.measure = ? AND u.kind = 'progress'",
+            [measure],
+        ) or (None, None)
+        _, problems = integrity.compare(con)
+    assert (progress, voided) == (entered, True)
     assert problems == []
