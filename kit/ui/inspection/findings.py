@@ -89,6 +89,7 @@ class FindingsTab:
                 self.imports,
                 section("问题线索"),
                 self.clues.box,
+                section("线索详情"),
                 self.clue_status,
                 self.clue_detail,
                 self.clue_log.box,
@@ -133,7 +134,11 @@ class FindingsTab:
     def _draw_clue(self, _change: Any = None) -> None:
         m = self.model
         clue = m.clue
-        self.clue_detail.value = clue_html(clue) if clue is not None else ""
+        self.clue_detail.value = (
+            clue_html(clue)
+            if clue is not None
+            else html('<div class="kit-info">点击线索表中某一行的“查看”，查看该线索及其更正与作废记录。</div>')
+        )
         self.clue_log.show(m.clue_log, of=clue["id"] if clue is not None else None)
         live = clue is not None and clue["state"] == "live"
         show_if(self.clue_fix_box, m.can_enter and live)
