@@ -44,6 +44,10 @@ from kit.serve import SESSION_HEADER
 from kit.service import client, tokens
 
 log = logging.getLogger(__name__)
+# Where each preheated kernel's page request went, in Voilà's own log (its "Voila" logger writes
+# INFO): a page left with its title only, its kernel still waiting for the request, was seen
+# under load; these lines tell whether the request was sent, kept for later, or its socket closed.
+handover_log = logging.getLogger("Voila").getChild("kit")
 
 # Voilà would render with another template or theme named in the address (ones that fetch
 # from CDNs), with a kernel started outside the pool: refused on every route.
@@ -132,10 +136,13 @@ def guard_request_info() -> None:
         if not key or not hmac.compare_digest(given.encode(), preheat.proof(key, kernel_id).encode()):
             log.warning("refused /voila/query for kernel %s without its proof", kernel_id)
             raise web.HTTPError(403)
+        kept = kernel_id in handler._cache
+        handover_log.info("kernel %s waits for its page's request (one kept for it: %s)", kernel_id, kept)
         return await upgrade(self, kernel_id, *args, **kwargs)
 
     def on_close(self: Any) -> None:
         for kernel_id in [k for k, waiter in handler._waiters.items() if waiter is self]:
+            handover_log.info("kernel %s no longer waits for a page's request", kernel_id)
             del handler._waiters[kernel_id]
 
     def send_updates(cls: Any, msg: dict[str, Any]) -> None:
@@ -147,6 +154,8 @@ def guard_request_info() -> None:
         owner = _owner_of_request(request)
         if owner is not None:
             _given(msg["kernel_id"], owner)
+        where = "sent" if msg["kernel_id"] in cls._waiters else "kept until it asks"
+        handover_log.info("page's request for kernel %s %s", msg["kernel_id"], where)
         send(cls, msg)
 
     handler.get = get

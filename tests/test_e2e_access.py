@@ -85,8 +85,7 @@ def test_a_scoped_user_sees_only_their_unit_everywhere(chromium: Browser, proxie
 def test_an_unregistered_user_is_refused_in_chinese_and_traced(chromium: Browser, proxied: b.Server) -> None:
     guard = b.Guard()
     page = as_user(chromium, guard, "mallory")
-    page.goto(proxied.url("/voila/render/results.ipynb"))
-    expect(page.get_by_text("用户“mallory”未在监督台登记")).to_be_visible(timeout=60_000)
+    b.load_app(page, proxied.url("/voila/render/results.ipynb"), page.get_by_text("用户“mallory”未在监督台登记"))
     expect(page.locator(".kit-user")).to_have_text("当前用户：mallory")
     page.context.close()
     assert guard.outside == []
