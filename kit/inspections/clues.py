@@ -233,18 +233,18 @@ def check_outcome(raw: Mapping[str, Any]) -> dict[str, Any]:
     return parsed
 
 
-def clue_unit(con: Connection, clue_id: int, *, voided_too: bool = False) -> tuple[int, date]:
-    """The unit a clue's finding belongs to, and the day it was transferred.
+def clue_unit(con: Connection, clue_id: int) -> tuple[int, date]:
+    """The unit a live clue's finding belongs to, and the day it was transferred.
 
     Raises:
-        NotFound: no such clue, or it is voided (unless `voided_too`).
+        NotFound: no such clue, or it is voided (nothing more is recorded on it).
     """
     row = con.one(
         "SELECT f.unit_id, c.transferred_on, c.voided_at FROM clues c JOIN findings f ON f.id = c.finding_id"
         " WHERE c.id = ?",
         [clue_id],
     )
-    if row is None or (row[2] is not None and not voided_too):
+    if row is None or row[2] is not None:
         raise NotFound(f"问题线索不存在或已作废（编号 {clue_id}）")
     return int(row[0]), row[1]
 
