@@ -133,10 +133,10 @@ def wait_until(predicate: object, timeout_s: float = 20.0) -> None:
 def load_app(page: Page, url: str, ready: Locator, *, timeout_ms: int = 90_000) -> None:
     """Open an app and wait for `ready`; a page left with its title only is loaded once more.
 
-    Under load a page is sometimes rendered with its title only, its preheated kernel still
-    waiting for the page's request (seen in CI; Voilà's log says where the request went:
-    the "Voila.kit" lines of kit/voila_auth.py). What it showed is kept with the console
-    lines and a warning is given; a second such page fails the test.
+    Under load a page is sometimes rendered with its title only (seen in CI, cause not found:
+    once the preheated kernel had taken the page's request, by the "Voila.kit" lines of
+    Voilà's log, and still the app's output never reached the page). What it showed is kept
+    with the console lines and a warning is given; a second such page fails the test.
     """
     page.goto(url)
     try:

@@ -46,7 +46,7 @@ def as_user(chromium: Browser, guard: b.Guard, user: str) -> Page:
 
 
 def open_app(page: Page, server: b.Server, app: str) -> None:
-    page.goto(server.url(f"/voila/render/{app}.ipynb"))
+    b.load_app(page, server.url(f"/voila/render/{app}.ipynb"), page.locator(".kit-user"))
     expect(page.locator(".kit-user")).not_to_contain_text("正在确认", timeout=60_000)
 
 
